@@ -1,0 +1,36 @@
+# Dateline's commands. `make run` and `make test` are the two a new user needs.
+.DEFAULT_GOAL := help
+SHELL := /bin/bash
+
+.PHONY: help run test db db-stop sqlx-prepare lint fmt
+
+help: ## List the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
+
+run: ## Run Dateline with the demo stories on http://127.0.0.1:3000 (starts a local PostgreSQL unless DATABASE_URL is set)
+	@scripts/ensure-postgres.sh
+	cargo run --release --locked -- serve --demo
+
+test: ## Run the whole test suite (formatting, lints, unit and integration tests on a real PostgreSQL)
+	@scripts/test.sh
+
+db: ## Start (or reuse) the project-local PostgreSQL and print its URL
+	@scripts/ensure-postgres.sh
+	@cargo run --quiet --locked -- local-db
+
+db-stop: ## Stop the project-local PostgreSQL
+	@cargo run --quiet --locked -- local-db --stop
+
+sqlx-prepare: ## Regenerate the committed .sqlx/ query cache after changing a query
+	cargo build --locked --bin dateline
+	export DATABASE_URL=$$(target/debug/dateline local-db | tail -n 1) && \
+	  target/debug/dateline migrate && \
+	  rm -rf .sqlx && mkdir .sqlx && cargo clean -p dateline && \
+	  SQLX_OFFLINE=false SQLX_OFFLINE_DIR=$(CURDIR)/.sqlx cargo check --all-targets --locked
+
+lint: ## Formatting and clippy, as CI checks them
+	cargo fmt --all -- --check
+	cargo clippy --all-targets --locked -- -D warnings
+
+fmt: ## Format the code
+	cargo fmt --all

@@ -1,0 +1,138 @@
+//! One `Config`, read from flags and the environment. This is the only module that reads
+//! environment variables (through clap's `env` attributes).
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+use anyhow::{Context, bail};
+
+/// Settings as given on the command line or in the environment.
+#[derive(Debug, Clone, clap::Args)]
+pub struct ConfigArgs {
+    /// PostgreSQL connection URL. Unset: a project-local cluster is started (see README).
+    #[arg(long, env = "DATABASE_URL", global = true, hide_env_values = true)]
+    pub database_url: Option<String>,
+
+    /// Address to listen on.
+    #[arg(
+        long,
+        env = "DATELINE_BIND",
+        default_value = "127.0.0.1:3000",
+        global = true
+    )]
+    pub bind: SocketAddr,
+
+    /// Public base URL used for canonical links, feeds and sitemaps. Default: http://<bind>.
+    #[arg(long, env = "DATELINE_BASE_URL", global = true)]
+    pub base_url: Option<String>,
+
+    /// IANA time zone in which datelines and "Last updated" lines are shown.
+    #[arg(
+        long,
+        env = "DATELINE_TIMEZONE",
+        default_value = "America/New_York",
+        global = true
+    )]
+    pub timezone: String,
+
+    /// Maximum connections in the database pool.
+    #[arg(
+        long,
+        env = "DATELINE_DB_POOL_SIZE",
+        default_value_t = 10,
+        global = true
+    )]
+    pub db_pool_size: u32,
+
+    /// Folder of the project-local PostgreSQL cluster (used only when DATABASE_URL is unset).
+    #[arg(
+        long,
+        env = "DATELINE_LOCAL_PG_DIR",
+        default_value = ".dateline/postgres",
+        global = true
+    )]
+    pub local_pg_dir: PathBuf,
+
+    /// TCP port of the project-local PostgreSQL cluster (loopback only).
+    #[arg(
+        long,
+        env = "DATELINE_LOCAL_PG_PORT",
+        default_value_t = 54329,
+        global = true
+    )]
+    pub local_pg_port: u16,
+
+    /// Folder holding the PostgreSQL server binaries (initdb, pg_ctl). Default: searched in
+    /// /usr/lib/postgresql/*/bin, then PATH.
+    #[arg(long, env = "DATELINE_PG_BIN", global = true)]
+    pub pg_bin: Option<PathBuf>,
+}
+
+/// Validated configuration.
+#[derive(Debug, Clone)]
+pub struct Config {
+    pub database_url: Option<String>,
+    pub bind: SocketAddr,
+    /// Without a trailing slash, e.g. `https://news.example.org`.
+    pub base_url: String,
+    pub timezone: jiff::tz::TimeZone,
+    pub timezone_name: String,
+    pub db_pool_size: u32,
+    pub local_pg: crate::localpg::LocalPgConfig,
+}
+
+impl Config {
+    /// Validates the raw settings; every error names the setting to fix.
+    pub fn from_args(args: &ConfigArgs) -> anyhow::Result<Self> {
+        let base_url = match &args.base_url {
+            Some(raw) => {
+                let parsed = url::Url::parse(raw)
+                    .with_context(|| format!("DATELINE_BASE_URL is not a valid URL: {raw:?}"))?;
+                if !matches!(parsed.scheme(), "http" | "https") {
+                    bail!("DATELINE_BASE_URL must start with http:// or https://, got {raw:?}");
+                }
+                raw.trim_end_matches('/').to_owned()
+            }
+            None => format!("http://{}", args.bind),
+        };
+        let timezone = jiff::tz::TimeZone::get(&args.timezone).with_context(|| {
+            format!(
+                "DATELINE_TIMEZONE is not a known IANA time zone: {:?}",
+                args.timezone
+            )
+        })?;
+        if args.db_pool_size == 0 {
+            bail!("DATELINE_DB_POOL_SIZE must be at least 1");
+        }
+        Ok(Self {
+            database_url: args.database_url.clone().filter(|url| !url.is_empty()),
+            bind: args.bind,
+            base_url,
+            timezone,
+            timezone_name: args.timezone.clone(),
+            db_pool_size: args.db_pool_size,
+            local_pg: crate::localpg::LocalPgConfig {
+                dir: args.local_pg_dir.clone(),
+                port: args.local_pg_port,
+                bin_dir: args.pg_bin.clone(),
+            },
+        })
+    }
+
+    /// A configuration for tests: UTC-free defaults matching production, given a base URL.
+    pub fn for_tests(base_url: &str) -> Self {
+        Self {
+            database_url: None,
+            bind: "127.0.0.1:0".parse().expect("static address"),
+            base_url: base_url.trim_end_matches('/').to_owned(),
+            timezone: jiff::tz::TimeZone::get("America/New_York").expect("bundled tzdb"),
+            timezone_name: "America/New_York".to_owned(),
+            db_pool_size: 5,
+            local_pg: crate::localpg::LocalPgConfig {
+                dir: PathBuf::from(".dateline/postgres"),
+                port: 54329,
+                bin_dir: None,
+            },
+        }
+    }
+}

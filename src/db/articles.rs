@@ -1,0 +1,301 @@
+//! The `articles` table and `slug_history`.
+
+use serde::Serialize;
+use sqlx::PgPool;
+use sqlx::types::Json;
+use time::OffsetDateTime;
+use uuid::Uuid;
+
+use crate::domain::article::{ArticleStatus, Review, Study};
+
+/// A whole article row (not deleted).
+#[derive(Debug, Clone, Serialize)]
+pub struct Article {
+    pub id: Uuid,
+    pub slug: String,
+    pub title: String,
+    pub dek: String,
+    pub body_markdown: String,
+    pub body_html: String,
+    pub status: ArticleStatus,
+    #[serde(with = "time::serde::rfc3339::option")]
+    pub published_at: Option<OffsetDateTime>,
+    #[serde(with = "time::serde::rfc3339")]
+    pub updated_at: OffsetDateTime,
+    pub archived: bool,
+    #[serde(with = "time::serde::rfc3339::option")]
+    pub archived_at: Option<OffsetDateTime>,
+    pub archive_reason: Option<String>,
+    pub superseded_by: Option<Uuid>,
+    pub study: Option<Json<Study>>,
+    pub review: Option<Json<Review>>,
+    pub version: i32,
+    #[serde(with = "time::serde::rfc3339")]
+    pub created_at: OffsetDateTime,
+    pub created_by: Option<Uuid>,
+    pub updated_by: Option<Uuid>,
+}
+
+/// What a story list shows of each story.
+#[derive(Debug, Clone)]
+pub struct ArticleSummary {
+    pub id: Uuid,
+    pub slug: String,
+    pub title: String,
+    pub dek: String,
+    pub published_at: OffsetDateTime,
+    pub archived: bool,
+}
+
+/// The fields of a new article row.
+#[derive(Debug, Clone)]
+pub struct NewArticle<'a> {
+    pub id: Uuid,
+    pub slug: &'a str,
+    pub title: &'a str,
+    pub dek: &'a str,
+    pub body_markdown: &'a str,
+    pub body_html: &'a str,
+    pub status: ArticleStatus,
+    pub published_at: Option<OffsetDateTime>,
+    pub updated_at: OffsetDateTime,
+    pub archived: bool,
+    pub archived_at: Option<OffsetDateTime>,
+    pub archive_reason: Option<&'a str>,
+    pub study: Option<&'a Study>,
+    pub review: Option<&'a Review>,
+    pub version: i32,
+    pub created_at: OffsetDateTime,
+    pub created_by: Option<Uuid>,
+}
+
+/// The article at `slug`, whatever its status; `None` when unknown or deleted.
+pub async fn find_by_slug(pool: &PgPool, slug: &str) -> sqlx::Result<Option<Article>> {
+    sqlx::query_as!(
+        Article,
+        r#"
+        SELECT id, slug, title, dek, body_markdown, body_html,
+               status AS "status: ArticleStatus", published_at, updated_at,
+               archived, archived_at, archive_reason, superseded_by,
+               study AS "study: Json<Study>", review AS "review: Json<Review>",
+               version, created_at, created_by, updated_by
+        FROM articles
+        WHERE slug = $1 AND deleted_at IS NULL
+        "#,
+        slug
+    )
+    .fetch_optional(pool)
+    .await
+}
+
+/// The current slug of the article that used to live at `old_slug`.
+pub async fn current_slug_for_previous(
+    pool: &PgPool,
+    old_slug: &str,
+) -> sqlx::Result<Option<String>> {
+    sqlx::query_scalar!(
+        r#"
+        SELECT a.slug
+        FROM slug_history h JOIN articles a ON a.id = h.article_id
+        WHERE h.slug = $1 AND a.deleted_at IS NULL
+        "#,
+        old_slug
+    )
+    .fetch_optional(pool)
+    .await
+}
+
+/// A published story's slug and title, for links such as "superseded by".
+pub async fn find_published_link(
+    pool: &PgPool,
+    id: Uuid,
+) -> sqlx::Result<Option<(String, String)>> {
+    let row = sqlx::query!(
+        r#"
+        SELECT slug, title FROM articles
+        WHERE id = $1 AND status = 'published' AND deleted_at IS NULL
+        "#,
+        id
+    )
+    .fetch_optional(pool)
+    .await?;
+    Ok(row.map(|r| (r.slug, r.title)))
+}
+
+/// Published stories, newest first; archived ones only when asked for.
+pub async fn list_published(
+    pool: &PgPool,
+    include_archived: bool,
+    limit: i64,
+    offset: i64,
+) -> sqlx::Result<Vec<ArticleSummary>> {
+    sqlx::query_as!(
+        ArticleSummary,
+        r#"
+        SELECT id, slug, title, dek, published_at AS "published_at!", archived
+        FROM articles
+        WHERE status = 'published' AND deleted_at IS NULL AND ($1 OR NOT archived)
+        ORDER BY published_at DESC, id DESC
+        LIMIT $2 OFFSET $3
+        "#,
+        include_archived,
+        limit,
+        offset
+    )
+    .fetch_all(pool)
+    .await
+}
+
+/// How many stories [`list_published`] pages through.
+pub async fn count_published(pool: &PgPool, include_archived: bool) -> sqlx::Result<i64> {
+    sqlx::query_scalar!(
+        r#"
+        SELECT count(*) AS "count!" FROM articles
+        WHERE status = 'published' AND deleted_at IS NULL AND ($1 OR NOT archived)
+        "#,
+        include_archived
+    )
+    .fetch_one(pool)
+    .await
+}
+
+/// Archived published stories, newest first.
+pub async fn list_archived(pool: &PgPool) -> sqlx::Result<Vec<ArticleSummary>> {
+    sqlx::query_as!(
+        ArticleSummary,
+        r#"
+        SELECT id, slug, title, dek, published_at AS "published_at!", archived
+        FROM articles
+        WHERE archived AND status = 'published' AND deleted_at IS NULL
+        ORDER BY published_at DESC, id DESC
+        "#
+    )
+    .fetch_all(pool)
+    .await
+}
+
+/// Published stories of one topic: current ones first, then archived, each newest first.
+pub async fn list_for_topic(
+    pool: &PgPool,
+    topic_id: Uuid,
+    limit: i64,
+    offset: i64,
+) -> sqlx::Result<Vec<ArticleSummary>> {
+    sqlx::query_as!(
+        ArticleSummary,
+        r#"
+        SELECT a.id, a.slug, a.title, a.dek, a.published_at AS "published_at!", a.archived
+        FROM article_topics at JOIN articles a ON a.id = at.article_id
+        WHERE at.topic_id = $1 AND a.status = 'published' AND a.deleted_at IS NULL
+        ORDER BY a.archived, a.published_at DESC, a.id DESC
+        LIMIT $2 OFFSET $3
+        "#,
+        topic_id,
+        limit,
+        offset
+    )
+    .fetch_all(pool)
+    .await
+}
+
+/// How many stories [`list_for_topic`] pages through.
+pub async fn count_for_topic(pool: &PgPool, topic_id: Uuid) -> sqlx::Result<i64> {
+    sqlx::query_scalar!(
+        r#"
+        SELECT count(*) AS "count!"
+        FROM article_topics at JOIN articles a ON a.id = at.article_id
+        WHERE at.topic_id = $1 AND a.status = 'published' AND a.deleted_at IS NULL
+        "#,
+        topic_id
+    )
+    .fetch_one(pool)
+    .await
+}
+
+/// Whether any article (deleted ones included) or previous slug holds `slug`.
+pub async fn slug_taken(db: &mut sqlx::PgConnection, slug: &str) -> sqlx::Result<bool> {
+    sqlx::query_scalar!(
+        r#"
+        SELECT EXISTS (SELECT 1 FROM articles WHERE slug = $1)
+            OR EXISTS (SELECT 1 FROM slug_history WHERE slug = $1) AS "taken!"
+        "#,
+        slug
+    )
+    .fetch_one(db)
+    .await
+}
+
+/// Inserts a new article row.
+pub async fn insert(db: &mut sqlx::PgConnection, new: &NewArticle<'_>) -> sqlx::Result<()> {
+    sqlx::query!(
+        r#"
+        INSERT INTO articles (id, slug, title, dek, body_markdown, body_html, status,
+                              published_at, updated_at, archived, archived_at, archive_reason,
+                              study, review, version, created_at, created_by, updated_by,
+                              modified_at)
+        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $17, $9)
+        "#,
+        new.id,
+        new.slug,
+        new.title,
+        new.dek,
+        new.body_markdown,
+        new.body_html,
+        new.status as ArticleStatus,
+        new.published_at,
+        new.updated_at,
+        new.archived,
+        new.archived_at,
+        new.archive_reason,
+        new.study.map(Json) as Option<Json<&Study>>,
+        new.review.map(Json) as Option<Json<&Review>>,
+        new.version,
+        new.created_at,
+        new.created_by,
+    )
+    .execute(db)
+    .await?;
+    Ok(())
+}
+
+/// Links an article to the newer story that supersedes it.
+pub async fn set_superseded_by(
+    db: &mut sqlx::PgConnection,
+    id: Uuid,
+    superseded_by: Option<Uuid>,
+) -> sqlx::Result<()> {
+    sqlx::query!(
+        "UPDATE articles SET superseded_by = $2 WHERE id = $1",
+        id,
+        superseded_by
+    )
+    .execute(db)
+    .await?;
+    Ok(())
+}
+
+/// The id of the article at `slug` (deleted ones included).
+pub async fn id_by_slug(db: &mut sqlx::PgConnection, slug: &str) -> sqlx::Result<Option<Uuid>> {
+    sqlx::query_scalar!("SELECT id FROM articles WHERE slug = $1", slug)
+        .fetch_optional(db)
+        .await
+}
+
+/// Records that the article used to live at `old_slug`.
+pub async fn record_previous_slug(
+    db: &mut sqlx::PgConnection,
+    article_id: Uuid,
+    old_slug: &str,
+) -> sqlx::Result<()> {
+    sqlx::query!(
+        r#"
+        INSERT INTO slug_history (slug, article_id) VALUES ($1, $2)
+        ON CONFLICT ON CONSTRAINT slug_history_pkey DO UPDATE SET article_id = EXCLUDED.article_id
+        "#,
+        old_slug,
+        article_id
+    )
+    .execute(db)
+    .await?;
+    Ok(())
+}

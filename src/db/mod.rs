@@ -1,0 +1,45 @@
+//! All SQL lives here, one module per table, as free async functions
+//! (`db::articles::find_by_slug`). Queries are checked at compile time against `.sqlx/`.
+
+pub mod articles;
+pub mod revisions;
+pub mod topics;
+
+use std::time::Duration;
+
+use anyhow::Context;
+use sqlx::PgPool;
+use sqlx::migrate::Migrator;
+use sqlx::postgres::PgPoolOptions;
+
+use crate::config::Config;
+
+/// The migrations in `migrations/`, embedded in the binary.
+pub static MIGRATOR: Migrator = sqlx::migrate!();
+
+/// How long a request waits for a pooled connection before it fails (instead of hanging).
+pub const ACQUIRE_TIMEOUT: Duration = Duration::from_secs(3);
+
+/// Connects to `DATABASE_URL`, or to the project-local cluster when it is unset (starting it when
+/// needed), and applies pending migrations.
+pub async fn connect_and_migrate(config: &Config) -> anyhow::Result<PgPool> {
+    let url = match &config.database_url {
+        Some(url) => url.clone(),
+        None => crate::localpg::ensure_running(&config.local_pg)
+            .await
+            .context(
+                "DATABASE_URL is unset and the project-local PostgreSQL could not be started",
+            )?,
+    };
+    let pool = PgPoolOptions::new()
+        .max_connections(config.db_pool_size)
+        .acquire_timeout(ACQUIRE_TIMEOUT)
+        .connect(&url)
+        .await
+        .context("could not connect to PostgreSQL (check DATABASE_URL)")?;
+    MIGRATOR
+        .run(&pool)
+        .await
+        .context("could not apply the database migrations")?;
+    Ok(pool)
+}

@@ -1,0 +1,65 @@
+//! The `article_revisions` table: the whole article after every accepted change.
+
+use sqlx::PgPool;
+use time::OffsetDateTime;
+use uuid::Uuid;
+
+use crate::domain::article::ChangeKind;
+
+/// One revision to write.
+#[derive(Debug, Clone)]
+pub struct NewRevision<'a> {
+    pub article_id: Uuid,
+    pub number: i32,
+    pub snapshot: &'a serde_json::Value,
+    pub change_kind: ChangeKind,
+    pub change_note: Option<&'a str>,
+    pub created_by: Option<Uuid>,
+    pub created_at: OffsetDateTime,
+}
+
+/// A public note from an `update` or `correction` change.
+#[derive(Debug, Clone)]
+pub struct PublicNote {
+    pub change_kind: ChangeKind,
+    pub change_note: String,
+    pub created_at: OffsetDateTime,
+}
+
+pub async fn insert(db: &mut sqlx::PgConnection, rev: &NewRevision<'_>) -> sqlx::Result<()> {
+    sqlx::query!(
+        r#"
+        INSERT INTO article_revisions (id, article_id, number, snapshot, change_kind, change_note,
+                                       created_by, created_at)
+        VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
+        "#,
+        Uuid::now_v7(),
+        rev.article_id,
+        rev.number,
+        rev.snapshot,
+        rev.change_kind as ChangeKind,
+        rev.change_note,
+        rev.created_by,
+        rev.created_at,
+    )
+    .execute(db)
+    .await?;
+    Ok(())
+}
+
+/// The notes readers see under "Updates and corrections", oldest first.
+pub async fn public_notes(pool: &PgPool, article_id: Uuid) -> sqlx::Result<Vec<PublicNote>> {
+    sqlx::query_as!(
+        PublicNote,
+        r#"
+        SELECT change_kind AS "change_kind: ChangeKind", change_note AS "change_note!", created_at
+        FROM article_revisions
+        WHERE article_id = $1 AND change_kind IN ('update', 'correction')
+          AND change_note IS NOT NULL AND change_note <> ''
+        ORDER BY number
+        "#,
+        article_id
+    )
+    .fetch_all(pool)
+    .await
+}

@@ -1,0 +1,239 @@
+//! `dateline demo`: the demo topics and stories in `stories.toml`, loaded idempotently
+//! (a topic or story whose slug exists is left as it is).
+
+use std::fmt;
+
+use serde::Deserialize;
+use sqlx::PgPool;
+use time::OffsetDateTime;
+use uuid::Uuid;
+
+use crate::db;
+use crate::db::articles::NewArticle;
+use crate::domain::article::{ArticleStatus, ChangeKind, Review, Study};
+use crate::domain::markdown;
+
+const CONTENT: &str = include_str!("stories.toml");
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct DemoContent {
+    topics: Vec<DemoTopic>,
+    stories: Vec<DemoStory>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct DemoTopic {
+    slug: String,
+    name: String,
+    description: String,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct DemoStory {
+    slug: String,
+    title: String,
+    dek: String,
+    topics: Vec<String>,
+    #[serde(with = "time::serde::rfc3339")]
+    published_at: OffsetDateTime,
+    #[serde(default, with = "time::serde::rfc3339::option")]
+    updated_at: Option<OffsetDateTime>,
+    #[serde(default)]
+    archived: bool,
+    #[serde(default, with = "time::serde::rfc3339::option")]
+    archived_at: Option<OffsetDateTime>,
+    archive_reason: Option<String>,
+    superseded_by: Option<String>,
+    body_markdown: String,
+    study: Option<Study>,
+    review: Option<Review>,
+    #[serde(default)]
+    changes: Vec<DemoChange>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct DemoChange {
+    kind: ChangeKind,
+    #[serde(with = "time::serde::rfc3339")]
+    at: OffsetDateTime,
+    note: String,
+}
+
+/// What a demo load did.
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct DemoReport {
+    pub topics_added: usize,
+    pub stories_added: usize,
+    pub stories_present: usize,
+}
+
+impl fmt::Display for DemoReport {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "demo: {} topics added, {} stories added, {} already present",
+            self.topics_added, self.stories_added, self.stories_present
+        )
+    }
+}
+
+fn parse() -> anyhow::Result<DemoContent> {
+    Ok(toml::from_str(CONTENT)?)
+}
+
+/// Loads the demo content in one transaction. Safe to run again and concurrently.
+pub async fn load(pool: &PgPool) -> anyhow::Result<DemoReport> {
+    let content = parse()?;
+    let mut report = DemoReport::default();
+    let mut tx = pool.begin().await?;
+    // Two loads at once (two instances starting with --demo) queue here instead of racing.
+    sqlx::query("SELECT pg_advisory_xact_lock(hashtext('dateline-demo'))")
+        .execute(&mut *tx)
+        .await?;
+
+    for topic in &content.topics {
+        if db::topics::insert_if_absent(&mut *tx, &topic.slug, &topic.name, &topic.description)
+            .await?
+        {
+            report.topics_added += 1;
+        }
+    }
+
+    let mut added = Vec::new();
+    for story in &content.stories {
+        if db::articles::id_by_slug(&mut tx, &story.slug)
+            .await?
+            .is_some()
+        {
+            report.stories_present += 1;
+            continue;
+        }
+        let id = insert_story(&mut tx, story).await?;
+        added.push((id, story));
+        report.stories_added += 1;
+    }
+    for (id, story) in added {
+        if let Some(newer) = &story.superseded_by {
+            let newer_id = db::articles::id_by_slug(&mut tx, newer).await?;
+            db::articles::set_superseded_by(&mut tx, id, newer_id).await?;
+        }
+    }
+    tx.commit().await?;
+    Ok(report)
+}
+
+async fn insert_story(tx: &mut sqlx::PgConnection, story: &DemoStory) -> anyhow::Result<Uuid> {
+    let id = Uuid::now_v7();
+    let body_html = markdown::render(&story.body_markdown);
+    let updated_at = story.updated_at.unwrap_or(story.published_at);
+    let version = 1 + i32::try_from(story.changes.len())?;
+    db::articles::insert(
+        tx,
+        &NewArticle {
+            id,
+            slug: &story.slug,
+            title: &story.title,
+            dek: &story.dek,
+            body_markdown: &story.body_markdown,
+            body_html: body_html.as_str(),
+            status: ArticleStatus::Published,
+            published_at: Some(story.published_at),
+            updated_at,
+            archived: story.archived,
+            archived_at: story
+                .archived
+                .then(|| story.archived_at.unwrap_or(updated_at)),
+            archive_reason: story.archive_reason.as_deref(),
+            study: story.study.as_ref(),
+            review: story.review.as_ref(),
+            version,
+            created_at: story.published_at,
+            created_by: None,
+        },
+    )
+    .await?;
+    db::topics::set_for_article(tx, id, &story.topics).await?;
+
+    // Revision 1 is the story as first published; each change adds one.
+    let mut snapshot = serde_json::json!({
+        "id": id,
+        "slug": story.slug,
+        "title": story.title,
+        "dek": story.dek,
+        "body_markdown": story.body_markdown,
+        "status": ArticleStatus::Published,
+        "published_at": crate::domain::dates::rfc3339(story.published_at),
+        "updated_at": crate::domain::dates::rfc3339(story.published_at),
+        "archived": false,
+        "archived_at": null,
+        "archive_reason": null,
+        "topics": story.topics,
+        "study": story.study,
+        "review": story.review,
+    });
+    let first = db::revisions::NewRevision {
+        article_id: id,
+        number: 1,
+        snapshot: &snapshot,
+        change_kind: ChangeKind::Minor,
+        change_note: None,
+        created_by: None,
+        created_at: story.published_at,
+    };
+    db::revisions::insert(tx, &first).await?;
+    for (number, change) in (2..).zip(&story.changes) {
+        snapshot["updated_at"] = crate::domain::dates::rfc3339(change.at).into();
+        if story.archived && story.archived_at.is_some_and(|at| at <= change.at) {
+            snapshot["archived"] = true.into();
+            snapshot["archived_at"] = story.archived_at.map(crate::domain::dates::rfc3339).into();
+            snapshot["archive_reason"] = story.archive_reason.clone().into();
+        }
+        let revision = db::revisions::NewRevision {
+            article_id: id,
+            number,
+            snapshot: &snapshot,
+            change_kind: change.kind,
+            change_note: Some(&change.note),
+            created_by: None,
+            created_at: change.at,
+        };
+        db::revisions::insert(tx, &revision).await?;
+    }
+    Ok(id)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::slug::Slug;
+
+    #[test]
+    fn demo_content_meets_the_brief() {
+        let content = parse().expect("stories.toml parses");
+        assert!(content.topics.len() >= 5);
+        assert!(content.stories.len() >= 12);
+        assert!(content.stories.iter().filter(|s| s.archived).count() >= 3);
+        let corrections = content
+            .stories
+            .iter()
+            .filter(|s| s.changes.iter().any(|c| c.kind == ChangeKind::Correction))
+            .count();
+        assert_eq!(corrections, 1);
+        let topic_slugs: Vec<&str> = content.topics.iter().map(|t| t.slug.as_str()).collect();
+        for story in &content.stories {
+            Slug::parse(&story.slug).expect("valid slug");
+            assert!(story.title.chars().count() <= 200);
+            assert!(story.dek.chars().count() <= 400);
+            for topic in &story.topics {
+                assert!(topic_slugs.contains(&topic.as_str()), "{topic}");
+            }
+            if let Some(newer) = &story.superseded_by {
+                assert!(content.stories.iter().any(|s| &s.slug == newer), "{newer}");
+            }
+        }
+    }
+}

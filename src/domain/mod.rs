@@ -1,0 +1,7 @@
+//! Validated types and pure rules, with no I/O: slugs, article statuses and change kinds, study
+//! and review metadata, Markdown → sanitised HTML, and how dates are shown to readers.
+
+pub mod article;
+pub mod dates;
+pub mod markdown;
+pub mod slug;

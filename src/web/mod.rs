@@ -1,0 +1,12 @@
+//! HTTP only: handlers and the askama page structs they render, grouped by audience.
+
+pub mod health;
+pub mod pages;
+pub mod public;
+
+use crate::error::AppError;
+
+/// The router's fallback: a styled 404 page.
+pub async fn not_found() -> AppError {
+    AppError::NotFound
+}

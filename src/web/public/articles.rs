@@ -1,0 +1,288 @@
+//! `GET /research-news` (all published stories) and `GET /research-news/{slug}` (one story).
+
+use std::fmt;
+
+use askama::Template;
+use axum::extract::{Path, Query, State};
+use axum::http::{StatusCode, header};
+use axum::response::{IntoResponse, Response};
+
+use super::{PageQuery, Pagination, StoryCard};
+use crate::app::AppState;
+use crate::db;
+use crate::db::articles::Article;
+use crate::db::topics::TopicLink;
+use crate::domain::article::{ChangeKind, Study, Visibility};
+use crate::domain::dates;
+use crate::domain::markdown::SafeHtml;
+use crate::error::AppError;
+use crate::web::pages::{Layout, SITE_NAME, render};
+
+#[derive(Template)]
+#[template(path = "public/articles.html")]
+pub struct ArticlesPage {
+    pub layout: Layout,
+    pub stories: Vec<StoryCard>,
+    pub pagination: Pagination,
+}
+
+/// All published stories, archived ones marked, 20 a page.
+pub async fn list_articles(
+    State(state): State<AppState>,
+    Query(query): Query<PageQuery>,
+) -> Result<Response, AppError> {
+    let page = query.page()?;
+    let total = db::articles::count_published(&state.pool, true).await?;
+    let pagination = Pagination::new("/research-news", page, total)?;
+    let stories =
+        db::articles::list_published(&state.pool, true, super::PER_PAGE, pagination.offset())
+            .await?;
+    let canonical = if page == 1 {
+        "/research-news".to_owned()
+    } else {
+        format!("/research-news?page={page}")
+    };
+    let mut layout = Layout::new("All research news", "news")
+        .description("Every research-news story we have published, newest first.")
+        .canonical(&state.config.base_url, &canonical);
+    if page > 1 {
+        layout.title = format!("All research news, page {page}");
+    }
+    render(&ArticlesPage {
+        layout,
+        stories: StoryCard::list(&stories, &state.config.timezone),
+        pagination,
+    })
+}
+
+/// The archive banner's content.
+pub struct ArchiveBanner {
+    pub date: String,
+    pub iso: String,
+    pub reason: Option<String>,
+    /// URL and title of the newer story.
+    pub superseded_by: Option<(String, String)>,
+}
+
+/// One line of the "About this study" box.
+pub struct StudyFact {
+    pub label: &'static str,
+    pub value: String,
+    pub href: Option<String>,
+}
+
+/// One entry under "Updates and corrections".
+pub struct ChangeNoteView {
+    pub kind: ChangeKind,
+    pub date: String,
+    pub iso: String,
+    pub note: String,
+}
+
+/// JSON-LD, serialised so that it cannot end its `<script>` element early.
+pub struct JsonLd(String);
+
+impl JsonLd {
+    fn new(value: &serde_json::Value) -> Self {
+        let json = value.to_string();
+        Self(
+            json.replace('<', "\\u003c")
+                .replace('>', "\\u003e")
+                .replace('&', "\\u0026"),
+        )
+    }
+}
+
+impl fmt::Display for JsonLd {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+// Safe in a <script type="application/ld+json">: `<`, `>` and `&` are escaped above.
+impl askama::filters::HtmlSafe for JsonLd {}
+
+#[derive(Template)]
+#[template(path = "public/article.html")]
+pub struct ArticlePage {
+    pub layout: Layout,
+    pub title: String,
+    pub dek: String,
+    pub dateline: String,
+    pub published_iso: String,
+    pub archive: Option<ArchiveBanner>,
+    pub body: SafeHtml,
+    pub study: Vec<StudyFact>,
+    pub notes: Vec<ChangeNoteView>,
+    pub topics: Vec<TopicLink>,
+    pub last_updated: String,
+    pub updated_iso: String,
+    pub feedback_action: String,
+    pub revision: i32,
+    pub json_ld: JsonLd,
+}
+
+/// The story. A previous slug answers 301; withdrawn 410; not public or unknown 404.
+pub async fn show_article(
+    State(state): State<AppState>,
+    Path(slug): Path<String>,
+) -> Result<Response, AppError> {
+    let Some(article) = db::articles::find_by_slug(&state.pool, &slug).await? else {
+        return match db::articles::current_slug_for_previous(&state.pool, &slug).await? {
+            // 301, not axum's 308: the contract and search engines expect "Moved Permanently".
+            Some(current) => Ok((
+                StatusCode::MOVED_PERMANENTLY,
+                [(header::LOCATION, format!("/research-news/{current}"))],
+            )
+                .into_response()),
+            None => Err(AppError::NotFound),
+        };
+    };
+    match article.status.public_visibility() {
+        Visibility::Visible => {}
+        Visibility::Gone => return Err(AppError::Gone),
+        Visibility::Hidden => return Err(AppError::NotFound),
+    }
+    let topics = db::topics::links_for_article(&state.pool, article.id).await?;
+    let notes = db::revisions::public_notes(&state.pool, article.id).await?;
+    let superseded_by = match article.superseded_by {
+        Some(id) if article.archived => db::articles::find_published_link(&state.pool, id).await?,
+        _ => None,
+    };
+    let page = article_page(&state, article, topics, notes, superseded_by);
+    render(&page)
+}
+
+fn article_page(
+    state: &AppState,
+    article: Article,
+    topics: Vec<TopicLink>,
+    notes: Vec<db::revisions::PublicNote>,
+    superseded_by: Option<(String, String)>,
+) -> ArticlePage {
+    let tz = &state.config.timezone;
+    let base = &state.config.base_url;
+    let path = format!("/research-news/{}", article.slug);
+    let url = format!("{base}{path}");
+    let published_at = article.published_at.unwrap_or(article.created_at);
+    let study = article.study.as_ref().map(|s| s.0.clone());
+
+    let archive = article.archived.then(|| {
+        let at = article.archived_at.unwrap_or(article.updated_at);
+        ArchiveBanner {
+            date: dates::long_date(at, tz),
+            iso: dates::rfc3339(at),
+            reason: article
+                .archive_reason
+                .clone()
+                .filter(|r| !r.trim().is_empty()),
+            superseded_by: superseded_by
+                .map(|(slug, title)| (format!("/research-news/{slug}"), title)),
+        }
+    });
+
+    let mut json_ld = serde_json::json!({
+        "@context": "https://schema.org",
+        "@type": "NewsArticle",
+        "headline": article.title,
+        "description": article.dek,
+        "datePublished": dates::rfc3339(published_at),
+        "dateModified": dates::rfc3339(article.updated_at),
+        "mainEntityOfPage": url,
+        "url": url,
+        "isAccessibleForFree": true,
+        "publisher": { "@type": "Organization", "name": SITE_NAME },
+    });
+    if let Some(citation) = study.as_ref().and_then(study_citation) {
+        json_ld["citation"] = citation;
+    }
+
+    let mut layout = Layout::new(article.title.clone(), "news")
+        .description(article.dek.clone())
+        .canonical(base, &path);
+    layout.og_type = "article";
+
+    ArticlePage {
+        layout,
+        dateline: dates::dateline(published_at, tz),
+        published_iso: dates::rfc3339(published_at),
+        archive,
+        body: SafeHtml::from_stored(article.body_html),
+        study: study.as_ref().map(study_facts).unwrap_or_default(),
+        notes: notes
+            .into_iter()
+            .map(|n| ChangeNoteView {
+                kind: n.change_kind,
+                date: dates::long_datetime(n.created_at, tz),
+                iso: dates::rfc3339(n.created_at),
+                note: n.change_note,
+            })
+            .collect(),
+        topics,
+        last_updated: dates::long_datetime(article.updated_at, tz),
+        updated_iso: dates::rfc3339(article.updated_at),
+        feedback_action: format!("{path}/feedback"),
+        revision: article.version,
+        json_ld: JsonLd::new(&json_ld),
+        title: article.title,
+        dek: article.dek,
+    }
+}
+
+fn non_empty(value: &Option<String>) -> Option<String> {
+    value
+        .as_deref()
+        .map(str::trim)
+        .filter(|v| !v.is_empty())
+        .map(str::to_owned)
+}
+
+fn study_facts(study: &Study) -> Vec<StudyFact> {
+    let mut facts = Vec::new();
+    let mut push = |label, value: Option<String>, href: Option<String>| {
+        if let Some(value) = value {
+            facts.push(StudyFact { label, value, href });
+        }
+    };
+    push("Source", non_empty(&study.citation), None);
+    push("Type of study", non_empty(&study.study_type), None);
+    push(
+        "Participants",
+        study.sample_size.map(|n| n.to_string()),
+        None,
+    );
+    push(
+        "Presented",
+        study.presented_at.map(dates::calendar_date),
+        None,
+    );
+    push(
+        "DOI",
+        non_empty(&study.doi),
+        non_empty(&study.doi).map(|doi| format!("https://doi.org/{doi}")),
+    );
+    push(
+        "PubMed",
+        non_empty(&study.pubmed_id),
+        non_empty(&study.pubmed_id)
+            .filter(|id| id.bytes().all(|b| b.is_ascii_digit()))
+            .map(|id| format!("https://pubmed.ncbi.nlm.nih.gov/{id}/")),
+    );
+    push("Trial registration", non_empty(&study.trial_id), None);
+    if study.doi.is_none() {
+        push("Link", study.link(), study.link());
+    }
+    facts
+}
+
+fn study_citation(study: &Study) -> Option<serde_json::Value> {
+    let name = non_empty(&study.citation)?;
+    let mut citation = serde_json::json!({ "@type": "ScholarlyArticle", "name": name });
+    if let Some(link) = study.link() {
+        citation["url"] = link.into();
+    }
+    if let Some(doi) = non_empty(&study.doi) {
+        citation["identifier"] = format!("doi:{doi}").into();
+    }
+    Some(citation)
+}

@@ -1,0 +1,33 @@
+//! `GET /`: the front page.
+
+use askama::Template;
+use axum::extract::State;
+use axum::response::Response;
+
+use super::StoryCard;
+use crate::app::AppState;
+use crate::db;
+use crate::error::AppError;
+use crate::web::pages::{Layout, render};
+
+/// Stories on the front page.
+const FRONT_PAGE_STORIES: i64 = 10;
+
+#[derive(Template)]
+#[template(path = "public/home.html")]
+pub struct HomePage {
+    pub layout: Layout,
+    pub stories: Vec<StoryCard>,
+}
+
+/// The latest published stories that are not archived, newest first.
+pub async fn show_front_page(State(state): State<AppState>) -> Result<Response, AppError> {
+    let stories = db::articles::list_published(&state.pool, false, FRONT_PAGE_STORIES, 0).await?;
+    let layout = Layout::new("Research news", "home")
+        .description("News about new medical and health research, in plain words.")
+        .canonical(&state.config.base_url, "/");
+    render(&HomePage {
+        layout,
+        stories: StoryCard::list(&stories, &state.config.timezone),
+    })
+}

@@ -1,0 +1,156 @@
+//! Pages for readers: front page, story lists and pages, topics and the archive.
+
+mod archive;
+mod articles;
+mod home;
+mod topics;
+
+use axum::Router;
+use axum::routing::get;
+use serde::Deserialize;
+
+use crate::app::AppState;
+use crate::db::articles::ArticleSummary;
+use crate::domain::dates;
+use crate::error::AppError;
+
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/", get(home::show_front_page))
+        .route("/research-news", get(articles::list_articles))
+        .route("/research-news/", get(articles::list_articles))
+        .route("/research-news/{slug}", get(articles::show_article))
+        .route("/topics", get(topics::list_topics))
+        .route("/topics/{slug}", get(topics::show_topic))
+        .route("/archive", get(archive::show_archive))
+}
+
+/// Stories per list page.
+pub const PER_PAGE: i64 = 20;
+
+/// `?page=N` as sent; parsed by [`PageQuery::page`] so that junk gets a clear 400.
+#[derive(Debug, Deserialize)]
+pub struct PageQuery {
+    page: Option<String>,
+}
+
+impl PageQuery {
+    /// The 1-based page number. `0`, negatives and non-numbers are a 400 with a clear message.
+    pub fn page(&self) -> Result<i64, AppError> {
+        match self.page.as_deref().map(str::trim) {
+            None | Some("") => Ok(1),
+            Some(raw) => match raw.parse::<i64>() {
+                Ok(n) if (1..=1_000_000).contains(&n) => Ok(n),
+                _ => Err(AppError::BadRequest(format!(
+                    "“{}” is not a page number: use a whole number from 1 up.",
+                    raw.chars().take(40).collect::<String>()
+                ))),
+            },
+        }
+    }
+}
+
+/// Previous / next links and "Page 2 of 5".
+#[derive(Debug, Clone)]
+pub struct Pagination {
+    pub page: i64,
+    pub pages: i64,
+    pub prev_url: Option<String>,
+    pub next_url: Option<String>,
+}
+
+impl Pagination {
+    /// Pagination for `total` items at `page`; a page past the last (other than page 1) is a 404.
+    pub fn new(path: &str, page: i64, total: i64) -> Result<Self, AppError> {
+        let pages = ((total + PER_PAGE - 1) / PER_PAGE).max(1);
+        if page > pages {
+            return Err(AppError::NotFound);
+        }
+        let link = |n: i64| {
+            if n == 1 {
+                path.to_owned()
+            } else {
+                format!("{path}?page={n}")
+            }
+        };
+        Ok(Self {
+            page,
+            pages,
+            prev_url: (page > 1).then(|| link(page - 1)),
+            next_url: (page < pages).then(|| link(page + 1)),
+        })
+    }
+
+    pub fn offset(&self) -> i64 {
+        (self.page - 1) * PER_PAGE
+    }
+}
+
+/// One story in a list.
+#[derive(Debug, Clone)]
+pub struct StoryCard {
+    pub url: String,
+    pub title: String,
+    pub dek: String,
+    pub dateline: String,
+    pub published_iso: String,
+    pub archived: bool,
+}
+
+impl StoryCard {
+    pub fn from_summary(summary: &ArticleSummary, tz: &jiff::tz::TimeZone) -> Self {
+        Self {
+            url: format!("/research-news/{}", summary.slug),
+            title: summary.title.clone(),
+            dek: summary.dek.clone(),
+            dateline: dates::dateline(summary.published_at, tz),
+            published_iso: dates::rfc3339(summary.published_at),
+            archived: summary.archived,
+        }
+    }
+
+    pub fn list(summaries: &[ArticleSummary], tz: &jiff::tz::TimeZone) -> Vec<Self> {
+        summaries
+            .iter()
+            .map(|s| Self::from_summary(s, tz))
+            .collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn query(raw: &str) -> PageQuery {
+        PageQuery {
+            page: Some(raw.to_owned()),
+        }
+    }
+
+    #[test]
+    fn page_numbers_must_be_positive_whole_numbers() {
+        assert_eq!(PageQuery { page: None }.page().unwrap(), 1);
+        assert_eq!(query("3").page().unwrap(), 3);
+        for bad in ["0", "-1", "abc", "1.5", "99999999999999999999"] {
+            assert!(
+                matches!(query(bad).page(), Err(AppError::BadRequest(_))),
+                "{bad}"
+            );
+        }
+    }
+
+    #[test]
+    fn pagination_links_and_bounds() {
+        let p = Pagination::new("/research-news", 2, 45).unwrap();
+        assert_eq!(p.pages, 3);
+        assert_eq!(p.prev_url.as_deref(), Some("/research-news"));
+        assert_eq!(p.next_url.as_deref(), Some("/research-news?page=3"));
+        assert_eq!(p.offset(), 20);
+        assert!(matches!(
+            Pagination::new("/x", 4, 45),
+            Err(AppError::NotFound)
+        ));
+        // An empty list still has a first page.
+        assert_eq!(Pagination::new("/x", 1, 0).unwrap().pages, 1);
+    }
+}

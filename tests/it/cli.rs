@@ -1,0 +1,130 @@
+//! The `dateline` binary itself: subcommands, JSON logs and graceful shutdown on SIGTERM.
+
+use std::process::Stdio;
+use std::time::Duration;
+
+use sqlx::PgPool;
+use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader};
+use tokio::process::Command;
+
+/// The URL of this test's database: the suite's DATABASE_URL with the database name replaced.
+fn database_url(pool: &PgPool) -> String {
+    let base = std::env::var("DATABASE_URL").expect("DATABASE_URL is set by the test command");
+    let mut url = url::Url::parse(&base).expect("DATABASE_URL is a URL");
+    url.set_path(
+        pool.connect_options()
+            .get_database()
+            .expect("test database name"),
+    );
+    url.to_string()
+}
+
+fn dateline(pool: &PgPool) -> Command {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_dateline"));
+    cmd.env("DATABASE_URL", database_url(pool))
+        .env("RUST_LOG", "info")
+        .env_remove("DATELINE_BIND")
+        .env_remove("DATELINE_BASE_URL")
+        .kill_on_drop(true);
+    cmd
+}
+
+async fn http_get(address: &str, path: &str) -> String {
+    let mut stream = tokio::net::TcpStream::connect(address)
+        .await
+        .expect("connect");
+    stream
+        .write_all(
+            format!("GET {path} HTTP/1.1\r\nHost: {address}\r\nConnection: close\r\n\r\n")
+                .as_bytes(),
+        )
+        .await
+        .unwrap();
+    let mut response = String::new();
+    stream.read_to_string(&mut response).await.unwrap();
+    response
+}
+
+#[sqlx::test(migrations = false)]
+async fn migrate_and_demo_subcommands_work_and_demo_is_idempotent(pool: PgPool) {
+    let migrate = dateline(&pool).arg("migrate").output().await.unwrap();
+    assert!(
+        migrate.status.success(),
+        "{}",
+        String::from_utf8_lossy(&migrate.stderr)
+    );
+    assert!(String::from_utf8_lossy(&migrate.stdout).contains("migrations applied"));
+
+    let first = dateline(&pool).arg("demo").output().await.unwrap();
+    assert!(
+        first.status.success(),
+        "{}",
+        String::from_utf8_lossy(&first.stderr)
+    );
+    let second = dateline(&pool).arg("demo").output().await.unwrap();
+    let second = String::from_utf8_lossy(&second.stdout);
+    assert!(
+        second.contains("0 topics added, 0 stories added"),
+        "{second}"
+    );
+}
+
+#[sqlx::test(migrations = false)]
+async fn serve_logs_json_answers_and_exits_cleanly_on_sigterm(pool: PgPool) {
+    let mut child = dateline(&pool)
+        .args(["serve", "--bind", "127.0.0.1:0", "--log-format", "json"])
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut lines = BufReader::new(child.stderr.take().unwrap()).lines();
+    let address = tokio::time::timeout(Duration::from_secs(30), async {
+        while let Some(line) = lines.next_line().await.unwrap() {
+            let json: serde_json::Value =
+                serde_json::from_str(&line).expect("every log line is JSON");
+            if json["fields"]["message"] == "Dateline is serving" {
+                let address = json["fields"]["address"].as_str().unwrap();
+                return address.trim_start_matches("http://").to_owned();
+            }
+        }
+        panic!("the server exited before serving");
+    })
+    .await
+    .expect("the server starts within 30 s");
+
+    let response = http_get(&address, "/healthz").await;
+    assert!(response.starts_with("HTTP/1.1 200"), "{response}");
+    let response = http_get(&address, "/").await;
+    assert!(response.starts_with("HTTP/1.1 200"), "{response}");
+
+    let pid = child.id().unwrap().to_string();
+    let kill = Command::new("kill")
+        .args(["-TERM", &pid])
+        .status()
+        .await
+        .unwrap();
+    assert!(kill.success());
+    let status = tokio::time::timeout(Duration::from_secs(15), child.wait())
+        .await
+        .expect("exits within 15 s of SIGTERM")
+        .unwrap();
+    assert!(status.success(), "exit status {status:?}");
+    let mut rest = String::new();
+    while let Some(line) = lines.next_line().await.unwrap() {
+        rest.push_str(&line);
+    }
+    assert!(rest.contains("shut down cleanly"), "{rest}");
+}
+
+#[tokio::test]
+async fn bad_settings_are_refused_with_a_message_naming_the_setting() {
+    let output = Command::new(env!("CARGO_BIN_EXE_dateline"))
+        .args(["migrate"])
+        .env("DATELINE_TIMEZONE", "Mars/Olympus_Mons")
+        .env("DATABASE_URL", "postgres://nobody@127.0.0.1:1/none")
+        .output()
+        .await
+        .unwrap();
+    assert!(!output.status.success());
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("DATELINE_TIMEZONE"), "{stderr}");
+}

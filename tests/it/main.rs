@@ -1,0 +1,11 @@
+//! Dateline's integration tests: one binary whose modules mirror the routes. Every test that
+//! touches the database gets a fresh, migrated PostgreSQL database from `#[sqlx::test]`.
+
+mod helpers;
+
+mod cli;
+mod demo;
+mod health;
+mod localpg;
+mod migrations;
+mod public;
