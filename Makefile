@@ -21,12 +21,8 @@ db: ## Start (or reuse) the project-local PostgreSQL and print its URL
 db-stop: ## Stop the project-local PostgreSQL
 	@cargo run --quiet --locked -- local-db --stop
 
-sqlx-prepare: ## Regenerate the committed .sqlx/ query cache after changing a query
-	cargo build --locked --bin dateline
-	export DATABASE_URL=$$(target/debug/dateline local-db | tail -n 1) && \
-	  target/debug/dateline migrate && \
-	  rm -rf .sqlx && mkdir .sqlx && cargo clean -p dateline && \
-	  SQLX_OFFLINE=false SQLX_OFFLINE_DIR=$(CURDIR)/.sqlx cargo check --all-targets --locked
+sqlx-prepare: ## Regenerate the committed .sqlx/ query cache after changing a query or a migration
+	@scripts/sqlx-prepare.sh
 
 lint: ## Formatting and clippy, as CI checks them
 	cargo fmt --all -- --check

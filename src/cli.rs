@@ -1,8 +1,11 @@
-//! The command line of CONTRACT §7: `serve`, `migrate`, `demo`, plus `local-db`.
+//! The command line of CONTRACT §7: `serve`, `migrate`, `demo`, `user add`, `token add`, plus
+//! `token list`, `token revoke` and `local-db`.
 
 use clap::{Parser, Subcommand};
 
 use crate::config::{Config, ConfigArgs};
+use crate::domain::policy::Role;
+use crate::error::AppError;
 use crate::telemetry::LogArgs;
 
 /// Dateline: a CMS server for research-news articles.
@@ -29,12 +32,74 @@ pub enum Command {
     Migrate,
     /// Load the demo stories and topics (idempotent).
     Demo,
+    /// Manage users.
+    #[command(subcommand)]
+    User(UserCommand),
+    /// Manage API tokens.
+    #[command(subcommand)]
+    Token(TokenCommand),
     /// Start (or reuse) the project-local PostgreSQL and print its connection URL.
     LocalDb {
         /// Stop the project-local cluster instead.
         #[arg(long)]
         stop: bool,
     },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum UserCommand {
+    /// Create a user; the password is read from standard input (at least 12 characters).
+    Add {
+        #[arg(long)]
+        email: String,
+        #[arg(long)]
+        name: String,
+        /// admin, editor or contributor.
+        #[arg(long, value_parser = parse_role)]
+        role: Role,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum TokenCommand {
+    /// Create an API token for a user; it is printed once, on the last line.
+    Add {
+        /// The user's email.
+        #[arg(long)]
+        email: String,
+        /// A name for the token (what uses it).
+        #[arg(long)]
+        name: String,
+    },
+    /// List a user's tokens.
+    List {
+        #[arg(long)]
+        email: String,
+    },
+    /// Revoke a token by its id.
+    Revoke {
+        #[arg(long)]
+        id: uuid::Uuid,
+    },
+}
+
+fn parse_role(raw: &str) -> Result<Role, String> {
+    Role::parse(raw).ok_or_else(|| "must be admin, editor or contributor".to_owned())
+}
+
+fn field_errors(err: AppError) -> anyhow::Error {
+    match err {
+        AppError::Validation(errors) => anyhow::anyhow!(
+            "{}",
+            errors
+                .iter()
+                .map(|e| format!("{} {}", e.field, e.message))
+                .collect::<Vec<_>>()
+                .join("; ")
+        ),
+        AppError::NotFound => anyhow::anyhow!("not found"),
+        other => anyhow::anyhow!("{other}"),
+    }
 }
 
 /// Runs one subcommand to completion.
@@ -58,6 +123,56 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             let pool = crate::db::connect_and_migrate(&config).await?;
             let report = crate::demo::load(&pool).await?;
             println!("{report}");
+            Ok(())
+        }
+        Command::User(UserCommand::Add { email, name, role }) => {
+            let mut password = String::new();
+            std::io::Read::read_to_string(&mut std::io::stdin(), &mut password)?;
+            let password = password.trim_end_matches(['\r', '\n']);
+            let pool = crate::db::connect_and_migrate(&config).await?;
+            let id = crate::service::users::create_user(&pool, &email, &name, role, password)
+                .await
+                .map_err(field_errors)?;
+            println!("created {} user {email} ({id})", role.as_str());
+            Ok(())
+        }
+        Command::Token(TokenCommand::Add { email, name }) => {
+            let pool = crate::db::connect_and_migrate(&config).await?;
+            let (id, secret) = crate::service::users::create_token(&pool, &email, &name)
+                .await
+                .map_err(field_errors)?;
+            println!("created token {id} for {email}; it is shown only once:");
+            println!("{secret}");
+            Ok(())
+        }
+        Command::Token(TokenCommand::List { email }) => {
+            let pool = crate::db::connect_and_migrate(&config).await?;
+            let user = crate::db::users::find_active_by_email(&pool, &email)
+                .await?
+                .ok_or_else(|| anyhow::anyhow!("no active user has this email"))?;
+            for token in crate::db::users::list_tokens(&pool, user.id).await? {
+                let state = if token.revoked_at.is_some() {
+                    "revoked"
+                } else {
+                    "active"
+                };
+                let used = token
+                    .last_used_at
+                    .map(crate::domain::dates::rfc3339)
+                    .unwrap_or_else(|| "never".into());
+                println!(
+                    "{}  {state:7}  last used {used:20}  {}",
+                    token.id, token.name
+                );
+            }
+            Ok(())
+        }
+        Command::Token(TokenCommand::Revoke { id }) => {
+            let pool = crate::db::connect_and_migrate(&config).await?;
+            crate::service::users::revoke_token(&pool, id)
+                .await
+                .map_err(field_errors)?;
+            println!("revoked {id}");
             Ok(())
         }
         Command::LocalDb { stop } => {

@@ -1,10 +1,29 @@
-//! One error type for every handler. It renders a styled HTML page (or, for the API, an RFC 9457
-//! problem) and never shows internals: the detail of a server error is logged, not sent.
+//! One error type for every handler and service function. It renders as a styled HTML page for
+//! readers, or as an RFC 9457 problem (`application/problem+json`) through [`ApiError`] for the
+//! API. Neither ever shows internals: the detail of a server error is logged, not sent.
 
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
+use serde::Serialize;
 
 use crate::web::pages::ErrorPage;
+
+/// One field's problem, as listed in a `422`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+pub struct FieldError {
+    /// The field, as a dotted path (`title`, `study.sample_size`).
+    pub field: String,
+    pub message: String,
+}
+
+impl FieldError {
+    pub fn new(field: impl Into<String>, message: impl Into<String>) -> Self {
+        Self {
+            field: field.into(),
+            message: message.into(),
+        }
+    }
+}
 
 /// Everything a handler can fail with.
 #[derive(Debug, thiserror::Error)]
@@ -16,6 +35,32 @@ pub enum AppError {
     /// A request we understood but cannot accept; the message is shown to the user.
     #[error("{0}")]
     BadRequest(String),
+    /// No or bad credentials.
+    #[error("authentication required")]
+    Unauthorized,
+    /// Authenticated, but the role may not do this.
+    #[error("forbidden")]
+    Forbidden,
+    #[error("method not allowed")]
+    MethodNotAllowed,
+    /// A state conflict, such as an illegal lifecycle transition.
+    #[error("{0}")]
+    Conflict(String),
+    /// `If-Match` did not match: carries the current representation.
+    #[error("the story was changed by someone else")]
+    PreconditionFailed(Box<serde_json::Value>, i32),
+    /// `If-Match` is required and missing.
+    #[error("If-Match required")]
+    PreconditionRequired,
+    #[error("request body too large")]
+    PayloadTooLarge,
+    #[error("unsupported media type")]
+    UnsupportedMediaType(String),
+    /// Field errors (`422`).
+    #[error("validation failed")]
+    Validation(Vec<FieldError>),
+    #[error("too many requests")]
+    TooManyRequests { retry_after_secs: u64 },
     /// The database could not be reached in time.
     #[error("service unavailable")]
     Unavailable,
@@ -31,6 +76,22 @@ impl From<sqlx::Error> for AppError {
                 tracing::warn!(error = %err, "database unavailable");
                 Self::Unavailable
             }
+            sqlx::Error::Database(ref db) => match db.constraint() {
+                Some("articles_slug_key" | "slug_history_pkey") => {
+                    Self::Validation(vec![FieldError::new(
+                        "slug",
+                        "is already used by another story",
+                    )])
+                }
+                Some("topics_slug_key") => Self::Validation(vec![FieldError::new(
+                    "slug",
+                    "is already used by another topic",
+                )]),
+                Some("users_email_key") => {
+                    Self::Validation(vec![FieldError::new("email", "is already registered")])
+                }
+                _ => Self::Internal(err.into()),
+            },
             other => Self::Internal(other.into()),
         }
     }
@@ -43,53 +104,183 @@ impl From<askama::Error> for AppError {
 }
 
 impl AppError {
+    /// One field error.
+    pub fn field(field: &str, message: impl Into<String>) -> Self {
+        Self::Validation(vec![FieldError::new(field, message)])
+    }
+
     pub fn status(&self) -> StatusCode {
         match self {
             Self::NotFound => StatusCode::NOT_FOUND,
             Self::Gone => StatusCode::GONE,
             Self::BadRequest(_) => StatusCode::BAD_REQUEST,
+            Self::Unauthorized => StatusCode::UNAUTHORIZED,
+            Self::Forbidden => StatusCode::FORBIDDEN,
+            Self::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
+            Self::Conflict(_) => StatusCode::CONFLICT,
+            Self::PreconditionFailed(..) => StatusCode::PRECONDITION_FAILED,
+            Self::PreconditionRequired => StatusCode::PRECONDITION_REQUIRED,
+            Self::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
+            Self::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            Self::Validation(_) => StatusCode::UNPROCESSABLE_ENTITY,
+            Self::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
             Self::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
             Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
 
-    fn page(&self) -> ErrorPage {
-        let status = self.status();
-        let (title, message) = match self {
-            Self::NotFound => (
-                "Page not found",
-                "We could not find that page. It may have moved, or the address may be mistyped.".to_owned(),
-            ),
-            Self::Gone => (
-                "This story has been withdrawn",
-                "The editors withdrew this story. It is no longer available.".to_owned(),
-            ),
-            Self::BadRequest(message) => ("That request did not work", message.clone()),
-            Self::Unavailable => (
-                "Temporarily unavailable",
-                "We cannot reach our database right now. Please try again in a moment.".to_owned(),
-            ),
-            Self::Internal(_) => (
-                "Something went wrong",
-                "An error on our side stopped this page from loading. It has been logged; please try again later.".to_owned(),
-            ),
+    /// What the user is told: safe to show, never internals.
+    pub fn detail(&self) -> String {
+        match self {
+            Self::NotFound => "We could not find that. It may have moved, or the address may be mistyped.".into(),
+            Self::Gone => "The editors withdrew this story. It is no longer available.".into(),
+            Self::BadRequest(message) | Self::Conflict(message) => message.clone(),
+            Self::Unauthorized => "Send a valid API token as `Authorization: Bearer <token>`.".into(),
+            Self::Forbidden => "Your role does not allow this.".into(),
+            Self::MethodNotAllowed => "This address does not accept that method.".into(),
+            Self::PreconditionFailed(..) => {
+                "The story was changed since you loaded it. The current version is included; merge your changes into it and send them again with its ETag.".into()
+            }
+            Self::PreconditionRequired => {
+                "Send `If-Match: \"<version>\"` with the ETag you read, so that concurrent edits are detected.".into()
+            }
+            Self::PayloadTooLarge => "The request body is larger than this endpoint accepts.".into(),
+            Self::UnsupportedMediaType(expected) => format!("Send the body as {expected}."),
+            Self::Validation(errors) => match errors.as_slice() {
+                [one] => format!("{} {}", one.field, one.message),
+                _ => format!("{} fields are invalid.", errors.len()),
+            },
+            Self::TooManyRequests { retry_after_secs } => {
+                format!("Too many requests. Try again in {retry_after_secs} seconds.")
+            }
+            Self::Unavailable => "We cannot reach our database right now. Please try again in a moment.".into(),
+            Self::Internal(_) => {
+                "An error on our side stopped this request. It has been logged; please try again later.".into()
+            }
+        }
+    }
+
+    fn title(&self) -> &'static str {
+        match self {
+            Self::NotFound => "Page not found",
+            Self::Gone => "This story has been withdrawn",
+            Self::BadRequest(_) => "That request did not work",
+            Self::Unauthorized => "Authentication required",
+            Self::Forbidden => "Not allowed",
+            Self::MethodNotAllowed => "Method not allowed",
+            Self::Conflict(_) => "Conflict",
+            Self::PreconditionFailed(..) => "Edit conflict",
+            Self::PreconditionRequired => "If-Match required",
+            Self::PayloadTooLarge => "Request too large",
+            Self::UnsupportedMediaType(_) => "Unsupported media type",
+            Self::Validation(_) => "Invalid input",
+            Self::TooManyRequests { .. } => "Too many requests",
+            Self::Unavailable => "Temporarily unavailable",
+            Self::Internal(_) => "Something went wrong",
+        }
+    }
+
+    fn log(&self) {
+        if let Self::Internal(err) = self {
+            tracing::error!(error = ?err, "request failed");
+        }
+    }
+
+    fn extra_headers(&self, response: &mut Response) {
+        let retry_after = match self {
+            Self::Unavailable => Some(5),
+            Self::TooManyRequests { retry_after_secs } => Some(*retry_after_secs),
+            _ => None,
         };
-        ErrorPage::new(status, title, message)
+        if let Some(secs) = retry_after {
+            response
+                .headers_mut()
+                .insert(header::RETRY_AFTER, HeaderValue::from(secs));
+        }
+        match self {
+            Self::Unauthorized => {
+                response.headers_mut().insert(
+                    header::WWW_AUTHENTICATE,
+                    HeaderValue::from_static("Bearer realm=\"dateline\""),
+                );
+            }
+            Self::PreconditionFailed(_, version) => {
+                if let Ok(etag) = HeaderValue::from_str(&format!("\"{version}\"")) {
+                    response.headers_mut().insert(header::ETAG, etag);
+                }
+            }
+            _ => {}
+        }
     }
 }
 
 impl IntoResponse for AppError {
     fn into_response(self) -> Response {
-        if let Self::Internal(err) = &self {
-            tracing::error!(error = ?err, "request failed");
-        }
+        self.log();
         let status = self.status();
-        let mut response = (status, self.page()).into_response();
-        if status == StatusCode::SERVICE_UNAVAILABLE {
-            response
-                .headers_mut()
-                .insert(header::RETRY_AFTER, HeaderValue::from_static("5"));
-        }
+        let page = ErrorPage::new(status, self.title(), self.detail());
+        let mut response = (status, page).into_response();
+        self.extra_headers(&mut response);
+        response
+    }
+}
+
+/// An RFC 9457 problem document.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct Problem {
+    #[serde(rename = "type")]
+    pub kind: String,
+    pub title: String,
+    pub status: u16,
+    pub detail: String,
+    /// Field errors (with `422`), else empty.
+    pub errors: Vec<FieldError>,
+    /// With `412`: the story as it is now.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<Object>)]
+    pub current: Option<serde_json::Value>,
+}
+
+/// [`AppError`] answered as `application/problem+json`: for `/api` and the JSON answers of
+/// public endpoints.
+#[derive(Debug)]
+pub struct ApiError(pub AppError);
+
+impl<E: Into<AppError>> From<E> for ApiError {
+    fn from(err: E) -> Self {
+        Self(err.into())
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let err = self.0;
+        err.log();
+        let status = err.status();
+        let (errors, current) = match &err {
+            AppError::Validation(errors) => (errors.clone(), None),
+            AppError::PreconditionFailed(current, _) => (Vec::new(), Some((**current).clone())),
+            _ => (Vec::new(), None),
+        };
+        let problem = Problem {
+            kind: "about:blank".to_owned(),
+            title: err.title().to_owned(),
+            status: status.as_u16(),
+            detail: err.detail(),
+            errors,
+            current,
+        };
+        let body = serde_json::to_vec(&problem).unwrap_or_default();
+        let mut response = (
+            status,
+            [(
+                header::CONTENT_TYPE,
+                HeaderValue::from_static("application/problem+json"),
+            )],
+            body,
+        )
+            .into_response();
+        err.extra_headers(&mut response);
         response
     }
 }
@@ -97,6 +288,7 @@ impl IntoResponse for AppError {
 /// The styled 500 page for a panic caught by the middleware. It says nothing about the panic.
 pub fn panic_response(_panic: Box<dyn std::any::Any + Send + 'static>) -> Response {
     tracing::error!("a request handler panicked");
-    let page = AppError::Internal(anyhow::anyhow!("panic")).page();
+    let err = AppError::Internal(anyhow::anyhow!("panic"));
+    let page = ErrorPage::new(StatusCode::INTERNAL_SERVER_ERROR, err.title(), err.detail());
     (StatusCode::INTERNAL_SERVER_ERROR, page).into_response()
 }

@@ -16,13 +16,16 @@ pub async fn serve(config: Config, pool: PgPool) -> anyhow::Result<()> {
     let local = listener.local_addr()?;
     tracing::info!(address = %format!("http://{local}"), base_url = %config.base_url, "Dateline is serving");
     let app = build_router(AppState::new(config, pool.clone()));
-    axum::serve(
+    let scheduler = crate::jobs::scheduler::spawn(pool.clone());
+    let served = axum::serve(
         listener,
         app.into_make_service_with_connect_info::<SocketAddr>(),
     )
     .with_graceful_shutdown(shutdown_signal())
     .await
-    .context("the server stopped with an error")?;
+    .context("the server stopped with an error");
+    scheduler.abort();
+    served?;
     pool.close().await;
     tracing::info!("shut down cleanly");
     Ok(())

@@ -22,7 +22,8 @@ pub struct LogArgs {
 
 /// Installs the global subscriber once. Safe to call more than once (later calls do nothing).
 pub fn init(args: &LogArgs) {
-    let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info"));
+    let filter =
+        EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info,sqlx=warn"));
     let registry = tracing_subscriber::registry().with(filter);
     let result = match args.log_format {
         LogFormat::Text => registry

@@ -212,19 +212,6 @@ pub async fn count_for_topic(pool: &PgPool, topic_id: Uuid) -> sqlx::Result<i64>
     .await
 }
 
-/// Whether any article (deleted ones included) or previous slug holds `slug`.
-pub async fn slug_taken(db: &mut sqlx::PgConnection, slug: &str) -> sqlx::Result<bool> {
-    sqlx::query_scalar!(
-        r#"
-        SELECT EXISTS (SELECT 1 FROM articles WHERE slug = $1)
-            OR EXISTS (SELECT 1 FROM slug_history WHERE slug = $1) AS "taken!"
-        "#,
-        slug
-    )
-    .fetch_one(db)
-    .await
-}
-
 /// Inserts a new article row.
 pub async fn insert(db: &mut sqlx::PgConnection, new: &NewArticle<'_>) -> sqlx::Result<()> {
     sqlx::query!(
@@ -298,4 +285,231 @@ pub async fn record_previous_slug(
     .execute(db)
     .await?;
     Ok(())
+}
+
+/// The article with `id` (not deleted).
+pub async fn find_by_id(db: impl sqlx::PgExecutor<'_>, id: Uuid) -> sqlx::Result<Option<Article>> {
+    sqlx::query_as!(
+        Article,
+        r#"
+        SELECT id, slug, title, dek, body_markdown, body_html,
+               status AS "status: ArticleStatus", published_at, updated_at,
+               archived, archived_at, archive_reason, superseded_by,
+               study AS "study: Json<Study>", review AS "review: Json<Review>",
+               version, created_at, created_by, updated_by
+        FROM articles
+        WHERE id = $1 AND deleted_at IS NULL
+        "#,
+        id
+    )
+    .fetch_optional(db)
+    .await
+}
+
+/// The article with `id`, locked for the rest of the transaction; deleted ones only when asked.
+pub async fn lock(
+    db: &mut sqlx::PgConnection,
+    id: Uuid,
+    include_deleted: bool,
+) -> sqlx::Result<Option<Article>> {
+    sqlx::query_as!(
+        Article,
+        r#"
+        SELECT id, slug, title, dek, body_markdown, body_html,
+               status AS "status: ArticleStatus", published_at, updated_at,
+               archived, archived_at, archive_reason, superseded_by,
+               study AS "study: Json<Study>", review AS "review: Json<Review>",
+               version, created_at, created_by, updated_by
+        FROM articles
+        WHERE id = $1 AND ($2 OR deleted_at IS NULL)
+        FOR UPDATE
+        "#,
+        id,
+        include_deleted
+    )
+    .fetch_optional(db)
+    .await
+}
+
+/// Writes every mutable column of `article` and bumps its version, if its version is still
+/// `expected_version`. Returns the new version, or `None` when someone else saved meanwhile.
+pub async fn save(
+    db: &mut sqlx::PgConnection,
+    article: &Article,
+    expected_version: i32,
+    updated_by: Option<Uuid>,
+) -> sqlx::Result<Option<i32>> {
+    sqlx::query_scalar!(
+        r#"
+        UPDATE articles SET
+            slug = $3, title = $4, dek = $5, body_markdown = $6, body_html = $7, status = $8,
+            published_at = $9, updated_at = $10, archived = $11, archived_at = $12,
+            archive_reason = $13, superseded_by = $14, study = $15, review = $16,
+            updated_by = $17, version = version + 1, modified_at = now()
+        WHERE id = $1 AND version = $2
+        RETURNING version
+        "#,
+        article.id,
+        expected_version,
+        article.slug,
+        article.title,
+        article.dek,
+        article.body_markdown,
+        article.body_html,
+        article.status as ArticleStatus,
+        article.published_at,
+        article.updated_at,
+        article.archived,
+        article.archived_at,
+        article.archive_reason,
+        article.superseded_by,
+        article.study.as_ref() as Option<&Json<Study>>,
+        article.review.as_ref() as Option<&Json<Review>>,
+        updated_by,
+    )
+    .fetch_optional(db)
+    .await
+}
+
+/// Soft-deletes or restores an article, bumping its version.
+pub async fn set_deleted(
+    db: &mut sqlx::PgConnection,
+    id: Uuid,
+    deleted: bool,
+    by: Option<Uuid>,
+) -> sqlx::Result<i32> {
+    sqlx::query_scalar!(
+        r#"
+        UPDATE articles SET
+            deleted_at = CASE WHEN $2 THEN now() END,
+            deleted_by = CASE WHEN $2 THEN $3::uuid END,
+            version = version + 1, modified_at = now()
+        WHERE id = $1
+        RETURNING version
+        "#,
+        id,
+        deleted,
+        by
+    )
+    .fetch_one(db)
+    .await
+}
+
+/// Filters of the editors' story list.
+#[derive(Debug, Clone, Default)]
+pub struct ArticleFilter {
+    pub status: Option<ArticleStatus>,
+    pub topic: Option<String>,
+    pub archived: Option<bool>,
+    /// Words to look for in the title, dek and body.
+    pub q: Option<String>,
+    /// Only stories created by this user (contributors see their own).
+    pub created_by: Option<Uuid>,
+}
+
+/// The editors' story list, most recently changed first.
+pub async fn list_filtered(
+    pool: &PgPool,
+    filter: &ArticleFilter,
+    limit: i64,
+    offset: i64,
+) -> sqlx::Result<Vec<Article>> {
+    sqlx::query_as!(
+        Article,
+        r#"
+        SELECT a.id, a.slug, a.title, a.dek, a.body_markdown, a.body_html,
+               a.status AS "status: ArticleStatus", a.published_at, a.updated_at,
+               a.archived, a.archived_at, a.archive_reason, a.superseded_by,
+               a.study AS "study: Json<Study>", a.review AS "review: Json<Review>",
+               a.version, a.created_at, a.created_by, a.updated_by
+        FROM articles a
+        WHERE a.deleted_at IS NULL
+          AND ($1::text IS NULL OR a.status = $1)
+          AND ($2::text IS NULL OR EXISTS (
+                SELECT 1 FROM article_topics at JOIN topics t ON t.id = at.topic_id
+                WHERE at.article_id = a.id AND t.slug = $2))
+          AND ($3::boolean IS NULL OR a.archived = $3)
+          AND ($4::text IS NULL OR a.title ILIKE '%' || $4 || '%' OR a.dek ILIKE '%' || $4 || '%'
+               OR a.body_markdown ILIKE '%' || $4 || '%')
+          AND ($5::uuid IS NULL OR a.created_by = $5)
+        ORDER BY a.modified_at DESC, a.id DESC
+        LIMIT $6 OFFSET $7
+        "#,
+        filter.status.map(ArticleStatus::as_str),
+        filter.topic,
+        filter.archived,
+        filter.q.as_deref().map(escape_like),
+        filter.created_by,
+        limit,
+        offset
+    )
+    .fetch_all(pool)
+    .await
+}
+
+/// How many stories [`list_filtered`] pages through.
+pub async fn count_filtered(pool: &PgPool, filter: &ArticleFilter) -> sqlx::Result<i64> {
+    sqlx::query_scalar!(
+        r#"
+        SELECT count(*) AS "count!"
+        FROM articles a
+        WHERE a.deleted_at IS NULL
+          AND ($1::text IS NULL OR a.status = $1)
+          AND ($2::text IS NULL OR EXISTS (
+                SELECT 1 FROM article_topics at JOIN topics t ON t.id = at.topic_id
+                WHERE at.article_id = a.id AND t.slug = $2))
+          AND ($3::boolean IS NULL OR a.archived = $3)
+          AND ($4::text IS NULL OR a.title ILIKE '%' || $4 || '%' OR a.dek ILIKE '%' || $4 || '%'
+               OR a.body_markdown ILIKE '%' || $4 || '%')
+          AND ($5::uuid IS NULL OR a.created_by = $5)
+        "#,
+        filter.status.map(ArticleStatus::as_str),
+        filter.topic,
+        filter.archived,
+        filter.q.as_deref().map(escape_like),
+        filter.created_by,
+    )
+    .fetch_one(pool)
+    .await
+}
+
+/// Escapes `%`, `_` and `\` so user text matches literally in ILIKE.
+fn escape_like(raw: &str) -> String {
+    raw.replace('\\', "\\\\")
+        .replace('%', "\\%")
+        .replace('_', "\\_")
+}
+
+/// Forgets `slug` as a previous slug of `article_id` (it is the current one again).
+pub async fn forget_previous_slug(
+    db: &mut sqlx::PgConnection,
+    article_id: Uuid,
+    slug: &str,
+) -> sqlx::Result<()> {
+    sqlx::query!(
+        "DELETE FROM slug_history WHERE slug = $1 AND article_id = $2",
+        slug,
+        article_id
+    )
+    .execute(db)
+    .await?;
+    Ok(())
+}
+
+/// Whether `slug` is free for `article_id`: no other article holds it, now or before.
+pub async fn slug_free_for(
+    db: &mut sqlx::PgConnection,
+    slug: &str,
+    article_id: Option<Uuid>,
+) -> sqlx::Result<bool> {
+    sqlx::query_scalar!(
+        r#"
+        SELECT NOT (EXISTS (SELECT 1 FROM articles WHERE slug = $1 AND id IS DISTINCT FROM $2)
+            OR EXISTS (SELECT 1 FROM slug_history WHERE slug = $1 AND article_id IS DISTINCT FROM $2)) AS "free!"
+        "#,
+        slug,
+        article_id
+    )
+    .fetch_one(db)
+    .await
 }

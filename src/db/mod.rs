@@ -2,8 +2,13 @@
 //! (`db::articles::find_by_slug`). Queries are checked at compile time against `.sqlx/`.
 
 pub mod articles;
+pub mod audit;
+pub mod feedback;
+pub mod jobs;
+pub mod previews;
 pub mod revisions;
 pub mod topics;
+pub mod users;
 
 use std::time::Duration;
 

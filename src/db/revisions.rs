@@ -63,3 +63,48 @@ pub async fn public_notes(pool: &PgPool, article_id: Uuid) -> sqlx::Result<Vec<P
     .fetch_all(pool)
     .await
 }
+
+/// One revision as stored.
+#[derive(Debug, Clone)]
+pub struct Revision {
+    pub number: i32,
+    pub snapshot: serde_json::Value,
+    pub change_kind: ChangeKind,
+    pub change_note: Option<String>,
+    pub created_by: Option<Uuid>,
+    pub created_at: OffsetDateTime,
+}
+
+/// A revision without its snapshot, for lists.
+#[derive(Debug, Clone)]
+pub struct RevisionSummary {
+    pub number: i32,
+    pub change_kind: ChangeKind,
+    pub change_note: Option<String>,
+    pub created_by: Option<Uuid>,
+    pub created_at: OffsetDateTime,
+}
+
+pub async fn find(pool: &PgPool, article_id: Uuid, number: i32) -> sqlx::Result<Option<Revision>> {
+    sqlx::query_as!(
+        Revision,
+        r#"SELECT number, snapshot, change_kind AS "change_kind: ChangeKind", change_note, created_by, created_at
+           FROM article_revisions WHERE article_id = $1 AND number = $2"#,
+        article_id,
+        number
+    )
+    .fetch_optional(pool)
+    .await
+}
+
+/// Every revision of an article, newest first.
+pub async fn list(pool: &PgPool, article_id: Uuid) -> sqlx::Result<Vec<RevisionSummary>> {
+    sqlx::query_as!(
+        RevisionSummary,
+        r#"SELECT number, change_kind AS "change_kind: ChangeKind", change_note, created_by, created_at
+           FROM article_revisions WHERE article_id = $1 ORDER BY number DESC"#,
+        article_id
+    )
+    .fetch_all(pool)
+    .await
+}

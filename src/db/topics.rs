@@ -123,3 +123,58 @@ pub async fn set_for_article(
     .await?;
     Ok(())
 }
+
+/// The topic slugs of one article, in order.
+pub async fn slugs_for_article(
+    db: impl PgExecutor<'_>,
+    article_id: Uuid,
+) -> sqlx::Result<Vec<String>> {
+    sqlx::query_scalar!(
+        r#"SELECT t.slug FROM article_topics at JOIN topics t ON t.id = at.topic_id
+           WHERE at.article_id = $1 ORDER BY at.position, t.name"#,
+        article_id
+    )
+    .fetch_all(db)
+    .await
+}
+
+/// Those of `slugs` that name no topic.
+pub async fn unknown_slugs(db: impl PgExecutor<'_>, slugs: &[String]) -> sqlx::Result<Vec<String>> {
+    sqlx::query_scalar!(
+        r#"SELECT s AS "s!" FROM unnest($1::text[]) AS s WHERE NOT EXISTS (SELECT 1 FROM topics WHERE slug = s)"#,
+        slugs
+    )
+    .fetch_all(db)
+    .await
+}
+
+/// Every topic, by name.
+pub async fn list(pool: &PgPool) -> sqlx::Result<Vec<Topic>> {
+    sqlx::query_as!(
+        Topic,
+        "SELECT id, slug, name, description FROM topics ORDER BY name"
+    )
+    .fetch_all(pool)
+    .await
+}
+
+/// Updates a topic; `None` when there is no topic at `slug`.
+pub async fn update(
+    pool: &PgPool,
+    slug: &str,
+    new_slug: &str,
+    name: &str,
+    description: &str,
+) -> sqlx::Result<Option<Topic>> {
+    sqlx::query_as!(
+        Topic,
+        r#"UPDATE topics SET slug = $2, name = $3, description = $4, updated_at = now()
+           WHERE slug = $1 RETURNING id, slug, name, description"#,
+        slug,
+        new_slug,
+        name,
+        description
+    )
+    .fetch_optional(pool)
+    .await
+}

@@ -5,7 +5,9 @@ use std::fmt;
 use serde::{Deserialize, Serialize};
 
 /// Where a story is in its lifecycle.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, sqlx::Type)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, sqlx::Type, utoipa::ToSchema,
+)]
 #[serde(rename_all = "snake_case")]
 #[sqlx(type_name = "text", rename_all = "snake_case")]
 pub enum ArticleStatus {
@@ -63,7 +65,19 @@ pub enum Visibility {
 }
 
 /// How much a change matters to readers.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize, sqlx::Type)]
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Hash,
+    Default,
+    Serialize,
+    Deserialize,
+    sqlx::Type,
+    utoipa::ToSchema,
+)]
 #[serde(rename_all = "snake_case")]
 #[sqlx(type_name = "text", rename_all = "snake_case")]
 pub enum ChangeKind {
@@ -101,7 +115,7 @@ impl ChangeKind {
 }
 
 /// What the story reports on.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Study {
     /// Free text: journal, congress, year.
@@ -137,7 +151,7 @@ impl Study {
 }
 
 /// Medical review of the story.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Review {
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -195,4 +209,105 @@ mod tests {
         let json = serde_json::to_string(&study).unwrap();
         assert!(json.contains(r#""presented_at":"2011-09-25""#), "{json}");
     }
+}
+
+/// Limits of CONTRACT §1.
+pub mod limits {
+    pub const TITLE_CHARS: usize = 200;
+    pub const DEK_CHARS: usize = 400;
+    pub const BODY_BYTES: usize = 200_000;
+    pub const TOPICS: usize = 20;
+    pub const CHANGE_NOTE_CHARS: usize = 2_000;
+    pub const ARCHIVE_REASON_CHARS: usize = 500;
+    pub const SHORT_TEXT_CHARS: usize = 500;
+}
+
+/// Checks study metadata; returns `(field, message)` pairs under `study.`.
+pub fn study_errors(study: &Study) -> Vec<(&'static str, String)> {
+    let mut errors = Vec::new();
+    let long = |value: &Option<String>, max: usize| {
+        value.as_ref().is_some_and(|v| v.chars().count() > max)
+    };
+    if long(&study.citation, limits::SHORT_TEXT_CHARS) {
+        errors.push((
+            "study.citation",
+            format!("must be at most {} characters", limits::SHORT_TEXT_CHARS),
+        ));
+    }
+    if let Some(doi) = &study.doi {
+        let valid = doi.len() <= 200
+            && doi.starts_with("10.")
+            && doi.split_once('/').is_some_and(|(prefix, suffix)| {
+                prefix.len() > 3
+                    && prefix[3..].bytes().all(|b| b.is_ascii_digit() || b == b'.')
+                    && !suffix.is_empty()
+            })
+            && !doi.chars().any(char::is_whitespace);
+        if !valid {
+            errors.push((
+                "study.doi",
+                "must be a DOI such as 10.1056/NEJMoa2110345".to_owned(),
+            ));
+        }
+    }
+    if let Some(pmid) = &study.pubmed_id
+        && (pmid.is_empty() || pmid.len() > 12 || !pmid.bytes().all(|b| b.is_ascii_digit()))
+    {
+        errors.push((
+            "study.pubmed_id",
+            "must be a PubMed ID (digits only)".to_owned(),
+        ));
+    }
+    if long(&study.trial_id, 100) {
+        errors.push((
+            "study.trial_id",
+            "must be at most 100 characters".to_owned(),
+        ));
+    }
+    if long(&study.study_type, 200) {
+        errors.push((
+            "study.study_type",
+            "must be at most 200 characters".to_owned(),
+        ));
+    }
+    if let Some(n) = study.sample_size
+        && !(0..=100_000_000_000).contains(&n)
+    {
+        errors.push((
+            "study.sample_size",
+            "must be a whole number from 0 up".to_owned(),
+        ));
+    }
+    if let Some(url) = &study.url {
+        let ok = url.len() <= 2000
+            && url::Url::parse(url).is_ok_and(|u| matches!(u.scheme(), "http" | "https"));
+        if !ok {
+            errors.push(("study.url", "must be an http or https URL".to_owned()));
+        }
+    }
+    errors
+}
+
+/// Checks review metadata; returns `(field, message)` pairs under `review.`.
+pub fn review_errors(review: &Review) -> Vec<(&'static str, String)> {
+    let mut errors = Vec::new();
+    if review
+        .reviewed_by
+        .as_ref()
+        .is_some_and(|v| v.chars().count() > 200)
+    {
+        errors.push((
+            "review.reviewed_by",
+            "must be at most 200 characters".to_owned(),
+        ));
+    }
+    if let (Some(last), Some(next)) = (review.last_reviewed, review.next_review_due)
+        && next < last
+    {
+        errors.push((
+            "review.next_review_due",
+            "must not be before last_reviewed".to_owned(),
+        ));
+    }
+    errors
 }

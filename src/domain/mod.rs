@@ -3,5 +3,8 @@
 
 pub mod article;
 pub mod dates;
+pub mod lifecycle;
 pub mod markdown;
+pub mod policy;
+pub mod secret;
 pub mod slug;

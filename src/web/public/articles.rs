@@ -120,6 +120,8 @@ pub struct ArticlePage {
     pub feedback_action: String,
     pub revision: i32,
     pub json_ld: JsonLd,
+    /// Seen through a preview link: read-only, no feedback form, `noindex`.
+    pub preview: bool,
 }
 
 /// The story. A previous slug answers 301; withdrawn 410; not public or unknown 404.
@@ -151,6 +153,22 @@ pub async fn show_article(
     };
     let page = article_page(&state, article, topics, notes, superseded_by);
     render(&page)
+}
+
+/// The story page of an article in any status, for a live preview link.
+pub async fn preview_page(state: &AppState, article: Article) -> Result<ArticlePage, AppError> {
+    let topics = db::topics::links_for_article(&state.pool, article.id).await?;
+    let notes = db::revisions::public_notes(&state.pool, article.id).await?;
+    let superseded_by = match article.superseded_by {
+        Some(id) if article.archived => db::articles::find_published_link(&state.pool, id).await?,
+        _ => None,
+    };
+    let mut page = article_page(state, article, topics, notes, superseded_by);
+    page.preview = true;
+    page.layout.noindex = true;
+    page.layout.canonical = None;
+    page.layout.title = format!("Preview: {}", page.title);
+    Ok(page)
 }
 
 fn article_page(
@@ -224,6 +242,7 @@ fn article_page(
         feedback_action: format!("{path}/feedback"),
         revision: article.version,
         json_ld: JsonLd::new(&json_ld),
+        preview: false,
         title: article.title,
         dek: article.dek,
     }

@@ -3,6 +3,7 @@
 mod archive;
 mod articles;
 mod home;
+mod preview;
 mod topics;
 
 use axum::Router;
@@ -23,6 +24,7 @@ pub fn routes() -> Router<AppState> {
         .route("/topics", get(topics::list_topics))
         .route("/topics/{slug}", get(topics::show_topic))
         .route("/archive", get(archive::show_archive))
+        .route("/preview/{token}", get(preview::show_preview))
 }
 
 /// Stories per list page.

@@ -1,0 +1,88 @@
+//! The `scheduled_jobs` table: publications due at a given moment.
+
+use sqlx::PgExecutor;
+use time::OffsetDateTime;
+use uuid::Uuid;
+
+/// A job claimed for running.
+#[derive(Debug, Clone)]
+pub struct DueJob {
+    pub id: Uuid,
+    pub article_id: Uuid,
+    pub action: String,
+}
+
+/// Schedules the publication of an article, replacing any pending one.
+pub async fn schedule_publish(
+    db: &mut sqlx::PgConnection,
+    article_id: Uuid,
+    run_at: OffsetDateTime,
+    created_by: Option<Uuid>,
+) -> sqlx::Result<()> {
+    cancel_pending(&mut *db, article_id).await?;
+    sqlx::query!(
+        r#"INSERT INTO scheduled_jobs (id, article_id, action, run_at, created_by)
+           VALUES ($1, $2, 'publish', $3, $4)"#,
+        Uuid::now_v7(),
+        article_id,
+        run_at,
+        created_by
+    )
+    .execute(db)
+    .await?;
+    Ok(())
+}
+
+/// Cancels an article's pending jobs.
+pub async fn cancel_pending(db: impl PgExecutor<'_>, article_id: Uuid) -> sqlx::Result<()> {
+    sqlx::query!(
+        "UPDATE scheduled_jobs SET canceled_at = now()
+         WHERE article_id = $1 AND done_at IS NULL AND canceled_at IS NULL",
+        article_id
+    )
+    .execute(db)
+    .await?;
+    Ok(())
+}
+
+/// Claims the oldest due job, skipping jobs another instance holds. The claim lasts as long as
+/// the caller's transaction.
+pub async fn claim_due(db: &mut sqlx::PgConnection) -> sqlx::Result<Option<DueJob>> {
+    sqlx::query_as!(
+        DueJob,
+        r#"
+        SELECT id, article_id, action FROM scheduled_jobs
+        WHERE done_at IS NULL AND canceled_at IS NULL AND run_at <= now()
+        ORDER BY run_at
+        LIMIT 1
+        FOR UPDATE SKIP LOCKED
+        "#
+    )
+    .fetch_optional(db)
+    .await
+}
+
+pub async fn mark_done(db: impl PgExecutor<'_>, id: Uuid, error: Option<&str>) -> sqlx::Result<()> {
+    sqlx::query!(
+        "UPDATE scheduled_jobs SET done_at = now(), attempts = attempts + 1, last_error = $2 WHERE id = $1",
+        id,
+        error
+    )
+    .execute(db)
+    .await?;
+    Ok(())
+}
+
+/// The next pending publication moment of an article, if any.
+pub async fn next_for_article(
+    db: impl PgExecutor<'_>,
+    article_id: Uuid,
+) -> sqlx::Result<Option<OffsetDateTime>> {
+    sqlx::query_scalar!(
+        r#"SELECT min(run_at) AS "run_at" FROM scheduled_jobs
+           WHERE article_id = $1 AND done_at IS NULL AND canceled_at IS NULL"#,
+        article_id
+    )
+    .fetch_one(db)
+    .await
+}

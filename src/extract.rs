@@ -1,0 +1,332 @@
+//! Our extractors: the authenticated `CurrentUser` (set by the API's guard layer), `AppJson`
+//! whose rejections are RFC 9457 problems with field errors, and `If-Match` parsing.
+
+use axum::body::Bytes;
+use axum::extract::{FromRequest, FromRequestParts, Request, State};
+use axum::http::{HeaderMap, header, request::Parts};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+use serde::de::DeserializeOwned;
+use uuid::Uuid;
+
+use crate::app::AppState;
+use crate::db;
+use crate::domain::policy::{Actor, Role};
+use crate::domain::secret;
+use crate::error::{ApiError, AppError, FieldError};
+
+/// The authenticated user of this request.
+#[derive(Debug, Clone)]
+pub struct CurrentUser {
+    pub id: Uuid,
+    pub email: String,
+    pub name: String,
+    pub role: Role,
+}
+
+impl CurrentUser {
+    pub fn actor(&self) -> Actor {
+        Actor {
+            id: self.id,
+            role: self.role,
+        }
+    }
+}
+
+impl<S: Send + Sync> FromRequestParts<S> for CurrentUser {
+    type Rejection = ApiError;
+
+    /// Fails closed: without the guard layer's extension the request is unauthenticated.
+    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
+        parts
+            .extensions
+            .get::<CurrentUser>()
+            .cloned()
+            .ok_or(ApiError(AppError::Unauthorized))
+    }
+}
+
+fn bearer_token(headers: &HeaderMap) -> Option<&str> {
+    let value = headers.get(header::AUTHORIZATION)?.to_str().ok()?;
+    let (scheme, token) = value.split_once(' ')?;
+    scheme
+        .eq_ignore_ascii_case("bearer")
+        .then(|| token.trim())
+        .filter(|t| !t.is_empty())
+}
+
+/// The guard layer of `/api/v1`: resolves `Authorization: Bearer <token>` to a `CurrentUser`
+/// or answers `401` with `WWW-Authenticate: Bearer`.
+pub async fn require_api_token(
+    State(state): State<AppState>,
+    mut request: Request,
+    next: Next,
+) -> Response {
+    let Some(token) = bearer_token(request.headers()) else {
+        return ApiError(AppError::Unauthorized).into_response();
+    };
+    let digest = secret::token_digest(token);
+    match db::users::find_by_token_digest(&state.pool, &digest).await {
+        Ok(Some((user, _token_id))) => {
+            request.extensions_mut().insert(CurrentUser {
+                id: user.id,
+                email: user.email,
+                name: user.name,
+                role: user.role,
+            });
+            next.run(request).await
+        }
+        Ok(None) => ApiError(AppError::Unauthorized).into_response(),
+        Err(err) => ApiError(err.into()).into_response(),
+    }
+}
+
+/// Fields that exist on the article but are not written by the client.
+const READ_ONLY: [&str; 11] = [
+    "id",
+    "body_html",
+    "status",
+    "version",
+    "created_at",
+    "created_by",
+    "updated_by",
+    "updated_at",
+    "archived",
+    "archived_at",
+    "published_at",
+];
+
+fn field_error(err: &serde_path_to_error::Error<serde_json::Error>) -> FieldError {
+    let message = err.inner().to_string();
+    let path = err.path().to_string();
+    let prefix = if path == "." {
+        String::new()
+    } else {
+        format!("{path}.")
+    };
+    let quoted = |msg: &str, lead: &str| {
+        msg.strip_prefix(lead)
+            .and_then(|rest| rest.split('`').next())
+            .map(str::to_owned)
+    };
+    if let Some(name) = quoted(&message, "unknown field `") {
+        let why = if READ_ONLY.contains(&name.as_str()) {
+            "is read-only (status, dates and archive state change through their own actions)"
+        } else {
+            "is not a known field"
+        };
+        // The path already ends at the unknown field.
+        let field = if path == "." { name } else { path };
+        return FieldError::new(field, why);
+    }
+    if let Some(name) = quoted(&message, "missing field `") {
+        return FieldError::new(format!("{prefix}{name}"), "is required");
+    }
+    let message = message
+        .split(" at line ")
+        .next()
+        .unwrap_or(&message)
+        .to_owned();
+    FieldError::new(if path == "." { "body".to_owned() } else { path }, message)
+}
+
+fn is_json(headers: &HeaderMap) -> bool {
+    headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<mime_guess::mime::Mime>().ok())
+        .is_some_and(|mime| {
+            mime.type_() == "application"
+                && (mime.subtype() == "json" || mime.suffix().is_some_and(|s| s == "json"))
+        })
+}
+
+/// Parses JSON bytes: malformed → 400; wrong shape, unknown or missing fields → 422.
+pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, AppError> {
+    let value: serde_json::Value = serde_json::from_slice(bytes)
+        .map_err(|err| AppError::BadRequest(format!("The body is not valid JSON: {err}.")))?;
+    if !value.is_object() {
+        return Err(AppError::field("body", "must be a JSON object"));
+    }
+    serde_path_to_error::deserialize(value)
+        .map_err(|err| AppError::Validation(vec![field_error(&err)]))
+}
+
+/// A JSON body: `application/json` (415 otherwise), within the body limit (413), well-formed
+/// (400), and of the right shape with no unknown fields (422 with the field).
+#[derive(Debug, Clone, Copy, Default)]
+pub struct AppJson<T>(pub T);
+
+impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for AppJson<T> {
+    type Rejection = ApiError;
+
+    async fn from_request(request: Request, state: &S) -> Result<Self, Self::Rejection> {
+        if !is_json(request.headers()) {
+            return Err(ApiError(AppError::UnsupportedMediaType(
+                "application/json".into(),
+            )));
+        }
+        let bytes = read_body(request, state).await?;
+        Ok(Self(parse_json(&bytes)?))
+    }
+}
+
+/// Like [`AppJson`], but an empty body means `T::default()` (for actions whose options are all
+/// optional, such as `/publish`).
+#[derive(Debug, Clone, Copy, Default)]
+pub struct OptionalJson<T>(pub T);
+
+impl<S: Send + Sync, T: DeserializeOwned + Default> FromRequest<S> for OptionalJson<T> {
+    type Rejection = ApiError;
+
+    async fn from_request(request: Request, state: &S) -> Result<Self, Self::Rejection> {
+        let json = is_json(request.headers());
+        let has_type = request.headers().contains_key(header::CONTENT_TYPE);
+        let bytes = read_body(request, state).await?;
+        if bytes.iter().all(u8::is_ascii_whitespace) {
+            return Ok(Self(T::default()));
+        }
+        if !json {
+            let _ = has_type;
+            return Err(ApiError(AppError::UnsupportedMediaType(
+                "application/json".into(),
+            )));
+        }
+        Ok(Self(parse_json(&bytes)?))
+    }
+}
+
+async fn read_body<S: Send + Sync>(request: Request, state: &S) -> Result<Bytes, ApiError> {
+    Bytes::from_request(request, state)
+        .await
+        .map_err(|rejection| {
+            if rejection.status() == axum::http::StatusCode::PAYLOAD_TOO_LARGE {
+                ApiError(AppError::PayloadTooLarge)
+            } else {
+                ApiError(AppError::BadRequest(
+                    "The request body could not be read.".into(),
+                ))
+            }
+        })
+}
+
+/// What `If-Match` says.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum IfMatch {
+    Missing,
+    Version(i32),
+    /// Present but not one of our ETags: it matches nothing.
+    Unknown,
+}
+
+impl IfMatch {
+    pub fn from_headers(headers: &HeaderMap) -> Self {
+        let Some(value) = headers.get(header::IF_MATCH) else {
+            return Self::Missing;
+        };
+        let Ok(value) = value.to_str() else {
+            return Self::Unknown;
+        };
+        let value = value.trim();
+        let tag = value.strip_prefix("W/").unwrap_or(value);
+        tag.strip_prefix('"')
+            .and_then(|t| t.strip_suffix('"'))
+            .and_then(|t| t.parse::<i32>().ok())
+            .map_or(Self::Unknown, Self::Version)
+    }
+
+    /// The version to check, or `None` when no check was asked for.
+    pub fn optional(self) -> Option<i32> {
+        match self {
+            Self::Missing => None,
+            Self::Version(v) => Some(v),
+            Self::Unknown => Some(-1),
+        }
+    }
+
+    /// The version to check; a missing header is a `428`.
+    pub fn required(self) -> Result<i32, AppError> {
+        match self {
+            Self::Missing => Err(AppError::PreconditionRequired),
+            other => Ok(other.optional().unwrap_or(-1)),
+        }
+    }
+}
+
+/// An id from the path; anything that is not a UUID names nothing (404).
+pub fn parse_id(raw: &str) -> Result<Uuid, AppError> {
+    Uuid::parse_str(raw).map_err(|_| AppError::NotFound)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[derive(Debug, serde::Deserialize)]
+    #[serde(deny_unknown_fields)]
+    #[allow(dead_code)]
+    struct Input {
+        title: String,
+        nested: Option<Nested>,
+    }
+
+    #[derive(Debug, serde::Deserialize)]
+    #[serde(deny_unknown_fields)]
+    #[allow(dead_code)]
+    struct Nested {
+        size: i64,
+    }
+
+    fn errors(json: &str) -> AppError {
+        parse_json::<Input>(json.as_bytes()).unwrap_err()
+    }
+
+    #[test]
+    fn json_errors_name_the_field() {
+        assert!(matches!(errors("{"), AppError::BadRequest(_)));
+        let AppError::Validation(e) = errors(r#"{"title":"x","bogus":1}"#) else {
+            panic!()
+        };
+        assert_eq!(e, vec![FieldError::new("bogus", "is not a known field")]);
+        let AppError::Validation(e) = errors(r#"{"title":"x","version":1}"#) else {
+            panic!()
+        };
+        assert_eq!(e[0].field, "version");
+        assert!(e[0].message.contains("read-only"));
+        let AppError::Validation(e) = errors(r#"{}"#) else {
+            panic!()
+        };
+        assert_eq!(e, vec![FieldError::new("title", "is required")]);
+        let AppError::Validation(e) = errors(r#"{"title":"x","nested":{"size":"big"}}"#) else {
+            panic!()
+        };
+        assert_eq!(e[0].field, "nested.size");
+        let AppError::Validation(e) = errors(r#"[1]"#) else {
+            panic!()
+        };
+        assert_eq!(e[0].field, "body");
+    }
+
+    #[test]
+    fn if_match_parses_our_etags() {
+        let headers = |v: &str| {
+            let mut h = HeaderMap::new();
+            h.insert(header::IF_MATCH, v.parse().unwrap());
+            h
+        };
+        assert_eq!(IfMatch::from_headers(&HeaderMap::new()), IfMatch::Missing);
+        assert_eq!(
+            IfMatch::from_headers(&headers("\"3\"")),
+            IfMatch::Version(3)
+        );
+        assert_eq!(
+            IfMatch::from_headers(&headers("W/\"12\"")),
+            IfMatch::Version(12)
+        );
+        assert_eq!(IfMatch::from_headers(&headers("3")), IfMatch::Unknown);
+        assert!(matches!(
+            IfMatch::Missing.required(),
+            Err(AppError::PreconditionRequired)
+        ));
+    }
+}

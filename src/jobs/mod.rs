@@ -1,0 +1,3 @@
+//! Background work that runs inside the server.
+
+pub mod scheduler;

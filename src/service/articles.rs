@@ -1,0 +1,805 @@
+//! Every change to a story, as one transaction each.
+
+use serde::{Deserialize, Serialize};
+use sqlx::PgPool;
+use sqlx::types::Json;
+use time::OffsetDateTime;
+use uuid::Uuid;
+
+use crate::db;
+use crate::db::articles::Article;
+use crate::domain::article::{self, ArticleStatus, ChangeKind, Review, Study, limits};
+use crate::domain::lifecycle::{self, Transition};
+use crate::domain::markdown;
+use crate::domain::policy::{Action, Actor, ArticleFacts, can};
+use crate::domain::slug::Slug;
+use crate::error::{AppError, FieldError};
+use crate::service::events::{self, ChangeEvent};
+
+/// The whole article: what the API answers and what every revision stores.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
+#[schema(as = Article)]
+pub struct ArticleDoc {
+    pub id: Uuid,
+    pub slug: String,
+    pub title: String,
+    pub dek: String,
+    pub body_markdown: String,
+    /// The sanitised rendering the site shows (read-only).
+    pub body_html: String,
+    pub status: ArticleStatus,
+    /// The dateline; in the future while `scheduled`.
+    #[serde(with = "time::serde::rfc3339::option")]
+    pub published_at: Option<OffsetDateTime>,
+    /// "Last updated": moves only on `update` and `correction` changes.
+    #[serde(with = "time::serde::rfc3339")]
+    pub updated_at: OffsetDateTime,
+    pub archived: bool,
+    #[serde(with = "time::serde::rfc3339::option")]
+    pub archived_at: Option<OffsetDateTime>,
+    pub archive_reason: Option<String>,
+    pub superseded_by: Option<Uuid>,
+    /// Topic slugs.
+    pub topics: Vec<String>,
+    pub study: Option<Study>,
+    pub review: Option<Review>,
+    /// Bumps on every change; the ETag is `"<version>"`.
+    pub version: i32,
+    #[serde(with = "time::serde::rfc3339")]
+    pub created_at: OffsetDateTime,
+    pub created_by: Option<Uuid>,
+    pub updated_by: Option<Uuid>,
+}
+
+impl ArticleDoc {
+    pub fn new(article: Article, topics: Vec<String>) -> Self {
+        Self {
+            id: article.id,
+            slug: article.slug,
+            title: article.title,
+            dek: article.dek,
+            body_markdown: article.body_markdown,
+            body_html: article.body_html,
+            status: article.status,
+            published_at: article.published_at,
+            updated_at: article.updated_at,
+            archived: article.archived,
+            archived_at: article.archived_at,
+            archive_reason: article.archive_reason,
+            superseded_by: article.superseded_by,
+            topics,
+            study: article.study.map(|s| s.0),
+            review: article.review.map(|r| r.0),
+            version: article.version,
+            created_at: article.created_at,
+            created_by: article.created_by,
+            updated_by: article.updated_by,
+        }
+    }
+
+    /// The ETag value: `"<version>"`.
+    pub fn etag(&self) -> String {
+        format!("\"{}\"", self.version)
+    }
+}
+
+/// Changes to a story's content; `None` leaves a field as it is. `Some(None)` clears a nullable
+/// field.
+#[derive(Debug, Clone, Default)]
+pub struct ArticleChanges {
+    pub title: Option<String>,
+    pub slug: Option<String>,
+    pub dek: Option<String>,
+    pub body_markdown: Option<String>,
+    pub topics: Option<Vec<String>>,
+    pub study: Option<Option<Study>>,
+    pub review: Option<Option<Review>>,
+}
+
+/// How a change is described to readers.
+#[derive(Debug, Clone, Default)]
+pub struct ChangeMeta {
+    pub kind: ChangeKind,
+    pub note: Option<String>,
+}
+
+/// Options of the archive action.
+#[derive(Debug, Clone, Default)]
+pub struct ArchiveOptions {
+    pub reason: Option<String>,
+    pub superseded_by: Option<Uuid>,
+}
+
+fn facts(article: &Article) -> ArticleFacts {
+    ArticleFacts {
+        created_by: article.created_by,
+        status: article.status,
+    }
+}
+
+fn authorize(actor: Actor, action: Action, article: Option<&Article>) -> Result<(), AppError> {
+    if can(actor, action, article.map(facts)) {
+        Ok(())
+    } else {
+        Err(AppError::Forbidden)
+    }
+}
+
+/// Now, at the microsecond precision PostgreSQL stores, so that what a write answers equals
+/// what a later read answers.
+fn now() -> OffsetDateTime {
+    let now = OffsetDateTime::now_utc();
+    now.replace_nanosecond(now.nanosecond() / 1_000 * 1_000)
+        .unwrap_or(now)
+}
+
+/// A story that the actor may see.
+pub async fn get(pool: &PgPool, actor: Actor, id: Uuid) -> Result<ArticleDoc, AppError> {
+    let article = db::articles::find_by_id(pool, id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    authorize(actor, Action::ViewArticle, Some(&article))?;
+    let topics = db::topics::slugs_for_article(pool, id).await?;
+    Ok(ArticleDoc::new(article, topics))
+}
+
+/// Validates `changes` onto `article` and `topics`, collecting every field error.
+async fn apply_changes(
+    db: &mut sqlx::PgConnection,
+    article: &mut Article,
+    topics: &mut Vec<String>,
+    changes: ArticleChanges,
+) -> Result<(), AppError> {
+    let mut errors = Vec::new();
+    if let Some(title) = changes.title {
+        let title = title.trim();
+        let chars = title.chars().count();
+        if chars == 0 {
+            errors.push(FieldError::new("title", "must not be empty"));
+        } else if chars > limits::TITLE_CHARS {
+            errors.push(FieldError::new(
+                "title",
+                format!("must be at most {} characters", limits::TITLE_CHARS),
+            ));
+        } else {
+            article.title = title.to_owned();
+        }
+    }
+    if let Some(dek) = changes.dek {
+        let dek = dek.trim();
+        if dek.chars().count() > limits::DEK_CHARS {
+            errors.push(FieldError::new(
+                "dek",
+                format!("must be at most {} characters", limits::DEK_CHARS),
+            ));
+        } else {
+            article.dek = dek.to_owned();
+        }
+    }
+    if let Some(body) = changes.body_markdown {
+        if body.len() > limits::BODY_BYTES {
+            errors.push(FieldError::new(
+                "body_markdown",
+                format!("must be at most {} bytes", limits::BODY_BYTES),
+            ));
+        } else if body != article.body_markdown || article.body_html.is_empty() {
+            article.body_html = markdown::render(&body).into_string();
+            article.body_markdown = body;
+        }
+    }
+    if let Some(raw) = changes.slug {
+        match Slug::parse(raw.trim()) {
+            Ok(slug) => {
+                if slug.as_str() != article.slug {
+                    if db::articles::slug_free_for(db, slug.as_str(), Some(article.id)).await? {
+                        article.slug = slug.to_string();
+                    } else {
+                        errors.push(FieldError::new("slug", "is already used by another story"));
+                    }
+                }
+            }
+            Err(err) => errors.push(FieldError::new("slug", err.to_string())),
+        }
+    }
+    if let Some(new_topics) = changes.topics {
+        let mut deduped: Vec<String> = Vec::new();
+        for topic in new_topics {
+            if !deduped.contains(&topic) {
+                deduped.push(topic);
+            }
+        }
+        if deduped.len() > limits::TOPICS {
+            errors.push(FieldError::new(
+                "topics",
+                format!("must list at most {} topics", limits::TOPICS),
+            ));
+        } else {
+            let unknown = db::topics::unknown_slugs(&mut *db, &deduped).await?;
+            if unknown.is_empty() {
+                *topics = deduped;
+            } else {
+                errors.push(FieldError::new(
+                    "topics",
+                    format!("unknown topic: {}", unknown.join(", ")),
+                ));
+            }
+        }
+    }
+    if let Some(study) = changes.study {
+        if let Some(study) = &study {
+            for (field, message) in article::study_errors(study) {
+                errors.push(FieldError::new(field, message));
+            }
+        }
+        article.study = study.map(Json);
+    }
+    if let Some(review) = changes.review {
+        if let Some(review) = &review {
+            for (field, message) in article::review_errors(review) {
+                errors.push(FieldError::new(field, message));
+            }
+        }
+        article.review = review.map(Json);
+    }
+    if errors.is_empty() {
+        Ok(())
+    } else {
+        Err(AppError::Validation(errors))
+    }
+}
+
+fn check_meta(meta: &ChangeMeta) -> Result<(), AppError> {
+    let note = meta.note.as_deref().map(str::trim).unwrap_or_default();
+    if note.chars().count() > limits::CHANGE_NOTE_CHARS {
+        return Err(AppError::field(
+            "change_note",
+            format!("must be at most {} characters", limits::CHANGE_NOTE_CHARS),
+        ));
+    }
+    if meta.kind == ChangeKind::Correction && note.is_empty() {
+        return Err(AppError::field(
+            "change_note",
+            "is required for a correction: say what was wrong",
+        ));
+    }
+    Ok(())
+}
+
+/// A new slug derived from the title, with `-2`, `-3` … when taken.
+async fn derive_slug(db: &mut sqlx::PgConnection, title: &str) -> Result<String, AppError> {
+    let base =
+        Slug::from_title(title).unwrap_or_else(|| Slug::parse("story").expect("static slug"));
+    if db::articles::slug_free_for(db, base.as_str(), None).await? {
+        return Ok(base.to_string());
+    }
+    for n in 2..1000 {
+        let candidate = base.with_suffix(n);
+        if db::articles::slug_free_for(db, candidate.as_str(), None).await? {
+            return Ok(candidate.to_string());
+        }
+    }
+    Err(AppError::field(
+        "slug",
+        "could not derive a free slug from the title; give one",
+    ))
+}
+
+/// Writes what every accepted change writes: topics, the revision, the audit entry, the event.
+#[allow(clippy::too_many_arguments)]
+async fn record_change(
+    tx: &mut sqlx::PgConnection,
+    actor: Option<Actor>,
+    article: Article,
+    topics: Vec<String>,
+    before: Option<(&str, &[String])>,
+    action: &str,
+    meta: &ChangeMeta,
+) -> Result<ArticleDoc, AppError> {
+    let doc = ArticleDoc::new(article, topics);
+    if before.is_none_or(|(_, old_topics)| old_topics != doc.topics.as_slice()) {
+        db::topics::set_for_article(tx, doc.id, &doc.topics).await?;
+    }
+    let snapshot = serde_json::to_value(&doc).map_err(anyhow::Error::from)?;
+    let note = meta
+        .note
+        .as_deref()
+        .map(str::trim)
+        .filter(|n| !n.is_empty());
+    db::revisions::insert(
+        tx,
+        &db::revisions::NewRevision {
+            article_id: doc.id,
+            number: doc.version,
+            snapshot: &snapshot,
+            change_kind: meta.kind,
+            change_note: note,
+            created_by: actor.map(|a| a.id),
+            created_at: now(),
+        },
+    )
+    .await?;
+    db::audit::record(
+        &mut *tx,
+        actor.map(|a| a.id),
+        &format!("article.{action}"),
+        "article",
+        Some(doc.id),
+        serde_json::json!({ "version": doc.version, "change_kind": meta.kind, "status": doc.status }),
+    )
+    .await?;
+    let mut slugs = vec![doc.slug.clone()];
+    let mut all_topics = doc.topics.clone();
+    if let Some((old_slug, old_topics)) = before {
+        if old_slug != doc.slug {
+            slugs.push(old_slug.to_owned());
+        }
+        for topic in old_topics {
+            if !all_topics.contains(topic) {
+                all_topics.push(topic.clone());
+            }
+        }
+    }
+    events::emit(
+        tx,
+        &ChangeEvent {
+            article_id: doc.id,
+            action: action.to_owned(),
+            slugs,
+            topics: all_topics,
+        },
+    )
+    .await?;
+    Ok(doc)
+}
+
+/// Creates a draft (revision 1).
+pub async fn create(
+    pool: &PgPool,
+    actor: Actor,
+    changes: ArticleChanges,
+) -> Result<ArticleDoc, AppError> {
+    authorize(actor, Action::CreateArticle, None)?;
+    if changes.title.as_deref().is_none_or(|t| t.trim().is_empty()) {
+        return Err(AppError::field("title", "is required"));
+    }
+    let mut tx = pool.begin().await?;
+    let created_at = now();
+    let mut article = Article {
+        id: Uuid::now_v7(),
+        slug: String::new(),
+        title: String::new(),
+        dek: String::new(),
+        body_markdown: String::new(),
+        body_html: String::new(),
+        status: ArticleStatus::Draft,
+        published_at: None,
+        updated_at: created_at,
+        archived: false,
+        archived_at: None,
+        archive_reason: None,
+        superseded_by: None,
+        study: None,
+        review: None,
+        version: 1,
+        created_at,
+        created_by: Some(actor.id),
+        updated_by: Some(actor.id),
+    };
+    let explicit_slug = changes.slug.is_some();
+    let mut topics = Vec::new();
+    apply_changes(&mut tx, &mut article, &mut topics, changes).await?;
+    if !explicit_slug {
+        article.slug = derive_slug(&mut tx, &article.title).await?;
+    }
+    if article.body_html.is_empty() {
+        article.body_html = markdown::render(&article.body_markdown).into_string();
+    }
+    db::articles::insert(
+        &mut tx,
+        &db::articles::NewArticle {
+            id: article.id,
+            slug: &article.slug,
+            title: &article.title,
+            dek: &article.dek,
+            body_markdown: &article.body_markdown,
+            body_html: &article.body_html,
+            status: article.status,
+            published_at: None,
+            updated_at: created_at,
+            archived: false,
+            archived_at: None,
+            archive_reason: None,
+            study: article.study.as_ref().map(|s| &s.0),
+            review: article.review.as_ref().map(|r| &r.0),
+            version: 1,
+            created_at,
+            created_by: Some(actor.id),
+        },
+    )
+    .await?;
+    let doc = record_change(
+        &mut tx,
+        Some(actor),
+        article,
+        topics,
+        None,
+        "create",
+        &ChangeMeta::default(),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(doc)
+}
+
+/// Locks a story for a change and checks the actor's right and, when given, the version.
+async fn lock_for(
+    tx: &mut sqlx::PgConnection,
+    actor: Option<Actor>,
+    action: Action,
+    id: Uuid,
+    if_match: Option<i32>,
+) -> Result<(Article, Vec<String>), AppError> {
+    let article = db::articles::lock(tx, id, false)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    if let Some(actor) = actor {
+        authorize(actor, action, Some(&article))?;
+    }
+    let topics = db::topics::slugs_for_article(&mut *tx, id).await?;
+    if let Some(expected) = if_match
+        && expected != article.version
+    {
+        let version = article.version;
+        let current =
+            serde_json::to_value(ArticleDoc::new(article, topics)).map_err(anyhow::Error::from)?;
+        return Err(AppError::PreconditionFailed(Box::new(current), version));
+    }
+    Ok((article, topics))
+}
+
+/// Saves a changed story under its old version; someone else's save meanwhile is a 412.
+async fn save(
+    tx: &mut sqlx::PgConnection,
+    article: &mut Article,
+    old_version: i32,
+    by: Option<Uuid>,
+) -> Result<(), AppError> {
+    article.updated_by = by;
+    match db::articles::save(tx, article, old_version, by).await? {
+        Some(version) => {
+            article.version = version;
+            Ok(())
+        }
+        None => Err(AppError::Conflict(
+            "the story was changed meanwhile; load it again".into(),
+        )),
+    }
+}
+
+/// Edits a story's content (`PATCH`), guarded by its version.
+pub async fn update(
+    pool: &PgPool,
+    actor: Actor,
+    id: Uuid,
+    if_match: i32,
+    changes: ArticleChanges,
+    meta: ChangeMeta,
+) -> Result<ArticleDoc, AppError> {
+    check_meta(&meta)?;
+    let mut tx = pool.begin().await?;
+    let (mut article, mut topics) = lock_for(
+        &mut tx,
+        Some(actor),
+        Action::EditArticle,
+        id,
+        Some(if_match),
+    )
+    .await?;
+    let (old_slug, old_topics, old_version) =
+        (article.slug.clone(), topics.clone(), article.version);
+    apply_changes(&mut tx, &mut article, &mut topics, changes).await?;
+    if meta.kind.moves_updated_at() {
+        article.updated_at = now();
+    }
+    if article.slug != old_slug {
+        db::articles::record_previous_slug(&mut tx, article.id, &old_slug).await?;
+        db::articles::forget_previous_slug(&mut tx, article.id, &article.slug).await?;
+    }
+    save(&mut tx, &mut article, old_version, Some(actor.id)).await?;
+    let doc = record_change(
+        &mut tx,
+        Some(actor),
+        article,
+        topics,
+        Some((&old_slug, &old_topics)),
+        "update",
+        &meta,
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(doc)
+}
+
+/// Applies a lifecycle transition inside `tx`; `actor` is `None` for the scheduler.
+async fn transition_in(
+    tx: &mut sqlx::PgConnection,
+    actor: Option<Actor>,
+    id: Uuid,
+    transition: Transition,
+    archive: ArchiveOptions,
+    if_match: Option<i32>,
+) -> Result<ArticleDoc, AppError> {
+    let action = match transition {
+        Transition::Submit => Action::SubmitArticle,
+        Transition::Publish { .. } => Action::PublishArticle,
+        Transition::Unpublish => Action::UnpublishArticle,
+        Transition::Withdraw => Action::WithdrawArticle,
+        Transition::Archive | Transition::Unarchive => Action::ArchiveArticle,
+    };
+    let (mut article, topics) = lock_for(tx, actor, action, id, if_match).await?;
+    let old_version = article.version;
+    let at = now();
+    let outcome = lifecycle::apply(
+        lifecycle::State {
+            status: article.status,
+            archived: article.archived,
+        },
+        transition,
+        at,
+        article.published_at,
+    )
+    .map_err(|err| AppError::Conflict(err.to_string()))?;
+
+    match transition {
+        Transition::Archive => {
+            let reason = archive
+                .reason
+                .map(|r| r.trim().to_owned())
+                .filter(|r| !r.is_empty());
+            if reason
+                .as_ref()
+                .is_some_and(|r| r.chars().count() > limits::ARCHIVE_REASON_CHARS)
+            {
+                return Err(AppError::field(
+                    "reason",
+                    format!(
+                        "must be at most {} characters",
+                        limits::ARCHIVE_REASON_CHARS
+                    ),
+                ));
+            }
+            if let Some(newer) = archive.superseded_by {
+                if newer == article.id {
+                    return Err(AppError::field("superseded_by", "must be another story"));
+                }
+                if db::articles::find_by_id(&mut *tx, newer).await?.is_none() {
+                    return Err(AppError::field("superseded_by", "is not a known story"));
+                }
+            }
+            article.archived_at = Some(at);
+            article.archive_reason = reason;
+            article.superseded_by = archive.superseded_by;
+        }
+        Transition::Unarchive => {
+            article.archived_at = None;
+            article.archive_reason = None;
+            article.superseded_by = None;
+        }
+        Transition::Publish { .. } if outcome.status == ArticleStatus::Scheduled => {
+            let run_at = outcome.published_at.unwrap_or(at);
+            db::jobs::schedule_publish(tx, article.id, run_at, actor.map(|a| a.id)).await?;
+        }
+        Transition::Publish { .. } | Transition::Unpublish => {
+            db::jobs::cancel_pending(&mut *tx, article.id).await?;
+        }
+        Transition::Submit | Transition::Withdraw => {}
+    }
+    if matches!(transition, Transition::Unpublish) && article.archived {
+        article.archived_at = None;
+        article.archive_reason = None;
+        article.superseded_by = None;
+    }
+    article.status = outcome.status;
+    article.archived = outcome.archived;
+    if let Some(published_at) = outcome.published_at {
+        article.published_at = Some(published_at);
+    }
+    let by = actor.map(|a| a.id);
+    save(tx, &mut article, old_version, by).await?;
+    let slug = article.slug.clone();
+    record_change(
+        tx,
+        actor,
+        article,
+        topics.clone(),
+        Some((&slug, &topics)),
+        transition.name(),
+        &ChangeMeta::default(),
+    )
+    .await
+}
+
+/// Submits, publishes (now or at a future moment), unpublishes, withdraws, archives or
+/// unarchives a story. An illegal transition is a `409`.
+pub async fn transition(
+    pool: &PgPool,
+    actor: Actor,
+    id: Uuid,
+    transition: Transition,
+    archive: ArchiveOptions,
+    if_match: Option<i32>,
+) -> Result<ArticleDoc, AppError> {
+    let mut tx = pool.begin().await?;
+    let doc = transition_in(&mut tx, Some(actor), id, transition, archive, if_match).await?;
+    tx.commit().await?;
+    Ok(doc)
+}
+
+/// Soft-deletes a story: its public URL answers 404; an admin can restore it.
+pub async fn delete(pool: &PgPool, actor: Actor, id: Uuid) -> Result<(), AppError> {
+    let mut tx = pool.begin().await?;
+    let (article, topics) = lock_for(&mut tx, Some(actor), Action::DeleteArticle, id, None).await?;
+    db::articles::set_deleted(&mut tx, id, true, Some(actor.id)).await?;
+    db::jobs::cancel_pending(&mut *tx, id).await?;
+    db::audit::record(
+        &mut *tx,
+        Some(actor.id),
+        "article.delete",
+        "article",
+        Some(id),
+        serde_json::json!({}),
+    )
+    .await?;
+    events::emit(
+        &mut tx,
+        &ChangeEvent {
+            article_id: id,
+            action: "delete".into(),
+            slugs: vec![article.slug],
+            topics,
+        },
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// Restores a soft-deleted story (admins only).
+pub async fn restore_deleted(
+    pool: &PgPool,
+    actor: Actor,
+    id: Uuid,
+) -> Result<ArticleDoc, AppError> {
+    authorize(actor, Action::RestoreDeletedArticle, None)?;
+    let mut tx = pool.begin().await?;
+    let article = db::articles::lock(&mut tx, id, true)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    db::articles::set_deleted(&mut tx, id, false, None).await?;
+    let topics = db::topics::slugs_for_article(&mut *tx, id).await?;
+    db::audit::record(
+        &mut *tx,
+        Some(actor.id),
+        "article.restore",
+        "article",
+        Some(id),
+        serde_json::json!({}),
+    )
+    .await?;
+    events::emit(
+        &mut tx,
+        &ChangeEvent {
+            article_id: id,
+            action: "restore".into(),
+            slugs: vec![article.slug.clone()],
+            topics: topics.clone(),
+        },
+    )
+    .await?;
+    let article = db::articles::find_by_id(&mut *tx, id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    tx.commit().await?;
+    Ok(ArticleDoc::new(article, topics))
+}
+
+/// The content of an old revision that a restore brings back. Lifecycle and archive state stay
+/// as they are now: restoring is an edit, not a time machine.
+#[derive(Debug, Deserialize)]
+struct RestorableContent {
+    title: Option<String>,
+    slug: Option<String>,
+    dek: Option<String>,
+    body_markdown: Option<String>,
+    topics: Option<Vec<String>>,
+    #[serde(default)]
+    study: Option<Study>,
+    #[serde(default)]
+    review: Option<Review>,
+}
+
+/// Brings back the content of revision `number` as a new revision.
+pub async fn restore_revision(
+    pool: &PgPool,
+    actor: Actor,
+    id: Uuid,
+    number: i32,
+    if_match: Option<i32>,
+) -> Result<ArticleDoc, AppError> {
+    let current = get(pool, actor, id).await?;
+    authorize(
+        actor,
+        Action::RestoreRevision,
+        Some(
+            &db::articles::find_by_id(pool, id)
+                .await?
+                .ok_or(AppError::NotFound)?,
+        ),
+    )?;
+    let revision = db::revisions::find(pool, id, number)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let content: RestorableContent = serde_json::from_value(revision.snapshot)
+        .map_err(|err| anyhow::anyhow!("revision {number} unreadable: {err}"))?;
+    let changes = ArticleChanges {
+        title: content.title,
+        slug: content.slug,
+        dek: content.dek,
+        body_markdown: content.body_markdown,
+        topics: content.topics,
+        study: Some(content.study),
+        review: Some(content.review),
+    };
+    let meta = ChangeMeta {
+        kind: ChangeKind::Minor,
+        note: Some(format!("Restored revision {number}")),
+    };
+    update(
+        pool,
+        actor,
+        id,
+        if_match.unwrap_or(current.version),
+        changes,
+        meta,
+    )
+    .await
+}
+
+/// Runs one due scheduled job, if any; returns whether one ran. Safe with several instances:
+/// the job row stays locked (`FOR UPDATE SKIP LOCKED`) until its transaction commits.
+pub async fn run_due_job(pool: &PgPool) -> Result<bool, AppError> {
+    let mut tx = pool.begin().await?;
+    let Some(job) = db::jobs::claim_due(&mut tx).await? else {
+        return Ok(false);
+    };
+    let article = db::articles::lock(&mut tx, job.article_id, false).await?;
+    let outcome = match article {
+        Some(article) if article.status == ArticleStatus::Scheduled && job.action == "publish" => {
+            let at = article.published_at.filter(|at| *at <= now());
+            transition_in(
+                &mut tx,
+                None,
+                article.id,
+                Transition::Publish { at },
+                ArchiveOptions::default(),
+                None,
+            )
+            .await
+            .map(|_| ())
+        }
+        _ => Ok(()),
+    };
+    match outcome {
+        Ok(()) => {
+            db::jobs::mark_done(&mut *tx, job.id, None).await?;
+            tx.commit().await?;
+        }
+        Err(err) => {
+            // Record the failure so the job is not retried in a tight loop.
+            tx.rollback().await?;
+            tracing::error!(job = %job.id, error = %err, "scheduled job failed");
+            db::jobs::mark_done(pool, job.id, Some(&err.to_string())).await?;
+        }
+    }
+    Ok(true)
+}

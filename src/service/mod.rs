@@ -1,0 +1,8 @@
+//! The service layer: one function per editorial action, each one transaction that checks the
+//! actor's rights, applies the domain rules, writes the article, a revision of the whole article,
+//! an audit entry and the slug history, and emits a change event. The API and the admin UI both
+//! change stories only through here.
+
+pub mod articles;
+pub mod events;
+pub mod users;

@@ -1,0 +1,619 @@
+//! `/api/v1/articles…`: stories, their lifecycle, revisions and preview links.
+
+use axum::Json;
+use axum::extract::{Path, Query, State};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use serde::{Deserialize, Serialize};
+use time::OffsetDateTime;
+use uuid::Uuid;
+
+use super::{ListPage, parse_bool, parse_page};
+use crate::app::AppState;
+use crate::db;
+use crate::domain::article::{ArticleStatus, ChangeKind, Review, Study};
+use crate::domain::lifecycle::Transition;
+use crate::domain::policy::{Action, Role, can};
+use crate::error::{ApiError, AppError, FieldError, Problem};
+use crate::extract::{AppJson, CurrentUser, IfMatch, OptionalJson, parse_id};
+use crate::service::articles::{
+    self as service, ArchiveOptions, ArticleChanges, ArticleDoc, ChangeMeta,
+};
+
+/// Query of the story list.
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+pub struct ListQuery {
+    /// `draft`, `in_review`, `scheduled`, `published` or `withdrawn`.
+    status: Option<String>,
+    /// A topic slug.
+    topic: Option<String>,
+    /// `true` or `false`.
+    archived: Option<String>,
+    /// Words in the title, dek or body.
+    q: Option<String>,
+    /// From 1.
+    page: Option<String>,
+    /// From 1 to 100 (default 20; larger values are capped at 100).
+    per_page: Option<String>,
+}
+
+/// A page of stories.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct ArticleList {
+    pub items: Vec<ArticleDoc>,
+    pub page: i64,
+    pub per_page: i64,
+    pub total: i64,
+}
+
+/// A new story. Only `title` is required; the slug is derived from it when omitted.
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NewArticle {
+    pub title: Option<String>,
+    pub slug: Option<String>,
+    pub dek: Option<String>,
+    pub body_markdown: Option<String>,
+    pub topics: Option<Vec<String>>,
+    pub study: Option<Study>,
+    pub review: Option<Review>,
+}
+
+fn double_option<'de, T, D>(deserializer: D) -> Result<Option<Option<T>>, D::Error>
+where
+    T: Deserialize<'de>,
+    D: serde::Deserializer<'de>,
+{
+    Option::<T>::deserialize(deserializer).map(Some)
+}
+
+/// Changes to a story; absent fields stay as they are, `null` clears `study` or `review`.
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct UpdateArticle {
+    pub title: Option<String>,
+    pub slug: Option<String>,
+    pub dek: Option<String>,
+    pub body_markdown: Option<String>,
+    pub topics: Option<Vec<String>>,
+    #[serde(default, deserialize_with = "double_option")]
+    #[schema(value_type = Option<Study>)]
+    pub study: Option<Option<Study>>,
+    #[serde(default, deserialize_with = "double_option")]
+    #[schema(value_type = Option<Review>)]
+    pub review: Option<Option<Review>>,
+    /// `minor` (default), `update` or `correction`.
+    pub change_kind: Option<ChangeKind>,
+    /// Public note; required with `correction`.
+    pub change_note: Option<String>,
+}
+
+/// Options of `/publish`.
+#[derive(Debug, Default, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PublishRequest {
+    /// A future moment schedules the story; a past one backdates it.
+    #[serde(default, with = "time::serde::rfc3339::option")]
+    pub at: Option<OffsetDateTime>,
+}
+
+/// Options of `/archive`.
+#[derive(Debug, Default, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ArchiveRequest {
+    /// Shown on the archive banner.
+    pub reason: Option<String>,
+    /// The newer story the banner links to.
+    pub superseded_by: Option<Uuid>,
+}
+
+/// One revision in a list.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct RevisionSummary {
+    pub number: i32,
+    pub change_kind: ChangeKind,
+    pub change_note: Option<String>,
+    pub created_by: Option<Uuid>,
+    #[serde(with = "time::serde::rfc3339")]
+    pub created_at: OffsetDateTime,
+}
+
+/// One revision with the whole article as it was.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct RevisionDetail {
+    #[serde(flatten)]
+    pub summary: RevisionSummary,
+    #[schema(value_type = Object)]
+    pub article: serde_json::Value,
+}
+
+/// The revisions of a story, newest first.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct RevisionList {
+    pub items: Vec<RevisionSummary>,
+}
+
+/// Options of a new preview link.
+#[derive(Debug, Default, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NewPreviewLink {
+    /// Hours until the link stops working: 1 to 720, default 72.
+    pub expires_in_hours: Option<i64>,
+}
+
+/// A new preview link: the URL is shown once.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct PreviewLinkResponse {
+    pub id: Uuid,
+    pub url: String,
+    #[serde(with = "time::serde::rfc3339")]
+    pub expires_at: OffsetDateTime,
+}
+
+/// The article with its ETag (and `Location` when just created).
+fn article_response(status: StatusCode, doc: ArticleDoc, location: bool) -> Response {
+    let etag = HeaderValue::from_str(&doc.etag()).ok();
+    let mut response = (status, Json(&doc)).into_response();
+    if let Some(etag) = etag {
+        response.headers_mut().insert(header::ETAG, etag);
+    }
+    if location && let Ok(value) = HeaderValue::from_str(&format!("/api/v1/articles/{}", doc.id)) {
+        response.headers_mut().insert(header::LOCATION, value);
+    }
+    response
+}
+
+#[utoipa::path(get, path = "/api/v1/articles", tag = "articles", params(ListQuery),
+    responses((status = 200, body = ArticleList), (status = 401, body = Problem), (status = 422, body = Problem)),
+    security(("bearer" = [])))]
+pub async fn list_articles(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Query(query): Query<ListQuery>,
+) -> Result<Json<ArticleList>, ApiError> {
+    let mut errors = Vec::new();
+    let status = match query.status.as_deref().filter(|s| !s.is_empty()) {
+        None => None,
+        Some(raw) => match ArticleStatus::ALL.into_iter().find(|s| s.as_str() == raw) {
+            Some(status) => Some(status),
+            None => {
+                errors.push(FieldError::new(
+                    "status",
+                    "must be one of draft, in_review, scheduled, published, withdrawn",
+                ));
+                None
+            }
+        },
+    };
+    let archived = parse_bool(query.archived.as_deref(), "archived", &mut errors);
+    let ListPage { page, per_page } = parse_page(
+        query.page.as_deref(),
+        query.per_page.as_deref(),
+        &mut errors,
+    );
+    if !errors.is_empty() {
+        return Err(AppError::Validation(errors).into());
+    }
+    let filter = db::articles::ArticleFilter {
+        status,
+        topic: query.topic.filter(|t| !t.is_empty()),
+        archived,
+        q: query
+            .q
+            .map(|q| q.trim().to_owned())
+            .filter(|q| !q.is_empty()),
+        created_by: (user.role == Role::Contributor).then_some(user.id),
+    };
+    let total = db::articles::count_filtered(&state.pool, &filter).await?;
+    let rows =
+        db::articles::list_filtered(&state.pool, &filter, per_page, (page - 1) * per_page).await?;
+    let mut items = Vec::with_capacity(rows.len());
+    for row in rows {
+        let topics = db::topics::slugs_for_article(&state.pool, row.id).await?;
+        items.push(ArticleDoc::new(row, topics));
+    }
+    Ok(Json(ArticleList {
+        items,
+        page,
+        per_page,
+        total,
+    }))
+}
+
+#[utoipa::path(post, path = "/api/v1/articles", tag = "articles", request_body = NewArticle,
+    responses((status = 201, body = ArticleDoc, headers(("ETag" = String), ("Location" = String))),
+        (status = 400, body = Problem), (status = 401, body = Problem), (status = 403, body = Problem),
+        (status = 413, body = Problem), (status = 415, body = Problem), (status = 422, body = Problem)),
+    security(("bearer" = [])))]
+pub async fn create_article(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    AppJson(input): AppJson<NewArticle>,
+) -> Result<Response, ApiError> {
+    let changes = ArticleChanges {
+        title: input.title,
+        slug: input.slug,
+        dek: input.dek,
+        body_markdown: input.body_markdown,
+        topics: input.topics,
+        study: input.study.map(Some),
+        review: input.review.map(Some),
+    };
+    let doc = service::create(&state.pool, user.actor(), changes).await?;
+    Ok(article_response(StatusCode::CREATED, doc, true))
+}
+
+#[utoipa::path(get, path = "/api/v1/articles/{id}", tag = "articles", params(("id" = Uuid, Path)),
+    responses((status = 200, body = ArticleDoc, headers(("ETag" = String))), (status = 401, body = Problem),
+        (status = 403, body = Problem), (status = 404, body = Problem)),
+    security(("bearer" = [])))]
+pub async fn show_article(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Path(id): Path<String>,
+) -> Result<Response, ApiError> {
+    let doc = service::get(&state.pool, user.actor(), parse_id(&id)?).await?;
+    Ok(article_response(StatusCode::OK, doc, false))
+}
+
+#[utoipa::path(patch, path = "/api/v1/articles/{id}", tag = "articles", request_body = UpdateArticle,
+    params(("id" = Uuid, Path), ("If-Match" = String, Header, description = "The ETag you read: \"<version>\"")),
+    responses((status = 200, body = ArticleDoc, headers(("ETag" = String))), (status = 400, body = Problem),
+        (status = 401, body = Problem), (status = 403, body = Problem), (status = 404, body = Problem),
+        (status = 412, body = Problem, description = "Stale: `current` holds the story as it is now"),
+        (status = 413, body = Problem), (status = 415, body = Problem), (status = 422, body = Problem),
+        (status = 428, body = Problem)),
+    security(("bearer" = [])))]
+pub async fn update_article(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+    AppJson(input): AppJson<UpdateArticle>,
+) -> Result<Response, ApiError> {
+    let id = parse_id(&id)?;
+    let if_match = IfMatch::from_headers(&headers).required()?;
+    let changes = ArticleChanges {
+        title: input.title,
+        slug: input.slug,
+        dek: input.dek,
+        body_markdown: input.body_markdown,
+        topics: input.topics,
+        study: input.study,
+        review: input.review,
+    };
+    let meta = ChangeMeta {
+        kind: input.change_kind.unwrap_or_default(),
+        note: input.change_note,
+    };
+    let doc = service::update(&state.pool, user.actor(), id, if_match, changes, meta).await?;
+    Ok(article_response(StatusCode::OK, doc, false))
+}
+
+#[utoipa::path(delete, path = "/api/v1/articles/{id}", tag = "articles", params(("id" = Uuid, Path)),
+    responses((status = 204, description = "Deleted (soft: an admin can restore it)"), (status = 401, body = Problem),
+        (status = 403, body = Problem), (status = 404, body = Problem)),
+    security(("bearer" = [])))]
+pub async fn delete_article(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Path(id): Path<String>,
+) -> Result<StatusCode, ApiError> {
+    service::delete(&state.pool, user.actor(), parse_id(&id)?).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+#[utoipa::path(post, path = "/api/v1/articles/{id}/restore", tag = "articles", params(("id" = Uuid, Path)),
+    responses((status = 200, body = ArticleDoc), (status = 401, body = Problem), (status = 403, body = Problem),
+        (status = 404, body = Problem)),
+    security(("bearer" = [])))]
+pub async fn restore_article(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Path(id): Path<String>,
+) -> Result<Response, ApiError> {
+    let doc = service::restore_deleted(&state.pool, user.actor(), parse_id(&id)?).await?;
+    Ok(article_response(StatusCode::OK, doc, false))
+}
+
+async fn run_transition(
+    state: &AppState,
+    user: &CurrentUser,
+    id: &str,
+    headers: &HeaderMap,
+    transition: Transition,
+    archive: ArchiveOptions,
+) -> Result<Response, ApiError> {
+    let if_match = IfMatch::from_headers(headers).optional();
+    let doc = service::transition(
+        &state.pool,
+        user.actor(),
+        parse_id(id)?,
+        transition,
+        archive,
+        if_match,
+    )
+    .await?;
+    Ok(article_response(StatusCode::OK, doc, false))
+}
+
+#[utoipa::path(post, path = "/api/v1/articles/{id}/submit", tag = "lifecycle", params(("id" = Uuid, Path)),
+    responses((status = 200, body = ArticleDoc), (status = 401, body = Problem), (status = 403, body = Problem),
+        (status = 404, body = Problem), (status = 409, body = Problem)),
+    security(("bearer" = [])))]
+pub async fn submit_article(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+) -> Result<Response, ApiError> {
+    run_transition(
+        &state,
+        &user,
+        &id,
+        &headers,
+        Transition::Submit,
+        ArchiveOptions::default(),
+    )
+    .await
+}
+
+#[utoipa::path(post, path = "/api/v1/articles/{id}/publish", tag = "lifecycle", params(("id" = Uuid, Path)),
+    request_body(content = Option<PublishRequest>, description = "Optional: `at` in the future schedules"),
+    responses((status = 200, body = ArticleDoc), (status = 401, body = Problem), (status = 403, body = Problem),
+        (status = 404, body = Problem), (status = 409, body = Problem), (status = 422, body = Problem)),
+    security(("bearer" = [])))]
+pub async fn publish_article(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+    OptionalJson(input): OptionalJson<PublishRequest>,
+) -> Result<Response, ApiError> {
+    let transition = Transition::Publish { at: input.at };
+    run_transition(
+        &state,
+        &user,
+        &id,
+        &headers,
+        transition,
+        ArchiveOptions::default(),
+    )
+    .await
+}
+
+#[utoipa::path(post, path = "/api/v1/articles/{id}/unpublish", tag = "lifecycle", params(("id" = Uuid, Path)),
+    responses((status = 200, body = ArticleDoc), (status = 401, body = Problem), (status = 403, body = Problem),
+        (status = 404, body = Problem), (status = 409, body = Problem)),
+    security(("bearer" = [])))]
+pub async fn unpublish_article(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+) -> Result<Response, ApiError> {
+    run_transition(
+        &state,
+        &user,
+        &id,
+        &headers,
+        Transition::Unpublish,
+        ArchiveOptions::default(),
+    )
+    .await
+}
+
+#[utoipa::path(post, path = "/api/v1/articles/{id}/withdraw", tag = "lifecycle", params(("id" = Uuid, Path)),
+    responses((status = 200, body = ArticleDoc), (status = 401, body = Problem), (status = 403, body = Problem),
+        (status = 404, body = Problem), (status = 409, body = Problem)),
+    security(("bearer" = [])))]
+pub async fn withdraw_article(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+) -> Result<Response, ApiError> {
+    run_transition(
+        &state,
+        &user,
+        &id,
+        &headers,
+        Transition::Withdraw,
+        ArchiveOptions::default(),
+    )
+    .await
+}
+
+#[utoipa::path(post, path = "/api/v1/articles/{id}/archive", tag = "lifecycle", params(("id" = Uuid, Path)),
+    request_body(content = Option<ArchiveRequest>),
+    responses((status = 200, body = ArticleDoc), (status = 401, body = Problem), (status = 403, body = Problem),
+        (status = 404, body = Problem), (status = 409, body = Problem), (status = 422, body = Problem)),
+    security(("bearer" = [])))]
+pub async fn archive_article(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+    OptionalJson(input): OptionalJson<ArchiveRequest>,
+) -> Result<Response, ApiError> {
+    let options = ArchiveOptions {
+        reason: input.reason,
+        superseded_by: input.superseded_by,
+    };
+    run_transition(&state, &user, &id, &headers, Transition::Archive, options).await
+}
+
+#[utoipa::path(post, path = "/api/v1/articles/{id}/unarchive", tag = "lifecycle", params(("id" = Uuid, Path)),
+    responses((status = 200, body = ArticleDoc), (status = 401, body = Problem), (status = 403, body = Problem),
+        (status = 404, body = Problem), (status = 409, body = Problem)),
+    security(("bearer" = [])))]
+pub async fn unarchive_article(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+) -> Result<Response, ApiError> {
+    run_transition(
+        &state,
+        &user,
+        &id,
+        &headers,
+        Transition::Unarchive,
+        ArchiveOptions::default(),
+    )
+    .await
+}
+
+fn summary(rev: db::revisions::RevisionSummary) -> RevisionSummary {
+    RevisionSummary {
+        number: rev.number,
+        change_kind: rev.change_kind,
+        change_note: rev.change_note,
+        created_by: rev.created_by,
+        created_at: rev.created_at,
+    }
+}
+
+#[utoipa::path(get, path = "/api/v1/articles/{id}/revisions", tag = "revisions", params(("id" = Uuid, Path)),
+    responses((status = 200, body = RevisionList), (status = 401, body = Problem), (status = 403, body = Problem),
+        (status = 404, body = Problem)),
+    security(("bearer" = [])))]
+pub async fn list_revisions(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Path(id): Path<String>,
+) -> Result<Json<RevisionList>, ApiError> {
+    let id = parse_id(&id)?;
+    let article = service::get(&state.pool, user.actor(), id).await?;
+    let items = db::revisions::list(&state.pool, article.id).await?;
+    Ok(Json(RevisionList {
+        items: items.into_iter().map(summary).collect(),
+    }))
+}
+
+#[utoipa::path(get, path = "/api/v1/articles/{id}/revisions/{n}", tag = "revisions",
+    params(("id" = Uuid, Path), ("n" = i32, Path)),
+    responses((status = 200, body = RevisionDetail), (status = 401, body = Problem), (status = 403, body = Problem),
+        (status = 404, body = Problem)),
+    security(("bearer" = [])))]
+pub async fn show_revision(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Path((id, n)): Path<(String, String)>,
+) -> Result<Json<RevisionDetail>, ApiError> {
+    let id = parse_id(&id)?;
+    let number: i32 = n.parse().map_err(|_| AppError::NotFound)?;
+    service::get(&state.pool, user.actor(), id).await?;
+    let rev = db::revisions::find(&state.pool, id, number)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    Ok(Json(RevisionDetail {
+        summary: RevisionSummary {
+            number: rev.number,
+            change_kind: rev.change_kind,
+            change_note: rev.change_note,
+            created_by: rev.created_by,
+            created_at: rev.created_at,
+        },
+        article: rev.snapshot,
+    }))
+}
+
+#[utoipa::path(post, path = "/api/v1/articles/{id}/revisions/{n}/restore", tag = "revisions",
+    params(("id" = Uuid, Path), ("n" = i32, Path)),
+    responses((status = 200, body = ArticleDoc, description = "Restored as a new revision"),
+        (status = 401, body = Problem), (status = 403, body = Problem), (status = 404, body = Problem),
+        (status = 412, body = Problem), (status = 422, body = Problem)),
+    security(("bearer" = [])))]
+pub async fn restore_revision(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Path((id, n)): Path<(String, String)>,
+    headers: HeaderMap,
+) -> Result<Response, ApiError> {
+    let id = parse_id(&id)?;
+    let number: i32 = n.parse().map_err(|_| AppError::NotFound)?;
+    let if_match = IfMatch::from_headers(&headers).optional();
+    let doc = service::restore_revision(&state.pool, user.actor(), id, number, if_match).await?;
+    Ok(article_response(StatusCode::OK, doc, false))
+}
+
+#[utoipa::path(post, path = "/api/v1/articles/{id}/preview-links", tag = "preview links", params(("id" = Uuid, Path)),
+    request_body(content = Option<NewPreviewLink>),
+    responses((status = 201, body = PreviewLinkResponse), (status = 401, body = Problem), (status = 403, body = Problem),
+        (status = 404, body = Problem), (status = 422, body = Problem)),
+    security(("bearer" = [])))]
+pub async fn create_preview_link(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Path(id): Path<String>,
+    OptionalJson(input): OptionalJson<NewPreviewLink>,
+) -> Result<Response, ApiError> {
+    let id = parse_id(&id)?;
+    let hours = input.expires_in_hours.unwrap_or(72);
+    if !(1..=720).contains(&hours) {
+        return Err(AppError::field("expires_in_hours", "must be from 1 to 720").into());
+    }
+    let article = db::articles::find_by_id(&state.pool, id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let facts = crate::domain::policy::ArticleFacts {
+        created_by: article.created_by,
+        status: article.status,
+    };
+    if !can(user.actor(), Action::CreatePreviewLink, Some(facts)) {
+        return Err(AppError::Forbidden.into());
+    }
+    let (token, digest) = crate::domain::secret::new_token("");
+    let expires_at = OffsetDateTime::now_utc() + time::Duration::hours(hours);
+    let link_id = db::previews::insert(&state.pool, id, &digest, Some(user.id), expires_at).await?;
+    db::audit::record(
+        &state.pool,
+        Some(user.id),
+        "preview_link.create",
+        "article",
+        Some(id),
+        serde_json::json!({ "preview_link": link_id }),
+    )
+    .await?;
+    let body = PreviewLinkResponse {
+        id: link_id,
+        url: format!("{}/preview/{token}", state.config.base_url),
+        expires_at,
+    };
+    Ok((StatusCode::CREATED, Json(body)).into_response())
+}
+
+#[utoipa::path(delete, path = "/api/v1/preview-links/{id}", tag = "preview links", params(("id" = Uuid, Path)),
+    responses((status = 204, description = "Revoked"), (status = 401, body = Problem), (status = 403, body = Problem),
+        (status = 404, body = Problem)),
+    security(("bearer" = [])))]
+pub async fn delete_preview_link(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Path(id): Path<String>,
+) -> Result<StatusCode, ApiError> {
+    let id = parse_id(&id)?;
+    let link = db::previews::find(&state.pool, id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let article = db::articles::find_by_id(&state.pool, link.article_id).await?;
+    let facts = article.map(|a| crate::domain::policy::ArticleFacts {
+        created_by: a.created_by,
+        status: a.status,
+    });
+    if !can(user.actor(), Action::RevokePreviewLink, facts) {
+        return Err(AppError::Forbidden.into());
+    }
+    db::previews::revoke(&state.pool, id).await?;
+    db::audit::record(
+        &state.pool,
+        Some(user.id),
+        "preview_link.revoke",
+        "preview_link",
+        Some(id),
+        serde_json::json!({}),
+    )
+    .await?;
+    Ok(StatusCode::NO_CONTENT)
+}

@@ -1,0 +1,115 @@
+//! `/api/v1/feedback`: reader feedback for editors to triage.
+
+use axum::Json;
+use axum::extract::{Path, Query, State};
+use serde::{Deserialize, Serialize};
+
+use super::{ListPage, parse_page};
+use crate::app::AppState;
+use crate::db;
+use crate::db::feedback::Feedback;
+use crate::domain::policy::{Action, can};
+use crate::error::{ApiError, AppError, FieldError, Problem};
+use crate::extract::{AppJson, CurrentUser, parse_id};
+
+/// Feedback statuses.
+pub const STATUSES: [&str; 4] = ["new", "read", "resolved", "spam"];
+
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+pub struct FeedbackQuery {
+    article_id: Option<String>,
+    /// `new`, `read`, `resolved` or `spam`.
+    status: Option<String>,
+    page: Option<String>,
+    per_page: Option<String>,
+}
+
+/// A page of feedback.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct FeedbackList {
+    pub items: Vec<Feedback>,
+    pub page: i64,
+    pub per_page: i64,
+    pub total: i64,
+}
+
+/// A triage decision.
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct UpdateFeedback {
+    /// `new`, `read`, `resolved` or `spam`.
+    pub status: String,
+}
+
+#[utoipa::path(get, path = "/api/v1/feedback", tag = "feedback", params(FeedbackQuery),
+    responses((status = 200, body = FeedbackList), (status = 401, body = Problem), (status = 403, body = Problem),
+        (status = 422, body = Problem)),
+    security(("bearer" = [])))]
+pub async fn list_feedback(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Query(query): Query<FeedbackQuery>,
+) -> Result<Json<FeedbackList>, ApiError> {
+    if !can(user.actor(), Action::ViewFeedback, None) {
+        return Err(AppError::Forbidden.into());
+    }
+    let mut errors = Vec::new();
+    let article_id = match query.article_id.as_deref().filter(|s| !s.is_empty()) {
+        None => None,
+        Some(raw) => match uuid::Uuid::parse_str(raw) {
+            Ok(id) => Some(id),
+            Err(_) => {
+                errors.push(FieldError::new("article_id", "must be a UUID"));
+                None
+            }
+        },
+    };
+    let status = query.status.filter(|s| !s.is_empty());
+    if status.as_deref().is_some_and(|s| !STATUSES.contains(&s)) {
+        errors.push(FieldError::new(
+            "status",
+            "must be one of new, read, resolved, spam",
+        ));
+    }
+    let ListPage { page, per_page } = parse_page(
+        query.page.as_deref(),
+        query.per_page.as_deref(),
+        &mut errors,
+    );
+    if !errors.is_empty() {
+        return Err(AppError::Validation(errors).into());
+    }
+    let filter = db::feedback::FeedbackFilter { article_id, status };
+    let total = db::feedback::count(&state.pool, &filter).await?;
+    let items = db::feedback::list(&state.pool, &filter, per_page, (page - 1) * per_page).await?;
+    Ok(Json(FeedbackList {
+        items,
+        page,
+        per_page,
+        total,
+    }))
+}
+
+#[utoipa::path(patch, path = "/api/v1/feedback/{id}", tag = "feedback", request_body = UpdateFeedback,
+    params(("id" = Uuid, Path)),
+    responses((status = 200, body = Feedback), (status = 401, body = Problem), (status = 403, body = Problem),
+        (status = 404, body = Problem), (status = 415, body = Problem), (status = 422, body = Problem)),
+    security(("bearer" = [])))]
+pub async fn update_feedback(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Path(id): Path<String>,
+    AppJson(input): AppJson<UpdateFeedback>,
+) -> Result<Json<Feedback>, ApiError> {
+    if !can(user.actor(), Action::TriageFeedback, None) {
+        return Err(AppError::Forbidden.into());
+    }
+    let id = parse_id(&id)?;
+    if !STATUSES.contains(&input.status.as_str()) {
+        return Err(AppError::field("status", "must be one of new, read, resolved, spam").into());
+    }
+    let entry = db::feedback::set_status(&state.pool, id, &input.status)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    Ok(Json(entry))
+}

@@ -1,0 +1,267 @@
+//! The editor API under `/api/v1` (JSON, bearer tokens), its OpenAPI document at
+//! `/api/openapi.json` and a docs page at `/api/docs`. Every error is an RFC 9457 problem.
+
+pub mod articles;
+pub mod feedback;
+pub mod topics;
+
+use std::sync::Arc;
+
+use askama::Template;
+use axum::extract::DefaultBodyLimit;
+use axum::http::{HeaderValue, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use axum::{Json, Router, middleware};
+use serde::Serialize;
+use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+use utoipa::{Modify, OpenApi};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+use uuid::Uuid;
+
+use crate::app::AppState;
+use crate::domain::policy::Role;
+use crate::error::{ApiError, AppError, FieldError, Problem};
+use crate::extract::{CurrentUser, require_api_token};
+use crate::web::pages::{Layout, render};
+
+/// Largest JSON body the API reads (a 200,000-byte Markdown body, JSON-escaped, fits).
+pub const BODY_LIMIT: usize = 1024 * 1024;
+/// Largest page size.
+pub const MAX_PER_PAGE: i64 = 100;
+
+#[derive(OpenApi)]
+#[openapi(
+    info(title = "Dateline editor API", version = "1", description = "Write, review, schedule, publish, correct and archive research-news stories."),
+    modifiers(&BearerAuth),
+    components(schemas(Problem, FieldError))
+)]
+struct ApiDoc;
+
+struct BearerAuth;
+
+impl Modify for BearerAuth {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "bearer",
+            SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).build()),
+        );
+    }
+}
+
+/// The caller.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct MeResponse {
+    pub id: Uuid,
+    pub email: String,
+    pub name: String,
+    pub role: Role,
+}
+
+#[utoipa::path(get, path = "/api/v1/me", tag = "me",
+    responses((status = 200, body = MeResponse), (status = 401, body = Problem)), security(("bearer" = [])))]
+async fn show_me(user: CurrentUser) -> Json<MeResponse> {
+    Json(MeResponse {
+        id: user.id,
+        email: user.email,
+        name: user.name,
+        role: user.role,
+    })
+}
+
+/// The routes of `/api/v1` and the OpenAPI document generated from the same declarations, so
+/// that every route is documented and every documented route exists.
+pub fn v1_router() -> (Router<AppState>, utoipa::openapi::OpenApi) {
+    OpenApiRouter::with_openapi(ApiDoc::openapi())
+        .routes(routes!(articles::list_articles, articles::create_article))
+        .routes(routes!(
+            articles::show_article,
+            articles::update_article,
+            articles::delete_article
+        ))
+        .routes(routes!(articles::restore_article))
+        .routes(routes!(articles::submit_article))
+        .routes(routes!(articles::publish_article))
+        .routes(routes!(articles::unpublish_article))
+        .routes(routes!(articles::withdraw_article))
+        .routes(routes!(articles::archive_article))
+        .routes(routes!(articles::unarchive_article))
+        .routes(routes!(articles::list_revisions))
+        .routes(routes!(articles::show_revision))
+        .routes(routes!(articles::restore_revision))
+        .routes(routes!(articles::create_preview_link))
+        .routes(routes!(articles::delete_preview_link))
+        .routes(routes!(topics::list_topics, topics::create_topic))
+        .routes(routes!(topics::update_topic))
+        .routes(routes!(feedback::list_feedback))
+        .routes(routes!(feedback::update_feedback))
+        .routes(routes!(show_me))
+        .split_for_parts()
+}
+
+/// One documented operation, for the docs page.
+pub struct DocOperation {
+    pub method: &'static str,
+    pub path: String,
+    pub summary: String,
+    pub tag: String,
+}
+
+#[derive(Template)]
+#[template(path = "api/docs.html")]
+struct DocsPage {
+    layout: Layout,
+    operations: Vec<DocOperation>,
+}
+
+fn operations(openapi: &utoipa::openapi::OpenApi) -> Vec<DocOperation> {
+    let mut out = Vec::new();
+    for (path, item) in &openapi.paths.paths {
+        let methods = [
+            ("GET", &item.get),
+            ("POST", &item.post),
+            ("PATCH", &item.patch),
+            ("PUT", &item.put),
+            ("DELETE", &item.delete),
+        ];
+        for (method, op) in methods {
+            if let Some(op) = op {
+                out.push(DocOperation {
+                    method,
+                    path: path.clone(),
+                    summary: op
+                        .summary
+                        .clone()
+                        .or(op.description.clone())
+                        .unwrap_or_default(),
+                    tag: op
+                        .tags
+                        .as_ref()
+                        .and_then(|t| t.first().cloned())
+                        .unwrap_or_default(),
+                });
+            }
+        }
+    }
+    out.sort_by(|a, b| (a.tag.as_str(), a.path.as_str()).cmp(&(b.tag.as_str(), b.path.as_str())));
+    out
+}
+
+/// `/api/…`: the authenticated v1 routes behind their guard layer, the OpenAPI document and the
+/// docs page; anything else under `/api` is a `404` problem.
+pub fn routes(state: AppState) -> Router<AppState> {
+    let (v1, openapi) = v1_router();
+    let v1 = v1
+        .route_layer(middleware::from_fn_with_state(state, require_api_token))
+        .layer(DefaultBodyLimit::max(BODY_LIMIT));
+    let json = Arc::new(serde_json::to_vec_pretty(&openapi).unwrap_or_default());
+    let docs = Arc::new(operations(&openapi));
+    Router::new()
+        .merge(v1)
+        .route(
+            "/api/openapi.json",
+            get(move || {
+                let json = json.clone();
+                async move {
+                    (
+                        [(
+                            header::CONTENT_TYPE,
+                            HeaderValue::from_static("application/json"),
+                        )],
+                        (*json).clone(),
+                    )
+                }
+            }),
+        )
+        .route(
+            "/api/docs",
+            get(move || {
+                let docs = docs.clone();
+                async move { show_docs(&docs) }
+            }),
+        )
+        .route("/api", get(api_not_found))
+        .route("/api/{*rest}", axum::routing::any(api_not_found))
+        .method_not_allowed_fallback(method_not_allowed)
+}
+
+fn show_docs(operations: &[DocOperation]) -> Response {
+    let page = DocsPage {
+        layout: Layout::new("Editor API", ""),
+        operations: operations
+            .iter()
+            .map(|op| DocOperation {
+                method: op.method,
+                path: op.path.clone(),
+                summary: op.summary.clone(),
+                tag: op.tag.clone(),
+            })
+            .collect(),
+    };
+    render(&page).unwrap_or_else(IntoResponse::into_response)
+}
+
+async fn api_not_found() -> ApiError {
+    ApiError(AppError::NotFound)
+}
+
+async fn method_not_allowed() -> ApiError {
+    ApiError(AppError::MethodNotAllowed)
+}
+
+/// Page and page size of a list.
+pub struct ListPage {
+    pub page: i64,
+    pub per_page: i64,
+}
+
+/// `page` (from 1) and `per_page` (1 to 100; larger is capped), with field errors for junk.
+pub fn parse_page(
+    page: Option<&str>,
+    per_page: Option<&str>,
+    errors: &mut Vec<FieldError>,
+) -> ListPage {
+    let page = match page.map(str::trim).filter(|p| !p.is_empty()) {
+        None => 1,
+        Some(raw) => match raw.parse::<i64>() {
+            Ok(n) if (1..=1_000_000).contains(&n) => n,
+            _ => {
+                errors.push(FieldError::new(
+                    "page",
+                    "must be a whole number from 1 to 1000000",
+                ));
+                1
+            }
+        },
+    };
+    let per_page = match per_page.map(str::trim).filter(|p| !p.is_empty()) {
+        None => 20,
+        Some(raw) => match raw.parse::<i64>() {
+            Ok(n) if n >= 1 => n.min(MAX_PER_PAGE),
+            Err(err) if matches!(err.kind(), std::num::IntErrorKind::PosOverflow) => MAX_PER_PAGE,
+            _ => {
+                errors.push(FieldError::new(
+                    "per_page",
+                    "must be a whole number from 1 to 100",
+                ));
+                20
+            }
+        },
+    };
+    ListPage { page, per_page }
+}
+
+/// `true` / `false` query values.
+pub fn parse_bool(raw: Option<&str>, field: &str, errors: &mut Vec<FieldError>) -> Option<bool> {
+    match raw.map(str::trim).filter(|v| !v.is_empty()) {
+        None => None,
+        Some("true" | "1") => Some(true),
+        Some("false" | "0") => Some(false),
+        Some(_) => {
+            errors.push(FieldError::new(field, "must be true or false"));
+            None
+        }
+    }
+}
