@@ -30,6 +30,9 @@ impl FieldError {
 pub enum AppError {
     #[error("not found")]
     NotFound,
+    /// No route matches (under `/api`).
+    #[error("no such endpoint")]
+    NoRoute,
     #[error("gone")]
     Gone,
     /// A request we understood but cannot accept; the message is shown to the user.
@@ -111,7 +114,7 @@ impl AppError {
 
     pub fn status(&self) -> StatusCode {
         match self {
-            Self::NotFound => StatusCode::NOT_FOUND,
+            Self::NotFound | Self::NoRoute => StatusCode::NOT_FOUND,
             Self::Gone => StatusCode::GONE,
             Self::BadRequest(_) => StatusCode::BAD_REQUEST,
             Self::Unauthorized => StatusCode::UNAUTHORIZED,
@@ -133,6 +136,7 @@ impl AppError {
     pub fn detail(&self) -> String {
         match self {
             Self::NotFound => "We could not find that. It may have moved, or the address may be mistyped.".into(),
+            Self::NoRoute => "There is no API endpoint at this address; see /api/docs.".into(),
             Self::Gone => "The editors withdrew this story. It is no longer available.".into(),
             Self::BadRequest(message) | Self::Conflict(message) => message.clone(),
             Self::Unauthorized => "Send a valid API token as `Authorization: Bearer <token>`.".into(),
@@ -162,7 +166,7 @@ impl AppError {
 
     fn title(&self) -> &'static str {
         match self {
-            Self::NotFound => "Page not found",
+            Self::NotFound | Self::NoRoute => "Page not found",
             Self::Gone => "This story has been withdrawn",
             Self::BadRequest(_) => "That request did not work",
             Self::Unauthorized => "Authentication required",

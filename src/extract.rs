@@ -215,6 +215,8 @@ async fn read_body<S: Send + Sync>(request: Request, state: &S) -> Result<Bytes,
 pub enum IfMatch {
     Missing,
     Version(i32),
+    /// `*`: any current version (RFC 9110).
+    Any,
     /// Present but not one of our ETags: it matches nothing.
     Unknown,
 }
@@ -228,27 +230,32 @@ impl IfMatch {
             return Self::Unknown;
         };
         let value = value.trim();
+        if value == "*" {
+            return Self::Any;
+        }
         let tag = value.strip_prefix("W/").unwrap_or(value);
-        tag.strip_prefix('"')
+        // Our ETags are quoted; a bare number is accepted too, as clients often drop quotes.
+        let tag = tag
+            .strip_prefix('"')
             .and_then(|t| t.strip_suffix('"'))
-            .and_then(|t| t.parse::<i32>().ok())
-            .map_or(Self::Unknown, Self::Version)
+            .unwrap_or(tag);
+        tag.parse::<i32>().map_or(Self::Unknown, Self::Version)
     }
 
     /// The version to check, or `None` when no check was asked for.
     pub fn optional(self) -> Option<i32> {
         match self {
-            Self::Missing => None,
+            Self::Missing | Self::Any => None,
             Self::Version(v) => Some(v),
             Self::Unknown => Some(-1),
         }
     }
 
-    /// The version to check; a missing header is a `428`.
-    pub fn required(self) -> Result<i32, AppError> {
+    /// The version to check (`None` for `*`); a missing header is a `428`.
+    pub fn required(self) -> Result<Option<i32>, AppError> {
         match self {
             Self::Missing => Err(AppError::PreconditionRequired),
-            other => Ok(other.optional().unwrap_or(-1)),
+            other => Ok(other.optional()),
         }
     }
 }
@@ -323,7 +330,9 @@ mod tests {
             IfMatch::from_headers(&headers("W/\"12\"")),
             IfMatch::Version(12)
         );
-        assert_eq!(IfMatch::from_headers(&headers("3")), IfMatch::Unknown);
+        assert_eq!(IfMatch::from_headers(&headers("3")), IfMatch::Version(3));
+        assert_eq!(IfMatch::from_headers(&headers("*")), IfMatch::Any);
+        assert_eq!(IfMatch::from_headers(&headers("\"abc\"")), IfMatch::Unknown);
         assert!(matches!(
             IfMatch::Missing.required(),
             Err(AppError::PreconditionRequired)

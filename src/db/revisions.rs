@@ -108,3 +108,17 @@ pub async fn list(pool: &PgPool, article_id: Uuid) -> sqlx::Result<Vec<RevisionS
     .fetch_all(pool)
     .await
 }
+
+/// Whether the article was ever published (any revision with status `published`).
+pub async fn was_ever_published(
+    db: impl sqlx::PgExecutor<'_>,
+    article_id: Uuid,
+) -> sqlx::Result<bool> {
+    sqlx::query_scalar!(
+        r#"SELECT EXISTS (SELECT 1 FROM article_revisions
+                          WHERE article_id = $1 AND snapshot->>'status' = 'published') AS "published!""#,
+        article_id
+    )
+    .fetch_one(db)
+    .await
+}

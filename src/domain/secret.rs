@@ -32,7 +32,35 @@ pub fn check_password(password: &str, user_inputs: &[&str]) -> Result<(), Passwo
     if password.len() > MAX_PASSWORD_BYTES {
         return Err(PasswordError::TooLong);
     }
-    let estimate = zxcvbn::zxcvbn(password, user_inputs);
+    let squash = |text: &str| -> String {
+        text.chars()
+            .filter(|c| c.is_alphanumeric())
+            .flat_map(char::to_lowercase)
+            .collect()
+    };
+    let squashed = squash(password);
+    for input in user_inputs {
+        let base = squash(input.split('@').next().unwrap_or(input));
+        if base.len() >= 4 && squashed.contains(&base) {
+            return Err(PasswordError::TooWeak(
+                " (it contains your name or email)".to_owned(),
+            ));
+        }
+    }
+    // The user's own details (and their parts) count as guessable words.
+    let mut words: Vec<String> = Vec::new();
+    for input in user_inputs {
+        let lower = input.to_lowercase();
+        words.extend(
+            lower
+                .split(|c: char| !c.is_alphanumeric())
+                .filter(|w| w.len() >= 3)
+                .map(str::to_owned),
+        );
+        words.push(lower);
+    }
+    let words: Vec<&str> = words.iter().map(String::as_str).collect();
+    let estimate = zxcvbn::zxcvbn(password, &words);
     if (estimate.score() as u8) < 3 {
         let hint = estimate
             .feedback()

@@ -359,9 +359,7 @@ pub async fn create(
     changes: ArticleChanges,
 ) -> Result<ArticleDoc, AppError> {
     authorize(actor, Action::CreateArticle, None)?;
-    if changes.title.as_deref().is_none_or(|t| t.trim().is_empty()) {
-        return Err(AppError::field("title", "is required"));
-    }
+    let title_missing = changes.title.is_none();
     let mut tx = pool.begin().await?;
     let created_at = now();
     let mut article = Article {
@@ -387,7 +385,16 @@ pub async fn create(
     };
     let explicit_slug = changes.slug.is_some();
     let mut topics = Vec::new();
-    apply_changes(&mut tx, &mut article, &mut topics, changes).await?;
+    let applied = apply_changes(&mut tx, &mut article, &mut topics, changes).await;
+    if title_missing {
+        // Report the missing title together with every other field error.
+        let mut errors = vec![FieldError::new("title", "is required")];
+        if let Err(AppError::Validation(more)) = applied {
+            errors.extend(more);
+        }
+        return Err(AppError::Validation(errors));
+    }
+    applied?;
     if !explicit_slug {
         article.slug = derive_slug(&mut tx, &article.title).await?;
     }
@@ -481,20 +488,14 @@ pub async fn update(
     pool: &PgPool,
     actor: Actor,
     id: Uuid,
-    if_match: i32,
+    if_match: Option<i32>,
     changes: ArticleChanges,
     meta: ChangeMeta,
 ) -> Result<ArticleDoc, AppError> {
     check_meta(&meta)?;
     let mut tx = pool.begin().await?;
-    let (mut article, mut topics) = lock_for(
-        &mut tx,
-        Some(actor),
-        Action::EditArticle,
-        id,
-        Some(if_match),
-    )
-    .await?;
+    let (mut article, mut topics) =
+        lock_for(&mut tx, Some(actor), Action::EditArticle, id, if_match).await?;
     let (old_slug, old_topics, old_version) =
         (article.slug.clone(), topics.clone(), article.version);
     apply_changes(&mut tx, &mut article, &mut topics, changes).await?;
@@ -599,14 +600,41 @@ async fn transition_in(
         article.archive_reason = None;
         article.superseded_by = None;
     }
+    let was = article.status;
+    let never_published = article.status != ArticleStatus::Published
+        && !db::revisions::was_ever_published(&mut *tx, article.id).await?;
     article.status = outcome.status;
     article.archived = outcome.archived;
     if let Some(published_at) = outcome.published_at {
         article.published_at = Some(published_at);
+        // A first publication is also the first "Last updated" moment readers see.
+        if never_published && outcome.status == ArticleStatus::Published {
+            article.updated_at = published_at;
+        }
+    }
+    if matches!(transition, Transition::Unpublish)
+        && was == ArticleStatus::Scheduled
+        && never_published
+    {
+        // A scheduled moment that never came is not a dateline.
+        article.published_at = None;
     }
     let by = actor.map(|a| a.id);
     save(tx, &mut article, old_version, by).await?;
     let slug = article.slug.clone();
+    // Lifecycle steps are minor changes; the note (not shown to readers) says which step it was.
+    let meta = ChangeMeta {
+        kind: ChangeKind::Minor,
+        note: Some(match (transition, outcome.status) {
+            (Transition::Publish { .. }, ArticleStatus::Scheduled) => "Scheduled".to_owned(),
+            (Transition::Publish { .. }, _) => "Published".to_owned(),
+            (Transition::Submit, _) => "Submitted for review".to_owned(),
+            (Transition::Unpublish, _) => "Unpublished".to_owned(),
+            (Transition::Withdraw, _) => "Withdrawn".to_owned(),
+            (Transition::Archive, _) => "Archived".to_owned(),
+            (Transition::Unarchive, _) => "Unarchived".to_owned(),
+        }),
+    };
     record_change(
         tx,
         actor,
@@ -614,7 +642,7 @@ async fn transition_in(
         topics.clone(),
         Some((&slug, &topics)),
         transition.name(),
-        &ChangeMeta::default(),
+        &meta,
     )
     .await
 }
@@ -758,7 +786,7 @@ pub async fn restore_revision(
         pool,
         actor,
         id,
-        if_match.unwrap_or(current.version),
+        Some(if_match.unwrap_or(current.version)),
         changes,
         meta,
     )

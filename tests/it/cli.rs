@@ -128,3 +128,100 @@ async fn bad_settings_are_refused_with_a_message_naming_the_setting() {
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(stderr.contains("DATELINE_TIMEZONE"), "{stderr}");
 }
+
+#[sqlx::test]
+async fn user_add_reads_the_password_from_stdin_and_token_add_prints_it_once(pool: PgPool) {
+    let add_user = |password: &'static str| {
+        let mut cmd = dateline(&pool);
+        cmd.args([
+            "user",
+            "add",
+            "--email",
+            "Ana@Example.org",
+            "--name",
+            "Ana Ribeiro",
+            "--role",
+            "editor",
+        ])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+        async move {
+            let mut child = cmd.spawn().unwrap();
+            child
+                .stdin
+                .take()
+                .unwrap()
+                .write_all(password.as_bytes())
+                .await
+                .unwrap();
+            child.wait_with_output().await.unwrap()
+        }
+    };
+    for weak in ["short\n", "password1234\n", "ana.ribeiro@example.org\n"] {
+        let output = add_user(weak).await;
+        assert!(!output.status.success(), "{weak:?} accepted");
+        assert!(
+            String::from_utf8_lossy(&output.stderr).contains("password"),
+            "{weak:?}"
+        );
+    }
+    let output = add_user("plover-quartz-lantern-47\n").await;
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let hash: String = sqlx::query_scalar("SELECT password_hash FROM users")
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+    assert!(hash.starts_with("$argon2id$"));
+    assert!(
+        !add_user("plover-quartz-lantern-47\n")
+            .await
+            .status
+            .success(),
+        "email is unique, case-insensitively"
+    );
+
+    let token = dateline(&pool)
+        .args([
+            "token",
+            "add",
+            "--email",
+            "ana@example.org",
+            "--name",
+            "importer",
+        ])
+        .output()
+        .await
+        .unwrap();
+    assert!(
+        token.status.success(),
+        "{}",
+        String::from_utf8_lossy(&token.stderr)
+    );
+    let stdout = String::from_utf8_lossy(&token.stdout);
+    let secret = stdout.lines().last().unwrap();
+    assert!(secret.starts_with("dl_") && secret.len() >= 40, "{secret}");
+    let stored: Vec<u8> = sqlx::query_scalar("SELECT token_hash FROM api_tokens")
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+    assert_eq!(stored, dateline::domain::secret::token_digest(secret));
+
+    let unknown = dateline(&pool)
+        .args([
+            "token",
+            "add",
+            "--email",
+            "nobody@example.org",
+            "--name",
+            "x",
+        ])
+        .output()
+        .await
+        .unwrap();
+    assert!(!unknown.status.success());
+}

@@ -253,3 +253,127 @@ pub async fn insert_topic(pool: &PgPool, slug: &str, name: &str, description: &s
             .unwrap()
     );
 }
+
+impl TestResponse {
+    pub fn json(&self) -> serde_json::Value {
+        serde_json::from_str(&self.text)
+            .unwrap_or_else(|err| panic!("not JSON ({err}): {}", self.text))
+    }
+
+    /// Asserts an RFC 9457 problem with this status.
+    pub fn assert_problem(&self, status: u16) -> serde_json::Value {
+        assert_eq!(self.status.as_u16(), status, "{}", self.text);
+        assert_eq!(
+            self.header("content-type"),
+            "application/problem+json",
+            "{}",
+            self.text
+        );
+        let problem = self.json();
+        assert_eq!(problem["status"], status);
+        assert!(
+            problem["title"].is_string()
+                && problem["detail"].is_string()
+                && problem["type"].is_string()
+        );
+        assert!(problem["errors"].is_array());
+        problem
+    }
+
+    /// The field names of a 422 problem.
+    pub fn error_fields(&self) -> Vec<String> {
+        let problem = self.assert_problem(422);
+        problem["errors"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|e| e["field"].as_str().unwrap().to_owned())
+            .collect()
+    }
+}
+
+/// Creates a user with `role` and returns an API token for them.
+pub async fn token_for(pool: &PgPool, role: dateline::domain::policy::Role) -> String {
+    let email = format!("{}-{}@example.org", role.as_str(), Uuid::now_v7().simple());
+    dateline::service::users::create_user(
+        pool,
+        &email,
+        "Test User",
+        role,
+        "plover-quartz-lantern-47",
+    )
+    .await
+    .expect("user");
+    dateline::service::users::create_token(pool, &email, "tests")
+        .await
+        .expect("token")
+        .1
+}
+
+impl TestApp {
+    /// An API call with an optional bearer token, JSON body and extra headers.
+    pub async fn api(
+        &self,
+        method: &str,
+        path: &str,
+        token: Option<&str>,
+        body: Option<serde_json::Value>,
+        headers: &[(&str, &str)],
+    ) -> TestResponse {
+        let mut builder = Request::builder().method(method).uri(path);
+        if let Some(token) = token {
+            builder = builder.header("authorization", format!("Bearer {token}"));
+        }
+        for (name, value) in headers {
+            builder = builder.header(*name, *value);
+        }
+        let body = match body {
+            Some(json) => {
+                builder = builder.header("content-type", "application/json");
+                Body::from(serde_json::to_vec(&json).unwrap())
+            }
+            None => Body::empty(),
+        };
+        self.request(builder.body(body).unwrap()).await
+    }
+
+    /// `POST /api/v1/articles` that must succeed; returns the article.
+    pub async fn create_article(&self, token: &str, body: serde_json::Value) -> serde_json::Value {
+        let response = self
+            .api("POST", "/api/v1/articles", Some(token), Some(body), &[])
+            .await;
+        assert_eq!(response.status, StatusCode::CREATED, "{}", response.text);
+        response.json()
+    }
+
+    /// A lifecycle action that must succeed; returns the article.
+    pub async fn action(
+        &self,
+        token: &str,
+        id: &str,
+        action: &str,
+        body: Option<serde_json::Value>,
+    ) -> serde_json::Value {
+        let response = self
+            .api(
+                "POST",
+                &format!("/api/v1/articles/{id}/{action}"),
+                Some(token),
+                body,
+                &[],
+            )
+            .await;
+        assert_eq!(
+            response.status,
+            StatusCode::OK,
+            "{action}: {}",
+            response.text
+        );
+        response.json()
+    }
+}
+
+/// The id of a JSON article.
+pub fn id_of(article: &serde_json::Value) -> String {
+    article["id"].as_str().expect("id").to_owned()
+}

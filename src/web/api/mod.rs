@@ -204,7 +204,7 @@ fn show_docs(operations: &[DocOperation]) -> Response {
 }
 
 async fn api_not_found() -> ApiError {
-    ApiError(AppError::NotFound)
+    ApiError(AppError::NoRoute)
 }
 
 async fn method_not_allowed() -> ApiError {

@@ -1,0 +1,11 @@
+//! The editor API (CONTRACT §4, §6).
+
+mod articles;
+mod auth;
+mod lifecycle;
+mod openapi;
+mod previews;
+mod revisions;
+mod scheduler;
+mod topics_feedback;
+mod xss;
