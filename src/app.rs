@@ -21,6 +21,10 @@ use crate::config::Config;
 pub struct AppState {
     pub pool: PgPool,
     pub config: Arc<Config>,
+    /// Feedback's form-token and client-hash keys.
+    pub feedback_keys: Arc<crate::signals::keys::FeedbackKeys>,
+    /// Page views not yet written.
+    pub views: Arc<crate::signals::views::ViewCounter>,
 }
 
 impl AppState {
@@ -28,6 +32,8 @@ impl AppState {
         Self {
             pool,
             config: Arc::new(config),
+            feedback_keys: Arc::default(),
+            views: Arc::default(),
         }
     }
 }

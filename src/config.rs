@@ -44,6 +44,25 @@ pub struct ConfigArgs {
     )]
     pub db_pool_size: u32,
 
+    /// Proxies whose X-Forwarded-For is trusted to name the client (comma-separated IPs). Empty:
+    /// clients are told apart by their peer address only.
+    #[arg(
+        long,
+        env = "DATELINE_TRUSTED_PROXIES",
+        value_delimiter = ',',
+        global = true
+    )]
+    pub trusted_proxies: Vec<std::net::IpAddr>,
+
+    /// How often counted page views are written to the database, in seconds.
+    #[arg(
+        long,
+        env = "DATELINE_VIEWS_FLUSH_SECS",
+        default_value_t = 10,
+        global = true
+    )]
+    pub views_flush_secs: u64,
+
     /// Folder of the project-local PostgreSQL cluster (used only when DATABASE_URL is unset).
     #[arg(
         long,
@@ -78,6 +97,8 @@ pub struct Config {
     pub timezone: jiff::tz::TimeZone,
     pub timezone_name: String,
     pub db_pool_size: u32,
+    pub trusted_proxies: Vec<std::net::IpAddr>,
+    pub views_flush_secs: u64,
     pub local_pg: crate::localpg::LocalPgConfig,
 }
 
@@ -111,6 +132,8 @@ impl Config {
             timezone,
             timezone_name: args.timezone.clone(),
             db_pool_size: args.db_pool_size,
+            trusted_proxies: args.trusted_proxies.clone(),
+            views_flush_secs: args.views_flush_secs.max(1),
             local_pg: crate::localpg::LocalPgConfig {
                 dir: args.local_pg_dir.clone(),
                 port: args.local_pg_port,
@@ -128,6 +151,8 @@ impl Config {
             timezone: jiff::tz::TimeZone::get("America/New_York").expect("bundled tzdb"),
             timezone_name: "America/New_York".to_owned(),
             db_pool_size: 5,
+            trusted_proxies: Vec::new(),
+            views_flush_secs: 10,
             local_pg: crate::localpg::LocalPgConfig {
                 dir: PathBuf::from(".dateline/postgres"),
                 port: 54329,

@@ -27,5 +27,6 @@ pub mod jobs;
 pub mod localpg;
 pub mod server;
 pub mod service;
+pub mod signals;
 pub mod telemetry;
 pub mod web;

@@ -15,8 +15,12 @@ pub async fn serve(config: Config, pool: PgPool) -> anyhow::Result<()> {
         .with_context(|| format!("could not listen on {} (DATELINE_BIND)", config.bind))?;
     let local = listener.local_addr()?;
     tracing::info!(address = %format!("http://{local}"), base_url = %config.base_url, "Dateline is serving");
-    let app = build_router(AppState::new(config, pool.clone()));
+    let flush_every = std::time::Duration::from_secs(config.views_flush_secs);
+    let state = AppState::new(config, pool.clone());
+    let views = state.views.clone();
+    let app = build_router(state);
     let scheduler = crate::jobs::scheduler::spawn(pool.clone());
+    let flusher = views.clone().spawn_flusher(pool.clone(), flush_every);
     let served = axum::serve(
         listener,
         app.into_make_service_with_connect_info::<SocketAddr>(),
@@ -25,6 +29,13 @@ pub async fn serve(config: Config, pool: PgPool) -> anyhow::Result<()> {
     .await
     .context("the server stopped with an error");
     scheduler.abort();
+    flusher.abort();
+    match views.flush(&pool).await {
+        Ok(written) => tracing::info!(written, "page views flushed"),
+        Err(err) => {
+            tracing::error!(error = %err, lost = views.pending(), "could not flush page views at shutdown")
+        }
+    }
     served?;
     pool.close().await;
     tracing::info!("shut down cleanly");

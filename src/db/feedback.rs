@@ -75,3 +75,127 @@ pub async fn set_status(pool: &PgPool, id: Uuid, status: &str) -> sqlx::Result<O
     .fetch_optional(pool)
     .await
 }
+
+/// A reader's entry to store, after validation and spam checks.
+#[derive(Debug, Clone)]
+pub struct NewFeedback<'a> {
+    pub article_id: Uuid,
+    pub revision_number: i32,
+    pub helpful: Option<bool>,
+    pub comment: Option<&'a str>,
+    pub email: Option<&'a str>,
+    pub client_hash: &'a [u8],
+    pub user_agent_family: &'a str,
+    /// `Some` stores the entry as spam, with the reason.
+    pub spam_reason: Option<&'a str>,
+}
+
+/// What [`insert_checked`] did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum InsertOutcome {
+    Stored(Uuid),
+    /// The same comment from the same client within 10 minutes: the earlier entry.
+    Duplicate(Uuid),
+    /// Over the per-client limit; retry after this many seconds.
+    RateLimited(i64),
+}
+
+/// Per-client limits: entries a minute and a day.
+pub const PER_MINUTE: i64 = 5;
+pub const PER_DAY: i64 = 30;
+
+/// Stores an entry unless the client is over its limits or sent the same comment within ten
+/// minutes, in one statement.
+pub async fn insert_checked(pool: &PgPool, new: &NewFeedback<'_>) -> sqlx::Result<InsertOutcome> {
+    let row = sqlx::query!(
+        r#"
+        WITH recent AS (
+            SELECT count(*) FILTER (WHERE created_at > now() - interval '1 minute') AS minute,
+                   count(*) AS day,
+                   min(created_at) FILTER (WHERE created_at > now() - interval '1 minute') AS oldest_minute
+            FROM feedback
+            WHERE client_hash = $7 AND created_at > now() - interval '1 day'
+        ),
+        duplicate AS (
+            SELECT id FROM feedback
+            WHERE client_hash = $7 AND article_id = $2 AND $5::text IS NOT NULL AND comment = $5
+              AND created_at > now() - interval '10 minutes'
+            LIMIT 1
+        ),
+        inserted AS (
+            INSERT INTO feedback (id, article_id, revision_number, helpful, comment, email, status,
+                                  client_hash, user_agent_family, spam_reason)
+            SELECT $1, $2, $3, $4, $5, $6, CASE WHEN $9::text IS NULL THEN 'new' ELSE 'spam' END, $7, $8, $9
+            WHERE NOT EXISTS (SELECT 1 FROM duplicate)
+              AND (SELECT minute FROM recent) < $10 AND (SELECT day FROM recent) < $11
+            RETURNING id
+        )
+        SELECT (SELECT id FROM inserted) AS inserted,
+               (SELECT id FROM duplicate) AS duplicate,
+               (SELECT minute FROM recent) AS "minute!",
+               (SELECT extract(epoch FROM (oldest_minute + interval '1 minute' - now()))::bigint FROM recent) AS retry_after
+        "#,
+        Uuid::now_v7(),
+        new.article_id,
+        new.revision_number,
+        new.helpful,
+        new.comment,
+        new.email,
+        new.client_hash,
+        new.user_agent_family,
+        new.spam_reason,
+        PER_MINUTE,
+        PER_DAY,
+    )
+    .fetch_one(pool)
+    .await?;
+    Ok(match (row.inserted, row.duplicate) {
+        (Some(id), _) => InsertOutcome::Stored(id),
+        (None, Some(id)) => InsertOutcome::Duplicate(id),
+        (None, None) => {
+            let retry = if row.minute >= PER_MINUTE {
+                row.retry_after.unwrap_or(60).clamp(1, 60)
+            } else {
+                3600
+            };
+            InsertOutcome::RateLimited(retry)
+        }
+    })
+}
+
+/// Helpfulness and comment counts of one story (spam left out), read from an index.
+#[derive(Debug, Clone, Default, serde::Serialize, utoipa::ToSchema)]
+pub struct FeedbackSummary {
+    pub helpful_yes: i64,
+    pub helpful_no: i64,
+    pub comments: i64,
+}
+
+pub async fn summary(pool: &PgPool, article_id: Uuid) -> sqlx::Result<FeedbackSummary> {
+    sqlx::query_as!(
+        FeedbackSummary,
+        r#"
+        SELECT count(*) FILTER (WHERE helpful) AS "helpful_yes!",
+               count(*) FILTER (WHERE NOT helpful) AS "helpful_no!",
+               count(*) FILTER (WHERE has_comment) AS "comments!"
+        FROM feedback WHERE article_id = $1 AND status <> 'spam'
+        "#,
+        article_id
+    )
+    .fetch_one(pool)
+    .await
+}
+
+/// Deletes the reply address of an entry; `None` when there is no such entry.
+pub async fn clear_email(pool: &PgPool, id: Uuid) -> sqlx::Result<Option<Feedback>> {
+    sqlx::query_as!(
+        Feedback,
+        r#"
+        UPDATE feedback SET email = NULL, updated_at = now() WHERE id = $1
+        RETURNING id, article_id, revision_number, helpful, comment, email, status, created_at
+        "#,
+        id
+    )
+    .fetch_optional(pool)
+    .await
+}

@@ -5,8 +5,10 @@ pub mod articles;
 pub mod audit;
 pub mod feedback;
 pub mod jobs;
+pub mod page_views;
 pub mod previews;
 pub mod revisions;
+pub mod secrets;
 pub mod topics;
 pub mod users;
 

@@ -3,6 +3,7 @@
 
 pub mod article;
 pub mod dates;
+pub mod feedback;
 pub mod lifecycle;
 pub mod markdown;
 pub mod policy;

@@ -1,6 +1,7 @@
 //! HTTP only: handlers and the askama page structs they render, grouped by audience.
 
 pub mod api;
+pub mod feedback;
 pub mod health;
 pub mod pages;
 pub mod public;

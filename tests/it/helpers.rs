@@ -377,3 +377,12 @@ impl TestApp {
 pub fn id_of(article: &serde_json::Value) -> String {
     article["id"].as_str().expect("id").to_owned()
 }
+
+impl TestApp {
+    /// An app over a state the test keeps a handle on (page views, keys).
+    pub fn from_state(state: AppState) -> Self {
+        Self {
+            router: build_router(state),
+        }
+    }
+}

@@ -3,9 +3,10 @@
 
 mod helpers;
 
-mod api;
+pub mod api;
 mod cli;
 mod demo;
+mod feedback;
 mod health;
 mod localpg;
 mod migrations;

@@ -33,12 +33,62 @@ pub struct FeedbackList {
     pub total: i64,
 }
 
-/// A triage decision.
+fn double_option<'de, T, D>(deserializer: D) -> Result<Option<Option<T>>, D::Error>
+where
+    T: Deserialize<'de>,
+    D: serde::Deserializer<'de>,
+{
+    Option::<T>::deserialize(deserializer).map(Some)
+}
+
+/// A triage decision, and/or deleting the reader's email (`"email": null`).
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct UpdateFeedback {
     /// `new`, `read`, `resolved` or `spam`.
-    pub status: String,
+    pub status: Option<String>,
+    /// Only `null`: deletes the reply address the reader gave.
+    #[serde(default, deserialize_with = "double_option")]
+    #[schema(value_type = Option<String>, nullable)]
+    pub email: Option<Option<String>>,
+}
+
+/// Reader signals of one story.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct ArticleStats {
+    pub helpful_yes: i64,
+    pub helpful_no: i64,
+    pub comments: i64,
+    pub views_total: i64,
+    /// The last 30 days (UTC), days without views left out.
+    pub views_by_day: Vec<db::page_views::DayViews>,
+}
+
+#[utoipa::path(get, path = "/api/v1/articles/{id}/stats", tag = "feedback", params(("id" = Uuid, Path)),
+    responses((status = 200, body = ArticleStats), (status = 401, body = Problem), (status = 403, body = Problem),
+        (status = 404, body = Problem)),
+    security(("bearer" = [])))]
+pub async fn show_article_stats(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Path(id): Path<String>,
+) -> Result<Json<ArticleStats>, ApiError> {
+    if !can(user.actor(), Action::ViewFeedback, None) {
+        return Err(AppError::Forbidden.into());
+    }
+    let id = parse_id(&id)?;
+    db::articles::find_by_id(&state.pool, id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let summary = db::feedback::summary(&state.pool, id).await?;
+    let since = time::OffsetDateTime::now_utc().date() - time::Duration::days(29);
+    Ok(Json(ArticleStats {
+        helpful_yes: summary.helpful_yes,
+        helpful_no: summary.helpful_no,
+        comments: summary.comments,
+        views_total: db::page_views::total(&state.pool, id).await?,
+        views_by_day: db::page_views::by_day(&state.pool, id, since).await?,
+    }))
 }
 
 #[utoipa::path(get, path = "/api/v1/feedback", tag = "feedback", params(FeedbackQuery),
@@ -105,11 +155,52 @@ pub async fn update_feedback(
         return Err(AppError::Forbidden.into());
     }
     let id = parse_id(&id)?;
-    if !STATUSES.contains(&input.status.as_str()) {
-        return Err(AppError::field("status", "must be one of new, read, resolved, spam").into());
+    let mut errors = Vec::new();
+    if input
+        .status
+        .as_deref()
+        .is_some_and(|s| !STATUSES.contains(&s))
+    {
+        errors.push(FieldError::new(
+            "status",
+            "must be one of new, read, resolved, spam",
+        ));
     }
-    let entry = db::feedback::set_status(&state.pool, id, &input.status)
-        .await?
-        .ok_or(AppError::NotFound)?;
-    Ok(Json(entry))
+    if matches!(input.email, Some(Some(_))) {
+        errors.push(FieldError::new("email", "can only be deleted (null)"));
+    }
+    if input.status.is_none() && input.email.is_none() {
+        errors.push(FieldError::new(
+            "status",
+            "is required (or send \"email\": null)",
+        ));
+    }
+    if !errors.is_empty() {
+        return Err(AppError::Validation(errors).into());
+    }
+    let mut entry = None;
+    if let Some(status) = &input.status {
+        entry = Some(
+            db::feedback::set_status(&state.pool, id, status)
+                .await?
+                .ok_or(AppError::NotFound)?,
+        );
+    }
+    if input.email.is_some() {
+        entry = Some(
+            db::feedback::clear_email(&state.pool, id)
+                .await?
+                .ok_or(AppError::NotFound)?,
+        );
+        db::audit::record(
+            &state.pool,
+            Some(user.id),
+            "feedback.email_delete",
+            "feedback",
+            Some(id),
+            serde_json::json!({}),
+        )
+        .await?;
+    }
+    Ok(Json(entry.ok_or(AppError::NotFound)?))
 }

@@ -97,6 +97,7 @@ pub fn v1_router() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(topics::update_topic))
         .routes(routes!(feedback::list_feedback))
         .routes(routes!(feedback::update_feedback))
+        .routes(routes!(feedback::show_article_stats))
         .routes(routes!(show_me))
         .split_for_parts()
 }

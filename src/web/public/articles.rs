@@ -117,17 +117,52 @@ pub struct ArticlePage {
     pub topics: Vec<TopicLink>,
     pub last_updated: String,
     pub updated_iso: String,
-    pub feedback_action: String,
-    pub revision: i32,
+    pub feedback: FeedbackWidget,
     pub json_ld: JsonLd,
     /// Seen through a preview link: read-only, no feedback form, `noindex`.
     pub preview: bool,
+}
+
+/// The feedback widget's state: empty, thanked, or re-shown with the reader's text and errors.
+#[derive(Debug, Clone, Default)]
+pub struct FeedbackWidget {
+    pub action: String,
+    /// The revision the reader sees, sent back with the entry.
+    pub revision: i32,
+    /// Signed, time-stamped form token.
+    pub token: String,
+    pub helpful: Option<bool>,
+    pub comment: String,
+    pub email: String,
+    pub errors: Vec<crate::error::FieldError>,
+    pub thanks: bool,
+}
+
+impl FeedbackWidget {
+    pub fn helpful_is(&self, value: bool) -> bool {
+        self.helpful == Some(value)
+    }
+
+    pub fn error_for(&self, field: &str) -> Option<&str> {
+        self.errors
+            .iter()
+            .find(|e| e.field == field)
+            .map(|e| e.message.as_str())
+    }
+}
+
+/// `?feedback=thanks` after a feedback form was sent without JavaScript.
+#[derive(Debug, serde::Deserialize)]
+pub struct StoryQuery {
+    feedback: Option<String>,
 }
 
 /// The story. A previous slug answers 301; withdrawn 410; not public or unknown 404.
 pub async fn show_article(
     State(state): State<AppState>,
     Path(slug): Path<String>,
+    Query(query): Query<StoryQuery>,
+    headers: axum::http::HeaderMap,
 ) -> Result<Response, AppError> {
     let Some(article) = db::articles::find_by_slug(&state.pool, &slug).await? else {
         return match db::articles::current_slug_for_previous(&state.pool, &slug).await? {
@@ -140,18 +175,52 @@ pub async fn show_article(
             None => Err(AppError::NotFound),
         };
     };
-    match article.status.public_visibility() {
-        Visibility::Visible => {}
-        Visibility::Gone => return Err(AppError::Gone),
-        Visibility::Hidden => return Err(AppError::NotFound),
+    check_visible(&article)?;
+    let user_agent = headers
+        .get(header::USER_AGENT)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("");
+    if crate::domain::feedback::browser_family(user_agent) != "Bot or script" {
+        state.views.record(article.id);
     }
+    let widget = FeedbackWidget {
+        thanks: query.feedback.as_deref() == Some("thanks"),
+        ..FeedbackWidget::default()
+    };
+    render_story(&state, article, widget).await
+}
+
+/// Readers may see published stories; withdrawn ones are gone, the rest do not exist for them.
+pub fn check_visible(article: &Article) -> Result<(), AppError> {
+    match article.status.public_visibility() {
+        Visibility::Visible => Ok(()),
+        Visibility::Gone => Err(AppError::Gone),
+        Visibility::Hidden => Err(AppError::NotFound),
+    }
+}
+
+/// Renders the story page with the feedback widget in the given state.
+pub async fn render_story(
+    state: &AppState,
+    article: Article,
+    mut widget: FeedbackWidget,
+) -> Result<Response, AppError> {
     let topics = db::topics::links_for_article(&state.pool, article.id).await?;
     let notes = db::revisions::public_notes(&state.pool, article.id).await?;
     let superseded_by = match article.superseded_by {
         Some(id) if article.archived => db::articles::find_published_link(&state.pool, id).await?,
         _ => None,
     };
-    let page = article_page(&state, article, topics, notes, superseded_by);
+    let key = state.feedback_keys.form_key(&state.pool).await?;
+    widget.token = crate::domain::feedback::form_token(
+        key,
+        article.id,
+        time::OffsetDateTime::now_utc().unix_timestamp(),
+    );
+    let mut page = article_page(state, article, topics, notes, superseded_by);
+    widget.action = std::mem::take(&mut page.feedback.action);
+    widget.revision = page.feedback.revision;
+    page.feedback = widget;
     render(&page)
 }
 
@@ -239,8 +308,11 @@ fn article_page(
         topics,
         last_updated: dates::long_datetime(article.updated_at, tz),
         updated_iso: dates::rfc3339(article.updated_at),
-        feedback_action: format!("{path}/feedback"),
-        revision: article.version,
+        feedback: FeedbackWidget {
+            action: format!("{path}/feedback"),
+            revision: article.version,
+            ..FeedbackWidget::default()
+        },
         json_ld: JsonLd::new(&json_ld),
         preview: false,
         title: article.title,

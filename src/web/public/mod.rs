@@ -1,7 +1,7 @@
 //! Pages for readers: front page, story lists and pages, topics and the archive.
 
 mod archive;
-mod articles;
+pub mod articles;
 mod home;
 mod preview;
 mod topics;
@@ -21,6 +21,12 @@ pub fn routes() -> Router<AppState> {
         .route("/research-news", get(articles::list_articles))
         .route("/research-news/", get(articles::list_articles))
         .route("/research-news/{slug}", get(articles::show_article))
+        .route(
+            "/research-news/{slug}/feedback",
+            axum::routing::post(crate::web::feedback::post_feedback).layer(
+                axum::extract::DefaultBodyLimit::max(crate::web::feedback::BODY_LIMIT),
+            ),
+        )
         .route("/topics", get(topics::list_topics))
         .route("/topics/{slug}", get(topics::show_topic))
         .route("/archive", get(archive::show_archive))

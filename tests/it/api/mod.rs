@@ -8,4 +8,4 @@ mod previews;
 mod revisions;
 mod scheduler;
 mod topics_feedback;
-mod xss;
+pub mod xss;

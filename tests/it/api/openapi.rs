@@ -7,7 +7,7 @@ use sqlx::PgPool;
 use crate::helpers::{TestApp, token_for};
 
 /// CONTRACT §4, method and path.
-const CONTRACT: [(&str, &str); 23] = [
+const CONTRACT: [(&str, &str); 24] = [
     ("get", "/api/v1/articles"),
     ("post", "/api/v1/articles"),
     ("get", "/api/v1/articles/{id}"),
@@ -31,6 +31,7 @@ const CONTRACT: [(&str, &str); 23] = [
     ("patch", "/api/v1/feedback/{id}"),
     ("get", "/api/v1/me"),
     ("post", "/api/v1/articles/{id}/restore"),
+    ("get", "/api/v1/articles/{id}/stats"),
 ];
 
 #[sqlx::test]

@@ -1,0 +1,47 @@
+//! Keys for feedback: the form-token signing key (one per database, shared by every instance)
+//! and the client-hash key of the day (random, rotated daily, deleted after two days).
+
+use std::sync::Mutex;
+
+use rand::RngCore;
+use sqlx::PgPool;
+use tokio::sync::OnceCell;
+
+fn random_key() -> [u8; 32] {
+    let mut key = [0u8; 32];
+    rand::rngs::OsRng.fill_bytes(&mut key);
+    key
+}
+
+/// Loaded lazily from the database and cached in memory.
+#[derive(Debug, Default)]
+pub struct FeedbackKeys {
+    form: OnceCell<Vec<u8>>,
+    day: Mutex<Option<(time::Date, Vec<u8>)>>,
+}
+
+impl FeedbackKeys {
+    /// The key that signs form tokens.
+    pub async fn form_key(&self, pool: &PgPool) -> sqlx::Result<&[u8]> {
+        self.form
+            .get_or_try_init(|| async {
+                let fresh = random_key();
+                crate::db::secrets::get_or_create(pool, "feedback_form", &fresh).await
+            })
+            .await
+            .map(Vec::as_slice)
+    }
+
+    /// Today's (UTC) key for hashing client addresses.
+    pub async fn day_key(&self, pool: &PgPool) -> sqlx::Result<Vec<u8>> {
+        let today = time::OffsetDateTime::now_utc().date();
+        if let Some((day, key)) = self.day.lock().expect("day key lock").as_ref()
+            && *day == today
+        {
+            return Ok(key.clone());
+        }
+        let key = crate::db::secrets::day_key(pool, today, &random_key()).await?;
+        *self.day.lock().expect("day key lock") = Some((today, key.clone()));
+        Ok(key)
+    }
+}

@@ -1,0 +1,78 @@
+//! Page views counted in memory per story per day and flushed in one batched upsert, never a
+//! write per view. Counts that fail to flush are kept for the next try; a graceful shutdown
+//! flushes what is left.
+
+use std::collections::HashMap;
+use std::sync::Mutex;
+use std::time::Duration;
+
+use sqlx::PgPool;
+use tokio::task::JoinHandle;
+use uuid::Uuid;
+
+/// Pending counts.
+#[derive(Debug, Default)]
+pub struct ViewCounter {
+    pending: Mutex<HashMap<(Uuid, time::Date), i64>>,
+}
+
+impl ViewCounter {
+    /// Counts one view of a story today (UTC).
+    pub fn record(&self, article_id: Uuid) {
+        let day = time::OffsetDateTime::now_utc().date();
+        *self
+            .pending
+            .lock()
+            .expect("views lock")
+            .entry((article_id, day))
+            .or_default() += 1;
+    }
+
+    /// Views counted but not yet written.
+    pub fn pending(&self) -> i64 {
+        self.pending.lock().expect("views lock").values().sum()
+    }
+
+    /// Writes everything counted so far; returns how many views were written.
+    pub async fn flush(&self, pool: &PgPool) -> sqlx::Result<i64> {
+        let batch: HashMap<(Uuid, time::Date), i64> =
+            std::mem::take(&mut *self.pending.lock().expect("views lock"));
+        if batch.is_empty() {
+            return Ok(0);
+        }
+        let total = batch.values().sum();
+        let (mut ids, mut days, mut counts) = (Vec::new(), Vec::new(), Vec::new());
+        for ((id, day), count) in &batch {
+            ids.push(*id);
+            days.push(*day);
+            counts.push(*count);
+        }
+        if let Err(err) = crate::db::page_views::add(pool, &ids, &days, &counts).await {
+            // Keep the counts for the next flush.
+            let mut pending = self.pending.lock().expect("views lock");
+            for (key, count) in batch {
+                *pending.entry(key).or_default() += count;
+            }
+            return Err(err);
+        }
+        Ok(total)
+    }
+
+    /// Flushes every `every` until aborted.
+    pub fn spawn_flusher(
+        self: std::sync::Arc<Self>,
+        pool: PgPool,
+        every: Duration,
+    ) -> JoinHandle<()> {
+        tokio::spawn(async move {
+            let mut interval = tokio::time::interval(every);
+            interval.tick().await;
+            loop {
+                interval.tick().await;
+                if let Err(err) = self.flush(&pool).await {
+                    tracing::warn!(error = %err, pending = self.pending(), "could not write page views; will retry");
+                }
+            }
+        })
+    }
+}

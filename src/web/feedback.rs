@@ -1,0 +1,294 @@
+//! `POST /research-news/{slug}/feedback`: the widget under every story, as a plain form (no
+//! JavaScript: 303 back to the story, or 422 with the form re-shown) or as JSON (201 / 422
+//! problem). Spam is stored as `spam` and answered like a success; floods get 429.
+
+use std::net::{IpAddr, SocketAddr};
+
+use axum::Json;
+use axum::body::Bytes;
+use axum::extract::{ConnectInfo, FromRequest, Path, Request, State};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+use crate::app::AppState;
+use crate::db;
+use crate::db::feedback::{InsertOutcome, NewFeedback};
+use crate::domain::feedback::{self as rules, RawFeedback};
+use crate::error::{ApiError, AppError, FieldError};
+use crate::extract::parse_json;
+use crate::web::public::articles::{FeedbackWidget, check_visible, render_story};
+
+/// Largest feedback body.
+pub const BODY_LIMIT: usize = 16 * 1024;
+
+/// The widget's fields as a form.
+#[derive(Debug, Default, Deserialize)]
+struct FeedbackForm {
+    helpful: Option<String>,
+    comment: Option<String>,
+    email: Option<String>,
+    website: Option<String>,
+    token: Option<String>,
+    revision: Option<String>,
+}
+
+/// The widget's fields as JSON (CONTRACT §3, plus the widget's token and revision).
+#[derive(Debug, Default, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct FeedbackJson {
+    pub helpful: Option<bool>,
+    pub comment: Option<String>,
+    pub email: Option<String>,
+    /// Honeypot: must be empty.
+    pub website: Option<String>,
+    /// The signed form token of the rendered widget.
+    pub token: Option<String>,
+    /// The revision of the story the reader saw.
+    pub revision: Option<i64>,
+}
+
+#[derive(Debug, Serialize)]
+struct Created {
+    id: Uuid,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Encoding {
+    Form,
+    Json,
+}
+
+fn encoding(headers: &HeaderMap) -> Option<Encoding> {
+    let value = headers.get(header::CONTENT_TYPE)?.to_str().ok()?;
+    let mime: mime_guess::mime::Mime = value.parse().ok()?;
+    match (mime.type_().as_str(), mime.subtype().as_str()) {
+        ("application", "x-www-form-urlencoded") => Some(Encoding::Form),
+        ("application", "json") => Some(Encoding::Json),
+        _ => None,
+    }
+}
+
+/// The client's address: the peer, or, behind a configured trusted proxy, the nearest
+/// untrusted address in X-Forwarded-For. A client-sent header is never trusted by default.
+pub fn client_address(peer: Option<IpAddr>, headers: &HeaderMap, trusted: &[IpAddr]) -> String {
+    let Some(peer) = peer else {
+        return "unknown".to_owned();
+    };
+    if !trusted.contains(&peer) {
+        return peer.to_string();
+    }
+    let forwarded = headers
+        .get_all("x-forwarded-for")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(','))
+        .map(str::trim)
+        .filter_map(|v| v.parse::<IpAddr>().ok())
+        .collect::<Vec<_>>();
+    forwarded
+        .into_iter()
+        .rev()
+        .find(|ip| !trusted.contains(ip))
+        .unwrap_or(peer)
+        .to_string()
+}
+
+fn reject(encoding: Encoding, err: AppError) -> Response {
+    match encoding {
+        Encoding::Json => ApiError(err).into_response(),
+        Encoding::Form => err.into_response(),
+    }
+}
+
+pub async fn post_feedback(
+    State(state): State<AppState>,
+    Path(slug): Path<String>,
+    request: Request,
+) -> Response {
+    let headers = request.headers().clone();
+    let Some(encoding) = encoding(&headers) else {
+        return ApiError(AppError::UnsupportedMediaType(
+            "application/x-www-form-urlencoded or application/json".into(),
+        ))
+        .into_response();
+    };
+    let peer = request
+        .extensions()
+        .get::<ConnectInfo<SocketAddr>>()
+        .map(|c| c.0.ip());
+    let body = match Bytes::from_request(request, &state).await {
+        Ok(body) => body,
+        Err(rejection) if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE => {
+            return reject(encoding, AppError::PayloadTooLarge);
+        }
+        Err(_) => {
+            return reject(
+                encoding,
+                AppError::BadRequest("The request body could not be read.".into()),
+            );
+        }
+    };
+    match handle(&state, &slug, encoding, peer, &headers, &body).await {
+        Ok(response) => response,
+        Err(err) => reject(encoding, err),
+    }
+}
+
+async fn handle(
+    state: &AppState,
+    slug: &str,
+    encoding: Encoding,
+    peer: Option<IpAddr>,
+    headers: &HeaderMap,
+    body: &[u8],
+) -> Result<Response, AppError> {
+    let article = db::articles::find_by_slug(&state.pool, slug)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    check_visible(&article)?;
+
+    let (raw, token, revision) = match encoding {
+        Encoding::Form => {
+            let form: FeedbackForm = serde_urlencoded::from_bytes(body)
+                .map_err(|_| AppError::BadRequest("The form could not be read.".into()))?;
+            let revision = form.revision.as_deref().and_then(|r| r.parse::<i64>().ok());
+            (
+                RawFeedback {
+                    helpful: form.helpful,
+                    comment: form.comment,
+                    email: form.email,
+                    website: form.website,
+                },
+                form.token,
+                revision,
+            )
+        }
+        Encoding::Json => {
+            let json: FeedbackJson = parse_json(body)?;
+            (
+                RawFeedback {
+                    helpful: json.helpful.map(|h| h.to_string()),
+                    comment: json.comment,
+                    email: json.email,
+                    website: json.website,
+                },
+                json.token,
+                json.revision,
+            )
+        }
+    };
+
+    let valid = match rules::validate(&raw) {
+        Ok(valid) => valid,
+        Err(errors) => {
+            let errors: Vec<FieldError> = errors
+                .into_iter()
+                .map(|(f, m)| FieldError::new(f, m))
+                .collect();
+            if encoding == Encoding::Json {
+                return Err(AppError::Validation(errors));
+            }
+            // Re-show the form with the messages and everything the reader typed.
+            let widget = FeedbackWidget {
+                helpful: match raw.helpful.as_deref() {
+                    Some("yes") => Some(true),
+                    Some("no") => Some(false),
+                    _ => None,
+                },
+                comment: raw.comment.unwrap_or_default(),
+                email: raw.email.unwrap_or_default(),
+                errors,
+                ..FeedbackWidget::default()
+            };
+            let mut response = render_story(state, article, widget).await?;
+            *response.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
+            return Ok(response);
+        }
+    };
+
+    let now = time::OffsetDateTime::now_utc().unix_timestamp();
+    let spam_reason = if valid.honeypot {
+        Some("honeypot filled")
+    } else {
+        match token.as_deref().filter(|t| !t.is_empty()) {
+            // Clients of the JSON contract may send no token; spam checks then rest on the
+            // honeypot, duplicates and rate limits.
+            None => None,
+            Some(token) => {
+                let key = state.feedback_keys.form_key(&state.pool).await?;
+                rules::check_form_token(key, article.id, token, now).spam_reason()
+            }
+        }
+    };
+    let day_key = state.feedback_keys.day_key(&state.pool).await?;
+    let client = client_address(peer, headers, &state.config.trusted_proxies);
+    let client_hash = rules::client_hash(&day_key, &client);
+    let user_agent = headers
+        .get(header::USER_AGENT)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("");
+    let revision_number = revision
+        .filter(|r| (1..=i64::from(article.version)).contains(r))
+        .map_or(article.version, |r| r as i32);
+
+    let outcome = db::feedback::insert_checked(
+        &state.pool,
+        &NewFeedback {
+            article_id: article.id,
+            revision_number,
+            helpful: valid.helpful,
+            comment: valid.comment.as_deref(),
+            email: valid.email.as_deref(),
+            client_hash: &client_hash,
+            user_agent_family: rules::browser_family(user_agent),
+            spam_reason,
+        },
+    )
+    .await?;
+    let id = match outcome {
+        InsertOutcome::Stored(id) | InsertOutcome::Duplicate(id) => id,
+        InsertOutcome::RateLimited(retry_after_secs) => {
+            return Err(AppError::TooManyRequests {
+                retry_after_secs: retry_after_secs.unsigned_abs(),
+            });
+        }
+    };
+    Ok(match encoding {
+        Encoding::Json => (StatusCode::CREATED, Json(Created { id })).into_response(),
+        Encoding::Form => {
+            let location = format!("/research-news/{}?feedback=thanks#feedback", article.slug);
+            (
+                StatusCode::SEE_OTHER,
+                [(
+                    header::LOCATION,
+                    HeaderValue::from_str(&location).unwrap_or(HeaderValue::from_static("/")),
+                )],
+            )
+                .into_response()
+        }
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn forwarded_for_counts_only_behind_a_trusted_proxy() {
+        let mut headers = HeaderMap::new();
+        headers.insert("x-forwarded-for", "198.51.100.7, 10.0.0.2".parse().unwrap());
+        let peer: IpAddr = "10.0.0.2".parse().unwrap();
+        assert_eq!(client_address(Some(peer), &headers, &[]), "10.0.0.2");
+        assert_eq!(
+            client_address(Some(peer), &headers, &[peer]),
+            "198.51.100.7"
+        );
+        assert_eq!(client_address(None, &headers, &[peer]), "unknown");
+        assert_eq!(
+            client_address(Some(peer), &HeaderMap::new(), &[peer]),
+            "10.0.0.2"
+        );
+    }
+}

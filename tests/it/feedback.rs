@@ -1,0 +1,688 @@
+//! `POST /research-news/{slug}/feedback` (CONTRACT §3) and reader signals.
+
+use std::net::SocketAddr;
+
+use axum::body::Body;
+use axum::extract::ConnectInfo;
+use axum::http::Request;
+use dateline::domain::policy::Role;
+use serde_json::json;
+use sqlx::PgPool;
+use uuid::Uuid;
+
+use crate::helpers::{ArticleBuilder, TestApp, TestResponse, token_for};
+
+fn from(ip: &str) -> ConnectInfo<SocketAddr> {
+    ConnectInfo(format!("{ip}:40000").parse().unwrap())
+}
+
+async fn post(app: &TestApp, slug: &str, content_type: &str, body: &str, ip: &str) -> TestResponse {
+    let mut request = Request::post(format!("/research-news/{slug}/feedback"))
+        .header("content-type", content_type)
+        .header(
+            "user-agent",
+            "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 Chrome/156.0 Safari/537.36",
+        )
+        .body(Body::from(body.to_owned()))
+        .unwrap();
+    request.extensions_mut().insert(from(ip));
+    app.request(request).await
+}
+
+async fn form(app: &TestApp, slug: &str, body: &str, ip: &str) -> TestResponse {
+    post(app, slug, "application/x-www-form-urlencoded", body, ip).await
+}
+
+async fn json_post(app: &TestApp, slug: &str, body: serde_json::Value, ip: &str) -> TestResponse {
+    post(app, slug, "application/json", &body.to_string(), ip).await
+}
+
+async fn stored(pool: &PgPool) -> Vec<(Option<bool>, Option<String>, Option<String>, String, i32)> {
+    sqlx::query_as(
+        "SELECT helpful, comment, email, status, revision_number FROM feedback ORDER BY created_at",
+    )
+    .fetch_all(pool)
+    .await
+    .unwrap()
+}
+
+#[sqlx::test]
+async fn the_widget_round_trips_without_javascript(pool: PgPool) {
+    ArticleBuilder::new("Story")
+        .slug("story")
+        .insert(&pool)
+        .await;
+    let app = TestApp::new(pool.clone());
+    let page = app.get("/research-news/story").await;
+    page.assert_in_order(&[
+        "<form class=\"feedback-form\" method=\"post\" action=\"/research-news/story/feedback\"",
+        "<fieldset",
+        "<legend>Was this helpful?</legend>",
+        "<label for=\"fb-comment\">",
+        "maxlength=\"2000\"",
+        "<label for=\"fb-email\">",
+        "name=\"website\"",
+        "class=\"privacy-note\"",
+        "role=\"status\" aria-live=\"polite\"",
+    ]);
+    assert!(
+        page.text.contains("/assets/js/feedback."),
+        "the enhancement script is linked"
+    );
+
+    let sent = form(
+        &app,
+        "story",
+        "helpful=yes&comment=Clear+and+useful&email=&website=&revision=1",
+        "203.0.113.1",
+    )
+    .await;
+    assert_eq!(sent.status, 303);
+    assert_eq!(
+        sent.header("location"),
+        "/research-news/story?feedback=thanks#feedback"
+    );
+    let thanked = app.get("/research-news/story?feedback=thanks").await;
+    assert!(
+        thanked
+            .text
+            .contains("Thank you. Your feedback reached our editors.")
+    );
+    assert_eq!(
+        stored(&pool).await,
+        vec![(
+            Some(true),
+            Some("Clear and useful".into()),
+            None,
+            "new".into(),
+            1
+        )]
+    );
+}
+
+#[sqlx::test]
+async fn json_posts_answer_201_with_the_id(pool: PgPool) {
+    let id = ArticleBuilder::new("Story")
+        .slug("story")
+        .insert(&pool)
+        .await;
+    let app = TestApp::new(pool.clone());
+    let sent = json_post(
+        &app,
+        "story",
+        json!({"helpful": false, "email": "reader@example.org"}),
+        "203.0.113.2",
+    )
+    .await;
+    assert_eq!(sent.status, 201, "{}", sent.text);
+    let feedback_id: Uuid = sent.json()["id"].as_str().unwrap().parse().unwrap();
+    let (article_id, ua, hash): (Uuid, String, Vec<u8>) = sqlx::query_as(
+        "SELECT article_id, user_agent_family, client_hash FROM feedback WHERE id = $1",
+    )
+    .bind(feedback_id)
+    .fetch_one(&pool)
+    .await
+    .unwrap();
+    assert_eq!(article_id, id);
+    assert_eq!(ua, "Chrome", "only the browser family is kept");
+    assert_eq!(hash.len(), 32);
+    // No raw address anywhere in the row.
+    let row: String = sqlx::query_scalar("SELECT row_to_json(f)::text FROM feedback f")
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+    assert!(!row.contains("203.0.113.2"), "{row}");
+    assert_eq!(
+        stored(&pool).await[0].2.as_deref(),
+        Some("reader@example.org")
+    );
+}
+
+#[sqlx::test]
+async fn invalid_feedback_is_422_keeps_the_readers_text_and_stores_nothing(pool: PgPool) {
+    ArticleBuilder::new("Story")
+        .slug("story")
+        .insert(&pool)
+        .await;
+    let app = TestApp::new(pool.clone());
+    let long = "é".repeat(2001);
+    let body = format!("comment={long}&email=not-an-email&website=");
+    let page = form(&app, "story", &body, "203.0.113.3").await;
+    assert_eq!(page.status, 422);
+    assert!(page.header("content-type").starts_with("text/html"));
+    assert!(
+        page.text
+            .contains("must be at most 2,000 characters (it has 2001)")
+    );
+    assert!(page.text.contains("must be a valid email address"));
+    assert!(page.text.contains(&long), "the comment is kept");
+    assert!(
+        page.text.contains("value=\"not-an-email\""),
+        "the email is kept"
+    );
+    assert!(page.text.contains("aria-invalid=\"true\""));
+
+    let empty = form(&app, "story", "comment=&website=", "203.0.113.3").await;
+    assert_eq!(empty.status, 422);
+    assert!(empty.text.contains("choose yes or no, or write a comment"));
+
+    let problem = json_post(&app, "story", json!({"comment": long}), "203.0.113.3").await;
+    assert_eq!(problem.error_fields(), vec!["comment"]);
+    assert_eq!(
+        json_post(&app, "story", json!({}), "203.0.113.3")
+            .await
+            .error_fields(),
+        vec!["helpful"]
+    );
+    assert_eq!(
+        json_post(&app, "story", json!({"helpful": "yes"}), "203.0.113.3")
+            .await
+            .error_fields(),
+        vec!["helpful"]
+    );
+    assert_eq!(
+        json_post(
+            &app,
+            "story",
+            json!({"helpful": true, "name": "x"}),
+            "203.0.113.3"
+        )
+        .await
+        .error_fields(),
+        vec!["name"]
+    );
+    post(
+        &app,
+        "story",
+        "application/json",
+        "{\"helpful\": tru",
+        "203.0.113.3",
+    )
+    .await
+    .assert_problem(400);
+    post(&app, "story", "text/plain", "helpful=yes", "203.0.113.3")
+        .await
+        .assert_problem(415);
+    let big = format!("comment={}", "a".repeat(17 * 1024));
+    assert_eq!(form(&app, "story", &big, "203.0.113.3").await.status, 413);
+    json_post(
+        &app,
+        "story",
+        json!({"comment": "b".repeat(17 * 1024)}),
+        "203.0.113.3",
+    )
+    .await
+    .assert_problem(413);
+    assert!(stored(&pool).await.is_empty(), "nothing stored");
+}
+
+#[sqlx::test]
+async fn unknown_unpublished_and_withdrawn_stories_take_no_feedback(pool: PgPool) {
+    ArticleBuilder::new("Draft")
+        .slug("draft")
+        .status(dateline::domain::article::ArticleStatus::Draft)
+        .insert(&pool)
+        .await;
+    ArticleBuilder::new("Gone")
+        .slug("gone")
+        .status(dateline::domain::article::ArticleStatus::Withdrawn)
+        .insert(&pool)
+        .await;
+    let app = TestApp::new(pool.clone());
+    json_post(&app, "draft", json!({"helpful": true}), "203.0.113.4")
+        .await
+        .assert_problem(404);
+    json_post(&app, "nope", json!({"helpful": true}), "203.0.113.4")
+        .await
+        .assert_problem(404);
+    json_post(&app, "gone", json!({"helpful": true}), "203.0.113.4")
+        .await
+        .assert_problem(410);
+    assert_eq!(
+        form(&app, "draft", "helpful=yes", "203.0.113.4")
+            .await
+            .status,
+        404
+    );
+    assert!(stored(&pool).await.is_empty());
+}
+
+#[sqlx::test]
+async fn a_filled_honeypot_is_answered_like_success_and_stored_as_spam(pool: PgPool) {
+    ArticleBuilder::new("Story")
+        .slug("story")
+        .insert(&pool)
+        .await;
+    let app = TestApp::new(pool.clone());
+    assert_eq!(
+        form(
+            &app,
+            "story",
+            "helpful=yes&website=http://spam.example",
+            "203.0.113.5"
+        )
+        .await
+        .status,
+        303
+    );
+    assert_eq!(
+        json_post(
+            &app,
+            "story",
+            json!({"comment": "buy", "website": "x"}),
+            "203.0.113.5"
+        )
+        .await
+        .status,
+        201
+    );
+    let statuses: Vec<String> = stored(&pool).await.into_iter().map(|r| r.3).collect();
+    assert_eq!(statuses, vec!["spam", "spam"]);
+}
+
+fn token_from(page: &str) -> String {
+    let start = page.find("name=\"token\" value=\"").expect("token field")
+        + "name=\"token\" value=\"".len();
+    page[start..start + page[start..].find('"').unwrap()].to_owned()
+}
+
+#[sqlx::test]
+async fn form_tokens_catch_instant_and_stale_submissions(pool: PgPool) {
+    let id = ArticleBuilder::new("Story")
+        .slug("story")
+        .insert(&pool)
+        .await;
+    let app = TestApp::new(pool.clone());
+    let token = token_from(&app.get("/research-news/story").await.text);
+    // Sent at once: answered like a success, stored as spam.
+    let fast = form(
+        &app,
+        "story",
+        &format!("helpful=yes&token={token}"),
+        "203.0.113.6",
+    )
+    .await;
+    assert_eq!(fast.status, 303);
+
+    let key: Vec<u8> =
+        sqlx::query_scalar("SELECT value FROM app_secrets WHERE name = 'feedback_form'")
+            .fetch_one(&pool)
+            .await
+            .unwrap();
+    let now = time::OffsetDateTime::now_utc().unix_timestamp();
+    let fresh = dateline::domain::feedback::form_token(&key, id, now - 30);
+    let stale = dateline::domain::feedback::form_token(&key, id, now - 2 * 86_400);
+    let forged = dateline::domain::feedback::form_token(b"wrong key", id, now - 30);
+    for (token, ip) in [
+        (fresh, "203.0.113.7"),
+        (stale, "203.0.113.8"),
+        (forged, "203.0.113.9"),
+    ] {
+        let sent = json_post(&app, "story", json!({"helpful": true, "token": token}), ip).await;
+        assert_eq!(sent.status, 201);
+    }
+    let reasons: Vec<(String, Option<String>)> =
+        sqlx::query_as("SELECT status, spam_reason FROM feedback ORDER BY created_at")
+            .fetch_all(&pool)
+            .await
+            .unwrap();
+    assert_eq!(reasons[0].0, "spam");
+    assert!(reasons[0].1.as_deref().unwrap().contains("under 2 seconds"));
+    assert_eq!(reasons[1], ("new".to_owned(), None));
+    assert_eq!(reasons[2].0, "spam");
+    assert!(
+        reasons[2]
+            .1
+            .as_deref()
+            .unwrap()
+            .contains("older than a day")
+    );
+    assert_eq!(reasons[3].0, "spam");
+}
+
+#[sqlx::test]
+async fn the_same_comment_twice_within_ten_minutes_is_stored_once(pool: PgPool) {
+    ArticleBuilder::new("Story")
+        .slug("story")
+        .insert(&pool)
+        .await;
+    let app = TestApp::new(pool.clone());
+    let first = json_post(
+        &app,
+        "story",
+        json!({"comment": "Typo in the second paragraph"}),
+        "203.0.113.10",
+    )
+    .await;
+    let again = json_post(
+        &app,
+        "story",
+        json!({"comment": "Typo in the second paragraph"}),
+        "203.0.113.10",
+    )
+    .await;
+    assert_eq!((first.status.as_u16(), again.status.as_u16()), (201, 201));
+    assert_eq!(
+        first.json()["id"],
+        again.json()["id"],
+        "the earlier entry's id"
+    );
+    assert_eq!(
+        form(
+            &app,
+            "story",
+            "comment=Typo+in+the+second+paragraph",
+            "203.0.113.10"
+        )
+        .await
+        .status,
+        303
+    );
+    assert_eq!(stored(&pool).await.len(), 1);
+    // Another reader may say the same thing.
+    json_post(
+        &app,
+        "story",
+        json!({"comment": "Typo in the second paragraph"}),
+        "203.0.113.11",
+    )
+    .await;
+    assert_eq!(stored(&pool).await.len(), 2);
+}
+
+#[sqlx::test]
+async fn a_flooding_client_gets_429_with_retry_after(pool: PgPool) {
+    ArticleBuilder::new("Story")
+        .slug("story")
+        .insert(&pool)
+        .await;
+    let app = TestApp::new(pool.clone());
+    for n in 0..5 {
+        assert_eq!(
+            json_post(
+                &app,
+                "story",
+                json!({"comment": format!("note {n}")}),
+                "203.0.113.12"
+            )
+            .await
+            .status,
+            201
+        );
+    }
+    let limited = json_post(&app, "story", json!({"comment": "note 6"}), "203.0.113.12").await;
+    limited.assert_problem(429);
+    let retry: u64 = limited.header("retry-after").parse().unwrap();
+    assert!((1..=60).contains(&retry), "{retry}");
+    let limited_form = form(&app, "story", "comment=note+7", "203.0.113.12").await;
+    assert_eq!(limited_form.status, 429);
+    assert!(!limited_form.header("retry-after").is_empty());
+    // A client-sent X-Forwarded-For does not get around it (no trusted proxy is configured).
+    let mut spoofed = Request::post("/research-news/story/feedback")
+        .header("content-type", "application/json")
+        .header("x-forwarded-for", "198.51.100.99")
+        .body(Body::from(json!({"comment": "note 8"}).to_string()))
+        .unwrap();
+    spoofed.extensions_mut().insert(from("203.0.113.12"));
+    assert_eq!(app.request(spoofed).await.status, 429);
+    // Other clients are unaffected.
+    assert_eq!(
+        json_post(&app, "story", json!({"comment": "hello"}), "203.0.113.13")
+            .await
+            .status,
+        201
+    );
+    assert_eq!(stored(&pool).await.len(), 6);
+}
+
+#[sqlx::test]
+async fn behind_a_trusted_proxy_clients_are_told_apart_by_x_forwarded_for(pool: PgPool) {
+    ArticleBuilder::new("Story")
+        .slug("story")
+        .insert(&pool)
+        .await;
+    let mut config = dateline::config::Config::for_tests(crate::helpers::BASE_URL);
+    config.trusted_proxies = vec!["10.0.0.1".parse().unwrap()];
+    let app = TestApp::with_config(pool.clone(), config);
+    for n in 0..12 {
+        let mut request = Request::post("/research-news/story/feedback")
+            .header("content-type", "application/json")
+            .header("x-forwarded-for", format!("198.51.100.{}", n % 2))
+            .body(Body::from(json!({"comment": format!("c{n}")}).to_string()))
+            .unwrap();
+        request.extensions_mut().insert(from("10.0.0.1"));
+        let status = app.request(request).await.status.as_u16();
+        assert_eq!(status, if n < 10 { 201 } else { 429 }, "post {n}");
+    }
+}
+
+#[sqlx::test]
+async fn a_comment_full_of_html_is_stored_as_text_and_shown_escaped(pool: PgPool) {
+    ArticleBuilder::new("Story")
+        .slug("story")
+        .insert(&pool)
+        .await;
+    let token = token_for(&pool, Role::Editor).await;
+    let app = TestApp::new(pool.clone());
+    let comment = "<script>alert(1)</script><img src=x onerror=alert(2)> & \"quotes\"";
+    json_post(&app, "story", json!({"comment": comment}), "203.0.113.14").await;
+    assert_eq!(
+        stored(&pool).await[0].1.as_deref(),
+        Some(comment),
+        "stored exactly as typed"
+    );
+    let listed = app
+        .api("GET", "/api/v1/feedback", Some(&token), None, &[])
+        .await;
+    assert_eq!(listed.json()["items"][0]["comment"], comment);
+    // Re-shown in the form (a 422 for another field), it is escaped.
+    let page = form(
+        &app,
+        "story",
+        &format!("comment={}&email=bad", urlencode(comment)),
+        "203.0.113.15",
+    )
+    .await;
+    assert_eq!(page.status, 422);
+    assert!(!page.text.contains("<script>alert(1)</script>"));
+    assert!(
+        page.text
+            .contains("&#60;script&#62;alert(1)&#60;/script&#62;")
+    );
+    crate::api::xss::assert_inert(&page.text, "re-shown feedback form");
+}
+
+fn urlencode(text: &str) -> String {
+    text.bytes()
+        .map(|b| {
+            if b.is_ascii_alphanumeric() {
+                (b as char).to_string()
+            } else {
+                format!("%{b:02X}")
+            }
+        })
+        .collect()
+}
+
+#[sqlx::test]
+async fn a_burst_of_1000_posts_from_50_clients_stores_every_accepted_one(pool: PgPool) {
+    ArticleBuilder::new("Story")
+        .slug("story")
+        .insert(&pool)
+        .await;
+    let app = std::sync::Arc::new(TestApp::new(pool.clone()));
+    let mut tasks = Vec::new();
+    for client in 0..50 {
+        for n in 0..20 {
+            let app = app.clone();
+            tasks.push(tokio::spawn(async move {
+                let ip = format!("198.51.100.{client}");
+                let response = json_post(
+                    &app,
+                    "story",
+                    json!({"helpful": n % 2 == 0, "comment": format!("client {client} post {n}")}),
+                    &ip,
+                )
+                .await;
+                response.status.as_u16()
+            }));
+        }
+    }
+    let mut accepted = 0;
+    let mut limited = 0;
+    for task in tasks {
+        match task.await.unwrap() {
+            201 => accepted += 1,
+            429 => limited += 1,
+            other => panic!("unexpected {other}"),
+        }
+    }
+    assert_eq!(accepted + limited, 1000);
+    let rows = stored(&pool).await.len();
+    assert_eq!(rows, accepted, "every accepted post is stored, no more");
+    assert!(
+        accepted >= 250,
+        "each client gets about 5 a minute: {accepted}"
+    );
+}
+
+#[sqlx::test]
+async fn editors_see_aggregates_and_can_delete_an_email(pool: PgPool) {
+    let article = ArticleBuilder::new("Story")
+        .slug("story")
+        .insert(&pool)
+        .await;
+    let token = token_for(&pool, Role::Editor).await;
+    let app = TestApp::new(pool.clone());
+    json_post(
+        &app,
+        "story",
+        json!({"helpful": true, "comment": "Great", "email": "a@example.org"}),
+        "203.0.113.20",
+    )
+    .await;
+    json_post(&app, "story", json!({"helpful": true}), "203.0.113.21").await;
+    json_post(
+        &app,
+        "story",
+        json!({"helpful": false, "comment": "Too technical"}),
+        "203.0.113.22",
+    )
+    .await;
+    json_post(
+        &app,
+        "story",
+        json!({"helpful": false, "website": "spam"}),
+        "203.0.113.23",
+    )
+    .await;
+    let stats = app
+        .api(
+            "GET",
+            &format!("/api/v1/articles/{article}/stats"),
+            Some(&token),
+            None,
+            &[],
+        )
+        .await;
+    assert_eq!(stats.status, 200, "{}", stats.text);
+    let stats = stats.json();
+    assert_eq!(
+        (
+            stats["helpful_yes"].as_i64(),
+            stats["helpful_no"].as_i64(),
+            stats["comments"].as_i64()
+        ),
+        (Some(2), Some(1), Some(2)),
+        "spam left out"
+    );
+
+    let with_email: Uuid = sqlx::query_scalar("SELECT id FROM feedback WHERE email IS NOT NULL")
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+    let cleared = app
+        .api(
+            "PATCH",
+            &format!("/api/v1/feedback/{with_email}"),
+            Some(&token),
+            Some(json!({"email": null})),
+            &[],
+        )
+        .await;
+    assert_eq!(cleared.status, 200, "{}", cleared.text);
+    assert!(cleared.json()["email"].is_null());
+    let emails: i64 = sqlx::query_scalar("SELECT count(email) FROM feedback")
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+    assert_eq!(emails, 0);
+    let bad = app
+        .api(
+            "PATCH",
+            &format!("/api/v1/feedback/{with_email}"),
+            Some(&token),
+            Some(json!({"email": "x@y.z"})),
+            &[],
+        )
+        .await;
+    assert_eq!(bad.error_fields(), vec!["email"]);
+}
+
+#[sqlx::test]
+async fn page_views_are_counted_in_memory_and_written_in_one_batch(pool: PgPool) {
+    let a = ArticleBuilder::new("A").slug("a").insert(&pool).await;
+    let b = ArticleBuilder::new("B").slug("b").insert(&pool).await;
+    let token = token_for(&pool, Role::Editor).await;
+    let state = dateline::app::AppState::new(
+        dateline::config::Config::for_tests(crate::helpers::BASE_URL),
+        pool.clone(),
+    );
+    let views = state.views.clone();
+    let app = TestApp::from_state(state);
+    for _ in 0..7 {
+        app.get("/research-news/a").await;
+    }
+    for _ in 0..3 {
+        app.get("/research-news/b").await;
+    }
+    let mut bot = Request::get("/research-news/a")
+        .header("user-agent", "Googlebot/2.1")
+        .body(Body::empty())
+        .unwrap();
+    bot.extensions_mut().insert(from("66.249.66.1"));
+    app.request(bot).await;
+    let rows: i64 = sqlx::query_scalar("SELECT count(*) FROM page_views")
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+    assert_eq!(rows, 0, "no write per view");
+    assert_eq!(views.pending(), 10, "bots are not counted");
+
+    assert_eq!(views.flush(&pool).await.unwrap(), 10);
+    app.get("/research-news/a").await;
+    views.flush(&pool).await.unwrap();
+    let count = |id: Uuid| {
+        let pool = pool.clone();
+        async move {
+            sqlx::query_scalar::<_, i64>("SELECT views FROM page_views WHERE article_id = $1")
+                .bind(id)
+                .fetch_one(&pool)
+                .await
+                .unwrap()
+        }
+    };
+    assert_eq!((count(a).await, count(b).await), (8, 3));
+    let stats = app
+        .api(
+            "GET",
+            &format!("/api/v1/articles/{a}/stats"),
+            Some(&token),
+            None,
+            &[],
+        )
+        .await
+        .json();
+    assert_eq!(stats["views_total"], 8);
+    assert_eq!(stats["views_by_day"][0]["views"], 8);
+}
