@@ -8,6 +8,7 @@ step() { printf '\n==> %s\n' "$*"; }
 
 step "checking tools"
 scripts/ensure-postgres.sh
+scripts/ensure-chromium.sh
 if ! cargo fmt --version >/dev/null 2>&1 || ! cargo clippy --version >/dev/null 2>&1; then
   rustup component add rustfmt clippy
 fi

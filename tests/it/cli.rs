@@ -115,6 +115,67 @@ async fn serve_logs_json_answers_and_exits_cleanly_on_sigterm(pool: PgPool) {
     assert!(rest.contains("shut down cleanly"), "{rest}");
 }
 
+#[sqlx::test]
+async fn page_views_counted_before_sigterm_are_written_at_shutdown(pool: PgPool) {
+    crate::helpers::ArticleBuilder::new("Counted")
+        .slug("counted")
+        .insert(&pool)
+        .await;
+    let mut child = dateline(&pool)
+        .args([
+            "serve",
+            "--bind",
+            "127.0.0.1:0",
+            "--log-format",
+            "json",
+            "--views-flush-secs",
+            "3600",
+        ])
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut lines = BufReader::new(child.stderr.take().unwrap()).lines();
+    let address = loop {
+        let line = lines.next_line().await.unwrap().expect("server output");
+        let json: serde_json::Value = serde_json::from_str(&line).unwrap();
+        if json["fields"]["message"] == "Dateline is serving" {
+            break json["fields"]["address"]
+                .as_str()
+                .unwrap()
+                .trim_start_matches("http://")
+                .to_owned();
+        }
+    };
+    for _ in 0..5 {
+        assert!(
+            http_get(&address, "/research-news/counted")
+                .await
+                .starts_with("HTTP/1.1 200")
+        );
+    }
+    let before: i64 = sqlx::query_scalar("SELECT coalesce(sum(views), 0)::bigint FROM page_views")
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+    assert_eq!(before, 0, "not flushed yet (hourly)");
+    let pid = child.id().unwrap().to_string();
+    Command::new("kill")
+        .args(["-TERM", &pid])
+        .status()
+        .await
+        .unwrap();
+    let status = tokio::time::timeout(Duration::from_secs(15), child.wait())
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(status.success());
+    let after: i64 = sqlx::query_scalar("SELECT coalesce(sum(views), 0)::bigint FROM page_views")
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+    assert_eq!(after, 5, "flushed on graceful shutdown");
+}
+
 #[tokio::test]
 async fn bad_settings_are_refused_with_a_message_naming_the_setting() {
     let output = Command::new(env!("CARGO_BIN_EXE_dateline"))

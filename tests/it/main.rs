@@ -4,6 +4,7 @@
 mod helpers;
 
 pub mod api;
+mod browser;
 mod cli;
 mod demo;
 mod feedback;

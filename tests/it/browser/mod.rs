@@ -1,0 +1,93 @@
+//! Tests in a real headless Chromium, driven over WebDriver (chromedriver) with fantoccini,
+//! against the real router served on a loopback socket. `make test` installs Debian's
+//! `chromium` and `chromium-driver`.
+
+mod feedback_widget;
+
+use std::net::SocketAddr;
+use std::process::{Child, Command, Stdio};
+use std::sync::OnceLock;
+use std::time::Duration;
+
+use dateline::app::{AppState, build_router};
+use dateline::config::Config;
+use fantoccini::{Client, ClientBuilder};
+use sqlx::PgPool;
+
+struct Driver {
+    port: u16,
+    _child: Child,
+}
+
+/// One chromedriver for the whole test binary.
+fn driver() -> u16 {
+    static DRIVER: OnceLock<Driver> = OnceLock::new();
+    DRIVER
+        .get_or_init(|| {
+            let port = std::net::TcpListener::bind("127.0.0.1:0")
+                .unwrap()
+                .local_addr()
+                .unwrap()
+                .port();
+            let child = Command::new(
+                std::env::var("CHROMEDRIVER").unwrap_or_else(|_| "chromedriver".into()),
+            )
+            .arg(format!("--port={port}"))
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("chromedriver is installed (make test installs chromium-driver)");
+            for _ in 0..100 {
+                if std::net::TcpStream::connect(("127.0.0.1", port)).is_ok() {
+                    break;
+                }
+                std::thread::sleep(Duration::from_millis(50));
+            }
+            Driver {
+                port,
+                _child: child,
+            }
+        })
+        .port
+}
+
+/// A new headless Chromium session.
+pub async fn browser() -> Client {
+    let port = driver();
+    let profile = tempfile::tempdir().unwrap().keep();
+    let mut caps = serde_json::Map::new();
+    caps.insert(
+        "goog:chromeOptions".into(),
+        serde_json::json!({
+            "binary": std::env::var("CHROMIUM").unwrap_or_else(|_| "/usr/bin/chromium".into()),
+            "args": [
+                "--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
+                "--disable-background-networking", "--disable-component-update", "--no-first-run",
+                "--disable-sync", "--disable-quic", "--window-size=1280,900",
+                format!("--user-data-dir={}", profile.display()),
+            ]
+        }),
+    );
+    ClientBuilder::new(hyper_util::client::legacy::connect::HttpConnector::new())
+        .capabilities(caps)
+        .connect(&format!("http://127.0.0.1:{port}"))
+        .await
+        .expect("a Chromium session")
+}
+
+/// Serves the app on a loopback port for the browser; returns its base URL.
+pub async fn serve(pool: PgPool) -> String {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let base = format!("http://{addr}");
+    let app = build_router(AppState::new(Config::for_tests(&base), pool));
+    tokio::spawn(async move {
+        axum::serve(
+            listener,
+            app.into_make_service_with_connect_info::<SocketAddr>(),
+        )
+        .await
+        .unwrap();
+    });
+    base
+}
