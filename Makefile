@@ -2,7 +2,7 @@
 .DEFAULT_GOAL := help
 SHELL := /bin/bash
 
-.PHONY: help run test db db-stop sqlx-prepare lint fmt
+.PHONY: help run test db db-stop sqlx-prepare lint fmt bench-feedback
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
@@ -23,6 +23,9 @@ db-stop: ## Stop the project-local PostgreSQL
 
 sqlx-prepare: ## Regenerate the committed .sqlx/ query cache after changing a query or a migration
 	@scripts/sqlx-prepare.sh
+
+bench-feedback: ## Accepted feedback posts per second against pgbench inserts (writes docs/BENCHMARKS.md)
+	@scripts/bench-feedback.sh
 
 lint: ## Formatting and clippy, as CI checks them
 	cargo fmt --all -- --check

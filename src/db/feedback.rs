@@ -79,8 +79,10 @@ pub async fn set_status(pool: &PgPool, id: Uuid, status: &str) -> sqlx::Result<O
 /// A reader's entry to store, after validation and spam checks.
 #[derive(Debug, Clone)]
 pub struct NewFeedback<'a> {
-    pub article_id: Uuid,
-    pub revision_number: i32,
+    /// The story, by its current slug.
+    pub slug: &'a str,
+    /// The revision the reader saw; the current one when absent or out of range.
+    pub revision_number: Option<i32>,
     pub helpful: Option<bool>,
     pub comment: Option<&'a str>,
     pub email: Option<&'a str>,
@@ -98,18 +100,23 @@ pub enum InsertOutcome {
     Duplicate(Uuid),
     /// Over the per-client limit; retry after this many seconds.
     RateLimited(i64),
+    /// No published story has this slug; `Some(status)` when the story exists.
+    NotPublic(Option<String>),
 }
 
 /// Per-client limits: entries a minute and a day.
 pub const PER_MINUTE: i64 = 5;
 pub const PER_DAY: i64 = 30;
 
-/// Stores an entry unless the client is over its limits or sent the same comment within ten
-/// minutes, in one statement.
+/// Stores an entry for the published story at `slug` unless the client is over its limits or
+/// sent the same comment within ten minutes: one statement, one round trip.
 pub async fn insert_checked(pool: &PgPool, new: &NewFeedback<'_>) -> sqlx::Result<InsertOutcome> {
     let row = sqlx::query!(
         r#"
-        WITH recent AS (
+        WITH article AS (
+            SELECT id, status, version FROM articles WHERE slug = $2 AND deleted_at IS NULL
+        ),
+        recent AS (
             SELECT count(*) FILTER (WHERE created_at > now() - interval '1 minute') AS minute,
                    count(*) AS day,
                    min(created_at) FILTER (WHERE created_at > now() - interval '1 minute') AS oldest_minute
@@ -117,26 +124,31 @@ pub async fn insert_checked(pool: &PgPool, new: &NewFeedback<'_>) -> sqlx::Resul
             WHERE client_hash = $7 AND created_at > now() - interval '1 day'
         ),
         duplicate AS (
-            SELECT id FROM feedback
-            WHERE client_hash = $7 AND article_id = $2 AND $5::text IS NOT NULL AND comment = $5
-              AND created_at > now() - interval '10 minutes'
+            SELECT f.id FROM feedback f JOIN article a ON a.id = f.article_id
+            WHERE f.client_hash = $7 AND $5::text IS NOT NULL AND f.comment = $5
+              AND f.created_at > now() - interval '10 minutes'
             LIMIT 1
         ),
         inserted AS (
             INSERT INTO feedback (id, article_id, revision_number, helpful, comment, email, status,
                                   client_hash, user_agent_family, spam_reason)
-            SELECT $1, $2, $3, $4, $5, $6, CASE WHEN $9::text IS NULL THEN 'new' ELSE 'spam' END, $7, $8, $9
-            WHERE NOT EXISTS (SELECT 1 FROM duplicate)
+            SELECT $1, a.id,
+                   CASE WHEN $3::int BETWEEN 1 AND a.version THEN $3::int ELSE a.version END,
+                   $4, $5, $6, CASE WHEN $9::text IS NULL THEN 'new' ELSE 'spam' END, $7, $8, $9
+            FROM article a
+            WHERE a.status = 'published'
+              AND NOT EXISTS (SELECT 1 FROM duplicate)
               AND (SELECT minute FROM recent) < $10 AND (SELECT day FROM recent) < $11
             RETURNING id
         )
-        SELECT (SELECT id FROM inserted) AS inserted,
+        SELECT (SELECT status FROM article) AS status,
+               (SELECT id FROM inserted) AS inserted,
                (SELECT id FROM duplicate) AS duplicate,
                (SELECT minute FROM recent) AS "minute!",
                (SELECT extract(epoch FROM (oldest_minute + interval '1 minute' - now()))::bigint FROM recent) AS retry_after
         "#,
         Uuid::now_v7(),
-        new.article_id,
+        new.slug,
         new.revision_number,
         new.helpful,
         new.comment,
@@ -149,10 +161,12 @@ pub async fn insert_checked(pool: &PgPool, new: &NewFeedback<'_>) -> sqlx::Resul
     )
     .fetch_one(pool)
     .await?;
-    Ok(match (row.inserted, row.duplicate) {
-        (Some(id), _) => InsertOutcome::Stored(id),
-        (None, Some(id)) => InsertOutcome::Duplicate(id),
-        (None, None) => {
+    Ok(match (row.status, row.inserted, row.duplicate) {
+        (Some(status), _, _) if status != "published" => InsertOutcome::NotPublic(Some(status)),
+        (None, _, _) => InsertOutcome::NotPublic(None),
+        (_, Some(id), _) => InsertOutcome::Stored(id),
+        (_, None, Some(id)) => InsertOutcome::Duplicate(id),
+        (_, None, None) => {
             let retry = if row.minute >= PER_MINUTE {
                 row.retry_after.unwrap_or(60).clamp(1, 60)
             } else {

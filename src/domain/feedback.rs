@@ -123,9 +123,9 @@ fn sign(key: &[u8], message: &str) -> String {
     hex::encode(mac.finalize().into_bytes())
 }
 
-/// A form token for `article_id` issued at `now` (unix seconds): `"<issued>.<hmac>"`.
-pub fn form_token(key: &[u8], article_id: uuid::Uuid, now: i64) -> String {
-    format!("{now}.{}", sign(key, &format!("{article_id}|{now}")))
+/// A form token for the story at `slug` issued at `now` (unix seconds): `"<issued>.<hmac>"`.
+pub fn form_token(key: &[u8], slug: &str, now: i64) -> String {
+    format!("{now}.{}", sign(key, &format!("{slug}|{now}")))
 }
 
 /// What a form token says about a submission.
@@ -153,7 +153,7 @@ impl TokenCheck {
 }
 
 /// Checks a form token against the story and the clock.
-pub fn check_form_token(key: &[u8], article_id: uuid::Uuid, token: &str, now: i64) -> TokenCheck {
+pub fn check_form_token(key: &[u8], slug: &str, token: &str, now: i64) -> TokenCheck {
     let Some((issued, signature)) = token.split_once('.') else {
         return TokenCheck::Invalid;
     };
@@ -164,7 +164,7 @@ pub fn check_form_token(key: &[u8], article_id: uuid::Uuid, token: &str, now: i6
         return TokenCheck::Invalid;
     };
     let mut mac = HmacSha256::new_from_slice(key).expect("HMAC takes any key length");
-    mac.update(format!("{article_id}|{issued_at}").as_bytes());
+    mac.update(format!("{slug}|{issued_at}").as_bytes());
     if mac.verify_slice(&signature).is_err() {
         return TokenCheck::Invalid;
     }
@@ -271,7 +271,7 @@ mod tests {
     #[test]
     fn form_tokens_are_bound_to_the_story_and_the_clock() {
         let key = b"secret key";
-        let story = uuid::Uuid::now_v7();
+        let story = "vitamin-d-falls";
         let token = form_token(key, story, 1_000);
         assert_eq!(
             check_form_token(key, story, &token, 1_001),
@@ -290,7 +290,7 @@ mod tests {
             TokenCheck::Expired
         );
         assert_eq!(
-            check_form_token(key, uuid::Uuid::now_v7(), &token, 1_010),
+            check_form_token(key, "another-story", &token, 1_010),
             TokenCheck::Invalid
         );
         assert_eq!(

@@ -144,11 +144,6 @@ async fn handle(
     headers: &HeaderMap,
     body: &[u8],
 ) -> Result<Response, AppError> {
-    let article = db::articles::find_by_slug(&state.pool, slug)
-        .await?
-        .ok_or(AppError::NotFound)?;
-    check_visible(&article)?;
-
     let (raw, token, revision) = match encoding {
         Encoding::Form => {
             let form: FeedbackForm = serde_urlencoded::from_bytes(body)
@@ -183,6 +178,11 @@ async fn handle(
     let valid = match rules::validate(&raw) {
         Ok(valid) => valid,
         Err(errors) => {
+            // Only on this path is the story loaded up front: an unknown story is still a 404.
+            let article = db::articles::find_by_slug(&state.pool, slug)
+                .await?
+                .ok_or(AppError::NotFound)?;
+            check_visible(&article)?;
             let errors: Vec<FieldError> = errors
                 .into_iter()
                 .map(|(f, m)| FieldError::new(f, m))
@@ -218,7 +218,7 @@ async fn handle(
             None => None,
             Some(token) => {
                 let key = state.feedback_keys.form_key(&state.pool).await?;
-                rules::check_form_token(key, article.id, token, now).spam_reason()
+                rules::check_form_token(key, slug, token, now).spam_reason()
             }
         }
     };
@@ -229,15 +229,11 @@ async fn handle(
         .get(header::USER_AGENT)
         .and_then(|v| v.to_str().ok())
         .unwrap_or("");
-    let revision_number = revision
-        .filter(|r| (1..=i64::from(article.version)).contains(r))
-        .map_or(article.version, |r| r as i32);
-
     let outcome = db::feedback::insert_checked(
         &state.pool,
         &NewFeedback {
-            article_id: article.id,
-            revision_number,
+            slug,
+            revision_number: revision.and_then(|r| i32::try_from(r).ok()),
             helpful: valid.helpful,
             comment: valid.comment.as_deref(),
             email: valid.email.as_deref(),
@@ -249,6 +245,10 @@ async fn handle(
     .await?;
     let id = match outcome {
         InsertOutcome::Stored(id) | InsertOutcome::Duplicate(id) => id,
+        InsertOutcome::NotPublic(Some(status)) if status == "withdrawn" => {
+            return Err(AppError::Gone);
+        }
+        InsertOutcome::NotPublic(_) => return Err(AppError::NotFound),
         InsertOutcome::RateLimited(retry_after_secs) => {
             return Err(AppError::TooManyRequests {
                 retry_after_secs: retry_after_secs.unsigned_abs(),
@@ -258,7 +258,7 @@ async fn handle(
     Ok(match encoding {
         Encoding::Json => (StatusCode::CREATED, Json(Created { id })).into_response(),
         Encoding::Form => {
-            let location = format!("/research-news/{}?feedback=thanks#feedback", article.slug);
+            let location = format!("/research-news/{slug}?feedback=thanks#feedback");
             (
                 StatusCode::SEE_OTHER,
                 [(

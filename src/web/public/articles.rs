@@ -214,7 +214,7 @@ pub async fn render_story(
     let key = state.feedback_keys.form_key(&state.pool).await?;
     widget.token = crate::domain::feedback::form_token(
         key,
-        article.id,
+        &article.slug,
         time::OffsetDateTime::now_utc().unix_timestamp(),
     );
     let mut page = article_page(state, article, topics, notes, superseded_by);
