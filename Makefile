@@ -2,7 +2,7 @@
 .DEFAULT_GOAL := help
 SHELL := /bin/bash
 
-.PHONY: help run test db db-stop sqlx-prepare lint fmt bench-feedback
+.PHONY: help run test db db-stop sqlx-prepare lint fmt bench-feedback bench-search bench
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
@@ -26,6 +26,11 @@ sqlx-prepare: ## Regenerate the committed .sqlx/ query cache after changing a qu
 
 bench-feedback: ## Accepted feedback posts per second against pgbench inserts (writes docs/BENCHMARKS.md)
 	@scripts/bench-feedback.sh
+
+bench-search: ## Search latency p50/p95/p99 over 100,000 generated stories (writes docs/BENCHMARKS.md)
+	@scripts/bench-search.sh
+
+bench: bench-feedback bench-search ## Every benchmark
 
 lint: ## Formatting and clippy, as CI checks them
 	cargo fmt --all -- --check

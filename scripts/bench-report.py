@@ -47,8 +47,40 @@ def replace_section(name, body):
     path.write_text(text)
 
 
+def search(date, stories, result):
+    import json
+    r = json.loads(result)
+    cpu = subprocess.run(["nproc"], capture_output=True, text=True).stdout.strip()
+    (DOCS / "bench-search.svg").write_text(bar_chart(
+        f"Search latency over {int(stories):,} stories ({date})",
+        [("p50", r["p50"], "#0b5cad"), ("p95", r["p95"], "#0b5cad"), ("p99", r["p99"], "#0b5cad"), ("goal for p95", 20, "#7b8794")],
+        "ms",
+    ))
+    met = "met" if r["p95"] <= 20 else "not met"
+    body = f"""## Search latency
+
+`make bench-search`, {date}, {cpu} cores: {int(stories):,} generated stories (`dateline generate`),
+{r["n"]} sequential `GET /search?q=…` requests over loopback with 22 mixed queries (words,
+phrases, `or`, exclusions), measured from a Python client (its own overhead included), after a
+warm-up.
+
+| p50 | p95 | p99 | mean |
+|---:|---:|---:|---:|
+| {r["p50"]} ms | {r["p95"]} ms | {r["p99"]} ms | {r["mean"]} ms |
+
+Goal: p95 ≤ 20 ms ({met}).
+
+![Search latency](bench-search.svg)
+
+"""
+    replace_section("search", body)
+
+
 def main():
     kind = sys.argv[1]
+    if kind == "search":
+        search(*sys.argv[2:5])
+        return
     if kind != "feedback":
         sys.exit(f"unknown benchmark {kind}")
     date, server, pg, ratio, p50, p99, conns, duration, accepted, non2xx = sys.argv[2:12]

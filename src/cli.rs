@@ -32,6 +32,12 @@ pub enum Command {
     Migrate,
     /// Load the demo stories and topics (idempotent).
     Demo,
+    /// Generate a large data set of published stories for benchmarks (loads the demo topics first).
+    Generate {
+        /// How many stories.
+        #[arg(long, default_value_t = 10_000)]
+        stories: u64,
+    },
     /// Manage users.
     #[command(subcommand)]
     User(UserCommand),
@@ -124,6 +130,11 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             let report = crate::demo::load(&pool).await?;
             println!("{report}");
             Ok(())
+        }
+        Command::Generate { stories } => {
+            let pool = crate::db::connect_and_migrate(&config).await?;
+            crate::demo::load(&pool).await?;
+            crate::generate::generate(&pool, stories).await
         }
         Command::User(UserCommand::Add { email, name, role }) => {
             let mut password = String::new();

@@ -23,6 +23,7 @@ pub mod demo;
 pub mod domain;
 pub mod error;
 pub mod extract;
+pub mod generate;
 pub mod jobs;
 pub mod localpg;
 pub mod server;

@@ -8,6 +8,7 @@ pub mod jobs;
 pub mod page_views;
 pub mod previews;
 pub mod revisions;
+pub mod search;
 pub mod secrets;
 pub mod topics;
 pub mod users;

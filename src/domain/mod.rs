@@ -7,5 +7,6 @@ pub mod feedback;
 pub mod lifecycle;
 pub mod markdown;
 pub mod policy;
+pub mod search;
 pub mod secret;
 pub mod slug;

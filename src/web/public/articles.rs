@@ -283,6 +283,20 @@ fn article_page(
     if let Some(citation) = study.as_ref().and_then(study_citation) {
         json_ld["citation"] = citation;
     }
+    if let Some(review) = article.review.as_ref().map(|r| &r.0) {
+        // Medical review: schema.org's MedicalWebPage properties on the same item.
+        json_ld["@type"] = serde_json::json!(["NewsArticle", "MedicalWebPage"]);
+        if let Some(by) = review
+            .reviewed_by
+            .as_deref()
+            .filter(|b| !b.trim().is_empty())
+        {
+            json_ld["reviewedBy"] = serde_json::json!({ "@type": "Person", "name": by });
+        }
+        if let Some(last) = review.last_reviewed {
+            json_ld["lastReviewed"] = last.to_string().into();
+        }
+    }
 
     let mut layout = Layout::new(article.title.clone(), "news")
         .description(article.dek.clone())

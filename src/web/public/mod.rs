@@ -2,8 +2,10 @@
 
 mod archive;
 pub mod articles;
+mod discovery;
 mod home;
 mod preview;
+mod search;
 mod topics;
 
 use axum::Router;
@@ -31,6 +33,14 @@ pub fn routes() -> Router<AppState> {
         .route("/topics/{slug}", get(topics::show_topic))
         .route("/archive", get(archive::show_archive))
         .route("/preview/{token}", get(preview::show_preview))
+        .route("/search", get(search::search))
+        .route("/feed.xml", get(discovery::site_feed))
+        .route("/topics/{slug}/feed.xml", get(discovery::topic_feed))
+        .route("/sitemap.xml", get(discovery::sitemap))
+        .route("/sitemaps/{name}", get(discovery::sitemap_part))
+        .route("/news-sitemap.xml", get(discovery::news_sitemap))
+        .route("/robots.txt", get(discovery::robots))
+        .route("/corrections", get(discovery::corrections))
 }
 
 /// Stories per list page.

@@ -1,0 +1,36 @@
+#!/usr/bin/env python3
+"""Search latency through the whole server: sequential GET /search requests over loopback with a
+mix of realistic queries; prints p50 / p95 / p99 in milliseconds as JSON."""
+import json
+import statistics
+import sys
+import time
+import urllib.parse
+import urllib.request
+
+BASE = sys.argv[1]
+ROUNDS = int(sys.argv[2]) if len(sys.argv) > 2 else 600
+
+QUERIES = [
+    "remission", "breast cancer", "type 2 diabetes remission", "\"heart failure\"", "aspirin stroke",
+    "metformin", "depression -anxiety", "vitamin D", "immunotherapy melanoma", "lancet", "asthma or migraine",
+    "blood pressure", "trastuzumab", "sleep apnoea", "Mediterranean diet", "long COVID", "walking",
+    "kidney", "randomised trial", "psoriasis injection", "HIV twice-yearly injection", "obesity",
+]
+
+
+def fetch(q):
+    url = f"{BASE}/search?q={urllib.parse.quote_plus(q)}"
+    start = time.perf_counter()
+    with urllib.request.urlopen(url) as response:
+        response.read()
+        assert response.status == 200
+    return (time.perf_counter() - start) * 1000
+
+
+for q in QUERIES * 2:  # warm up
+    fetch(q)
+samples = [fetch(QUERIES[i % len(QUERIES)]) for i in range(ROUNDS)]
+cuts = statistics.quantiles(samples, n=100)
+print(json.dumps({"n": ROUNDS, "p50": round(cuts[49], 2), "p95": round(cuts[94], 2), "p99": round(cuts[98], 2),
+                  "mean": round(statistics.fmean(samples), 2)}))

@@ -1,0 +1,81 @@
+//! Full-text search over published stories: `websearch_to_tsquery` against the generated,
+//! GIN-indexed `search_vector` (title A, dek B, body and citation C), ranked, with snippets.
+
+use sqlx::PgPool;
+use time::OffsetDateTime;
+use uuid::Uuid;
+
+/// One ranked result.
+#[derive(Debug, Clone)]
+pub struct SearchHit {
+    pub id: Uuid,
+    pub slug: String,
+    pub title: String,
+    pub dek: String,
+    pub published_at: OffsetDateTime,
+    pub archived: bool,
+    /// `ts_headline` output with the marks of [`crate::domain::search`].
+    pub headline: String,
+}
+
+/// Filters besides the words.
+#[derive(Debug, Clone, Default)]
+pub struct SearchFilter {
+    pub topic: Option<String>,
+    pub archived: Option<bool>,
+}
+
+/// Published stories matching `query`, best first.
+pub async fn search(
+    pool: &PgPool,
+    query: &str,
+    filter: &SearchFilter,
+    limit: i64,
+    offset: i64,
+) -> sqlx::Result<Vec<SearchHit>> {
+    sqlx::query_as!(
+        SearchHit,
+        r#"
+        SELECT a.id, a.slug, a.title, a.dek, a.published_at AS "published_at!", a.archived,
+               ts_headline('english', a.dek || ' ' || left(a.body_markdown, 20000), q, $6) AS "headline!"
+        FROM articles a, websearch_to_tsquery('english', $1) AS q
+        WHERE a.search_vector @@ q
+          AND a.status = 'published' AND a.deleted_at IS NULL
+          AND ($2::text IS NULL OR EXISTS (
+                SELECT 1 FROM article_topics at JOIN topics t ON t.id = at.topic_id
+                WHERE at.article_id = a.id AND t.slug = $2))
+          AND ($3::boolean IS NULL OR a.archived = $3)
+        ORDER BY ts_rank_cd(a.search_vector, q) DESC, a.published_at DESC, a.id
+        LIMIT $4 OFFSET $5
+        "#,
+        query,
+        filter.topic,
+        filter.archived,
+        limit,
+        offset,
+        crate::domain::search::headline_options(),
+    )
+    .fetch_all(pool)
+    .await
+}
+
+/// How many published stories match `query`.
+pub async fn count(pool: &PgPool, query: &str, filter: &SearchFilter) -> sqlx::Result<i64> {
+    sqlx::query_scalar!(
+        r#"
+        SELECT count(*) AS "count!"
+        FROM articles a, websearch_to_tsquery('english', $1) AS q
+        WHERE a.search_vector @@ q
+          AND a.status = 'published' AND a.deleted_at IS NULL
+          AND ($2::text IS NULL OR EXISTS (
+                SELECT 1 FROM article_topics at JOIN topics t ON t.id = at.topic_id
+                WHERE at.article_id = a.id AND t.slug = $2))
+          AND ($3::boolean IS NULL OR a.archived = $3)
+        "#,
+        query,
+        filter.topic,
+        filter.archived,
+    )
+    .fetch_one(pool)
+    .await
+}

@@ -1,0 +1,299 @@
+//! What search engines, news aggregators and feed readers read: Atom feeds, sitemaps (with an
+//! index past 50,000 URLs), the Google News sitemap, robots.txt, and the corrections page.
+
+use askama::Template;
+use atom_syndication::{Content, Entry, Feed, FixedDateTime, Link, Person, Text};
+use axum::extract::{Path, State};
+use axum::http::{HeaderValue, header};
+use axum::response::{IntoResponse, Response};
+use time::OffsetDateTime;
+
+use crate::app::AppState;
+use crate::db;
+use crate::domain::dates;
+use crate::error::AppError;
+use crate::web::pages::{Layout, SITE_NAME, render};
+
+/// Stories in a feed.
+const FEED_ENTRIES: i64 = 30;
+/// URLs in one sitemap file (the protocol's limit).
+pub const SITEMAP_URLS: i64 = 50_000;
+
+fn atom_time(at: OffsetDateTime) -> FixedDateTime {
+    FixedDateTime::parse_from_rfc3339(&dates::rfc3339(at)).unwrap_or_default()
+}
+
+fn link(href: String, rel: &str, mime: Option<&str>) -> Link {
+    let mut link = Link::default();
+    link.set_href(href);
+    link.set_rel(rel);
+    link.set_mime_type(mime.map(str::to_owned));
+    link
+}
+
+fn xml(content_type: &'static str, body: String) -> Response {
+    (
+        [(header::CONTENT_TYPE, HeaderValue::from_static(content_type))],
+        body,
+    )
+        .into_response()
+}
+
+async fn feed(state: &AppState, topic: Option<db::topics::Topic>) -> Result<Response, AppError> {
+    let base = &state.config.base_url;
+    let entries =
+        db::articles::feed_entries(&state.pool, topic.as_ref().map(|t| t.id), FEED_ENTRIES).await?;
+    let (self_path, alternate, title) = match &topic {
+        Some(t) => (
+            format!("/topics/{}/feed.xml", t.slug),
+            format!("/topics/{}", t.slug),
+            format!("{SITE_NAME}: {}", t.name),
+        ),
+        None => (
+            "/feed.xml".to_owned(),
+            "/".to_owned(),
+            format!("{SITE_NAME}: research news"),
+        ),
+    };
+    let mut feed = Feed::default();
+    feed.set_title(Text::plain(title));
+    feed.set_id(format!("{base}{self_path}"));
+    feed.set_links(vec![
+        link(
+            format!("{base}{self_path}"),
+            "self",
+            Some("application/atom+xml"),
+        ),
+        link(format!("{base}{alternate}"), "alternate", Some("text/html")),
+    ]);
+    feed.set_subtitle(Some(Text::plain(
+        "New medical and health research, explained.",
+    )));
+    feed.set_lang(Some("en".to_owned()));
+    let updated = entries
+        .iter()
+        .map(|e| e.updated_at)
+        .max()
+        .unwrap_or(OffsetDateTime::UNIX_EPOCH);
+    feed.set_updated(atom_time(updated));
+    let mut author = Person::default();
+    author.set_name(SITE_NAME);
+    feed.set_authors(vec![author]);
+    feed.set_entries(
+        entries
+            .into_iter()
+            .map(|story| {
+                let url = format!("{base}/research-news/{}", story.slug);
+                let mut entry = Entry::default();
+                // Stable across slug changes and edits.
+                entry.set_id(format!("urn:uuid:{}", story.id));
+                entry.set_title(Text::plain(story.title));
+                entry.set_links(vec![link(url, "alternate", Some("text/html"))]);
+                entry.set_published(Some(atom_time(story.published_at)));
+                entry.set_updated(atom_time(story.updated_at));
+                if !story.dek.is_empty() {
+                    entry.set_summary(Some(Text::plain(story.dek)));
+                }
+                let mut content = Content::default();
+                content.set_content_type(Some("html".to_owned()));
+                content.set_value(Some(story.body_html));
+                entry.set_content(Some(content));
+                entry
+            })
+            .collect::<Vec<_>>(),
+    );
+    Ok(xml("application/atom+xml; charset=utf-8", feed.to_string()))
+}
+
+/// `GET /feed.xml`: published, non-archived stories, newest first.
+pub async fn site_feed(State(state): State<AppState>) -> Result<Response, AppError> {
+    feed(&state, None).await
+}
+
+/// `GET /topics/{slug}/feed.xml`.
+pub async fn topic_feed(
+    State(state): State<AppState>,
+    Path(slug): Path<String>,
+) -> Result<Response, AppError> {
+    let topic = db::topics::find_by_slug(&state.pool, &slug)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    feed(&state, Some(topic)).await
+}
+
+pub struct SitemapUrl {
+    pub loc: String,
+    pub lastmod: Option<String>,
+}
+
+#[derive(Template)]
+#[template(path = "public/sitemap.xml")]
+pub struct SitemapPage {
+    pub urls: Vec<SitemapUrl>,
+}
+
+#[derive(Template)]
+#[template(path = "public/sitemap_index.xml")]
+pub struct SitemapIndexPage {
+    pub sitemaps: Vec<String>,
+}
+
+fn render_xml(template: &impl Template) -> Result<Response, AppError> {
+    Ok(xml("application/xml; charset=utf-8", template.render()?))
+}
+
+async fn page_urls(state: &AppState) -> Result<Vec<SitemapUrl>, AppError> {
+    let base = &state.config.base_url;
+    let mut urls: Vec<SitemapUrl> = ["/", "/research-news", "/topics", "/archive", "/corrections"]
+        .into_iter()
+        .map(|path| SitemapUrl {
+            loc: format!("{base}{path}"),
+            lastmod: None,
+        })
+        .collect();
+    for topic in db::topics::list(&state.pool).await? {
+        urls.push(SitemapUrl {
+            loc: format!("{base}/topics/{}", topic.slug),
+            lastmod: None,
+        });
+    }
+    Ok(urls)
+}
+
+async fn story_urls(
+    state: &AppState,
+    limit: i64,
+    offset: i64,
+) -> Result<Vec<SitemapUrl>, AppError> {
+    let base = &state.config.base_url;
+    Ok(db::articles::sitemap_entries(&state.pool, limit, offset)
+        .await?
+        .into_iter()
+        .map(|entry| SitemapUrl {
+            loc: format!("{base}/research-news/{}", entry.slug),
+            lastmod: Some(dates::rfc3339(entry.modified_at)),
+        })
+        .collect())
+}
+
+/// `GET /sitemap.xml`: every public URL (archived stories included, withdrawn ones not); a
+/// sitemap index of `/sitemaps/…` files once that is more than 50,000 URLs.
+pub async fn sitemap(State(state): State<AppState>) -> Result<Response, AppError> {
+    let stories = db::articles::count_published(&state.pool, true).await?;
+    let mut urls = page_urls(&state).await?;
+    if stories + urls.len() as i64 <= SITEMAP_URLS {
+        urls.extend(story_urls(&state, SITEMAP_URLS, 0).await?);
+        return render_xml(&SitemapPage { urls });
+    }
+    let base = &state.config.base_url;
+    let files = (stories + SITEMAP_URLS - 1) / SITEMAP_URLS;
+    let mut sitemaps = vec![format!("{base}/sitemaps/pages.xml")];
+    sitemaps.extend((1..=files).map(|n| format!("{base}/sitemaps/stories-{n}.xml")));
+    render_xml(&SitemapIndexPage { sitemaps })
+}
+
+/// `GET /sitemaps/pages.xml` and `GET /sitemaps/stories-{n}.xml`, the parts of a large sitemap.
+pub async fn sitemap_part(
+    State(state): State<AppState>,
+    Path(name): Path<String>,
+) -> Result<Response, AppError> {
+    if name == "pages.xml" {
+        return render_xml(&SitemapPage {
+            urls: page_urls(&state).await?,
+        });
+    }
+    let n: i64 = name
+        .strip_prefix("stories-")
+        .and_then(|rest| rest.strip_suffix(".xml"))
+        .and_then(|n| n.parse().ok())
+        .filter(|n| (1..=1_000).contains(n))
+        .ok_or(AppError::NotFound)?;
+    let urls = story_urls(&state, SITEMAP_URLS, (n - 1) * SITEMAP_URLS).await?;
+    if urls.is_empty() {
+        return Err(AppError::NotFound);
+    }
+    render_xml(&SitemapPage { urls })
+}
+
+pub struct NewsStory {
+    pub loc: String,
+    pub title: String,
+    pub published: String,
+}
+
+#[derive(Template)]
+#[template(path = "public/news_sitemap.xml")]
+pub struct NewsSitemapPage {
+    pub stories: Vec<NewsStory>,
+}
+
+/// `GET /news-sitemap.xml`: stories published in the last two days (Google News format).
+pub async fn news_sitemap(State(state): State<AppState>) -> Result<Response, AppError> {
+    let since = OffsetDateTime::now_utc() - time::Duration::days(2);
+    let base = &state.config.base_url;
+    let stories = db::articles::news_entries(&state.pool, since)
+        .await?
+        .into_iter()
+        .map(|s| NewsStory {
+            loc: format!("{base}/research-news/{}", s.slug),
+            title: s.title,
+            published: dates::rfc3339(s.published_at),
+        })
+        .collect();
+    render_xml(&NewsSitemapPage { stories })
+}
+
+/// `GET /robots.txt`: everything public may be crawled; the admin UI, the API and previews not.
+pub async fn robots(State(state): State<AppState>) -> Response {
+    let base = &state.config.base_url;
+    let body = format!(
+        "User-agent: *\nAllow: /\nDisallow: /admin\nDisallow: /api/\nDisallow: /preview/\nDisallow: /search\n\n\
+         Sitemap: {base}/sitemap.xml\nSitemap: {base}/news-sitemap.xml\n"
+    );
+    (
+        [(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("text/plain; charset=utf-8"),
+        )],
+        body,
+    )
+        .into_response()
+}
+
+pub struct CorrectionView {
+    pub url: String,
+    pub title: String,
+    pub note: String,
+    pub date: String,
+    pub iso: String,
+}
+
+#[derive(Template)]
+#[template(path = "public/corrections.html")]
+pub struct CorrectionsPage {
+    pub layout: Layout,
+    pub corrections: Vec<CorrectionView>,
+}
+
+/// `GET /corrections`: the corrections policy and every correction we have published.
+pub async fn corrections(State(state): State<AppState>) -> Result<Response, AppError> {
+    let tz = &state.config.timezone;
+    let corrections = db::articles::corrections(&state.pool)
+        .await?
+        .into_iter()
+        .map(|c| CorrectionView {
+            url: format!("/research-news/{}", c.slug),
+            title: c.title,
+            note: c.change_note,
+            date: dates::long_datetime(c.created_at, tz),
+            iso: dates::rfc3339(c.created_at),
+        })
+        .collect();
+    let layout = Layout::new("Corrections", "")
+        .description("How we correct mistakes, and every correction we have made.")
+        .canonical(&state.config.base_url, "/corrections");
+    render(&CorrectionsPage {
+        layout,
+        corrections,
+    })
+}

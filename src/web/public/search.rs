@@ -1,0 +1,126 @@
+//! `GET /search?q=…&page=N&topic=…&archived=…`: ranked full-text search with highlighted
+//! snippets. Any query, however odd, gets a page: never an error from the database.
+
+use askama::Template;
+use axum::extract::{Query, State};
+use axum::response::Response;
+use serde::Deserialize;
+
+use super::{PageQuery, Pagination, StoryCard};
+use crate::app::AppState;
+use crate::db;
+use crate::db::articles::ArticleSummary;
+use crate::db::search::SearchFilter;
+use crate::domain::search::{Snippet, clean_query};
+use crate::error::AppError;
+use crate::web::pages::{Layout, render};
+
+#[derive(Debug, Deserialize)]
+pub struct SearchQuery {
+    q: Option<String>,
+    topic: Option<String>,
+    archived: Option<String>,
+    #[serde(flatten)]
+    page: PageQuery,
+}
+
+pub struct SearchHitView {
+    pub card: StoryCard,
+    pub snippet: Snippet,
+}
+
+#[derive(Template)]
+#[template(path = "public/search.html")]
+pub struct SearchPage {
+    pub layout: Layout,
+    pub q: String,
+    pub topic: Option<String>,
+    pub hits: Vec<SearchHitView>,
+    pub total: i64,
+    pub pagination: Pagination,
+}
+
+fn encode(value: &str) -> String {
+    url::form_urlencoded::byte_serialize(value.as_bytes()).collect()
+}
+
+pub async fn search(
+    State(state): State<AppState>,
+    Query(query): Query<SearchQuery>,
+) -> Result<Response, AppError> {
+    let page = query.page.page()?;
+    let q = clean_query(query.q.as_deref().unwrap_or_default());
+    let filter = SearchFilter {
+        topic: query.topic.filter(|t| !t.is_empty() && t.len() <= 120),
+        archived: match query.archived.as_deref() {
+            Some("true") => Some(true),
+            Some("false") => Some(false),
+            _ => None,
+        },
+    };
+    let mut path = format!("/search?q={}", encode(&q));
+    if let Some(topic) = &filter.topic {
+        path.push_str(&format!("&topic={}", encode(topic)));
+    }
+    let (hits, total, pagination) = if q.is_empty() {
+        (Vec::new(), 0, Pagination::new(&path, 1, 0)?)
+    } else {
+        let total = db::search::count(&state.pool, &q, &filter).await?;
+        let pagination = Pagination::new(&path, page, total)?;
+        let rows = db::search::search(
+            &state.pool,
+            &q,
+            &filter,
+            super::PER_PAGE,
+            pagination.offset(),
+        )
+        .await?;
+        let hits = rows
+            .into_iter()
+            .map(|row| SearchHitView {
+                snippet: Snippet::from_headline(&row.headline),
+                card: StoryCard::from_summary(
+                    &ArticleSummary {
+                        id: row.id,
+                        slug: row.slug,
+                        title: row.title,
+                        dek: row.dek,
+                        published_at: row.published_at,
+                        archived: row.archived,
+                    },
+                    &state.config.timezone,
+                ),
+            })
+            .collect();
+        (hits, total, pagination)
+    };
+    // Pagination links carry the query; the separator is `&` since the path has one already.
+    let pagination = Pagination {
+        prev_url: pagination
+            .prev_url
+            .map(|u| u.replacen("?page=", "&page=", 1)),
+        next_url: pagination
+            .next_url
+            .map(|u| u.replacen("?page=", "&page=", 1)),
+        ..pagination
+    };
+    let mut layout = Layout::new(
+        if q.is_empty() {
+            "Search".to_owned()
+        } else {
+            format!("Search: {q}")
+        },
+        "search",
+    )
+    .description("Search every research-news story we have published.");
+    layout.noindex = true;
+    layout = layout.canonical(&state.config.base_url, &path);
+    render(&SearchPage {
+        layout,
+        q,
+        topic: filter.topic,
+        hits,
+        total,
+        pagination,
+    })
+}
