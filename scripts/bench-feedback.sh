@@ -35,7 +35,7 @@ slug=long-term-remission-her2-positive-metastatic-breast-cancer
 article=$(psql -qtA "$url" -c "SELECT id FROM articles WHERE slug = '$slug'")
 
 say "starting the server on 127.0.0.1:$PORT"
-DATABASE_URL=$url RUST_LOG=warn DATELINE_TRUSTED_PROXIES=127.0.0.1 DATELINE_DB_POOL_SIZE=${BENCH_POOL:-$CONNECTIONS} \
+DATABASE_URL=$url RUST_LOG=warn DATELINE_TRUSTED_PROXIES=127.0.0.1 DATELINE_DB_POOL_SIZE=${BENCH_POOL:-10} \
   $BIN serve --bind 127.0.0.1:$PORT >/tmp/dateline-bench.log 2>&1 &
 server=$!
 trap 'kill $server 2>/dev/null || true' EXIT

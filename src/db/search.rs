@@ -25,7 +25,14 @@ pub struct SearchFilter {
     pub archived: Option<bool>,
 }
 
-/// Published stories matching `query`, best first.
+/// How many of the newest matches are ranked: enough for the first pages, and a bound on the
+/// work a very common word causes (ranking reads every candidate's vector).
+pub const RANK_WINDOW: i64 = 200;
+/// Counts stop here; the page says "more than 1,000".
+pub const COUNT_CAP: i64 = 1_000;
+
+/// Published stories matching `query`: the newest matches (at least [`RANK_WINDOW`], and enough
+/// for the page asked for) ranked by `ts_rank_cd`, best first.
 pub async fn search(
     pool: &PgPool,
     query: &str,
@@ -36,16 +43,23 @@ pub async fn search(
     sqlx::query_as!(
         SearchHit,
         r#"
+        WITH candidates AS MATERIALIZED (
+            SELECT a.id, a.search_vector, a.published_at
+            FROM articles a
+            WHERE a.search_vector @@ websearch_to_tsquery('english', $1)
+              AND a.status = 'published' AND a.deleted_at IS NULL
+              AND ($2::text IS NULL OR EXISTS (
+                    SELECT 1 FROM article_topics at JOIN topics t ON t.id = at.topic_id
+                    WHERE at.article_id = a.id AND t.slug = $2))
+              AND ($3::boolean IS NULL OR a.archived = $3)
+            ORDER BY a.published_at DESC
+            LIMIT $7
+        )
         SELECT a.id, a.slug, a.title, a.dek, a.published_at AS "published_at!", a.archived,
-               ts_headline('english', a.dek || ' ' || left(a.body_markdown, 20000), q, $6) AS "headline!"
-        FROM articles a, websearch_to_tsquery('english', $1) AS q
-        WHERE a.search_vector @@ q
-          AND a.status = 'published' AND a.deleted_at IS NULL
-          AND ($2::text IS NULL OR EXISTS (
-                SELECT 1 FROM article_topics at JOIN topics t ON t.id = at.topic_id
-                WHERE at.article_id = a.id AND t.slug = $2))
-          AND ($3::boolean IS NULL OR a.archived = $3)
-        ORDER BY ts_rank_cd(a.search_vector, q) DESC, a.published_at DESC, a.id
+               ts_headline('english', a.dek || ' ' || left(a.body_markdown, 20000),
+                           websearch_to_tsquery('english', $1), $6) AS "headline!"
+        FROM candidates c JOIN articles a ON a.id = c.id
+        ORDER BY ts_rank_cd(c.search_vector, websearch_to_tsquery('english', $1)) DESC, c.published_at DESC, c.id
         LIMIT $4 OFFSET $5
         "#,
         query,
@@ -54,27 +68,32 @@ pub async fn search(
         limit,
         offset,
         crate::domain::search::headline_options(),
+        RANK_WINDOW.max(offset + limit),
     )
     .fetch_all(pool)
     .await
 }
 
-/// How many published stories match `query`.
+/// How many published stories match `query`, counted up to [`COUNT_CAP`] + 1.
 pub async fn count(pool: &PgPool, query: &str, filter: &SearchFilter) -> sqlx::Result<i64> {
     sqlx::query_scalar!(
         r#"
-        SELECT count(*) AS "count!"
-        FROM articles a, websearch_to_tsquery('english', $1) AS q
-        WHERE a.search_vector @@ q
-          AND a.status = 'published' AND a.deleted_at IS NULL
-          AND ($2::text IS NULL OR EXISTS (
-                SELECT 1 FROM article_topics at JOIN topics t ON t.id = at.topic_id
-                WHERE at.article_id = a.id AND t.slug = $2))
-          AND ($3::boolean IS NULL OR a.archived = $3)
+        SELECT count(*) AS "count!" FROM (
+            SELECT 1
+            FROM articles a, websearch_to_tsquery('english', $1) AS q
+            WHERE a.search_vector @@ q
+              AND a.status = 'published' AND a.deleted_at IS NULL
+              AND ($2::text IS NULL OR EXISTS (
+                    SELECT 1 FROM article_topics at JOIN topics t ON t.id = at.topic_id
+                    WHERE at.article_id = a.id AND t.slug = $2))
+              AND ($3::boolean IS NULL OR a.archived = $3)
+            LIMIT $4
+        ) AS matches
         "#,
         query,
         filter.topic,
         filter.archived,
+        COUNT_CAP + 1,
     )
     .fetch_one(pool)
     .await

@@ -37,6 +37,8 @@ pub struct SearchPage {
     pub topic: Option<String>,
     pub hits: Vec<SearchHitView>,
     pub total: i64,
+    /// More matches than were counted.
+    pub capped: bool,
     pub pagination: Pagination,
 }
 
@@ -65,8 +67,10 @@ pub async fn search(
     let (hits, total, pagination) = if q.is_empty() {
         (Vec::new(), 0, Pagination::new(&path, 1, 0)?)
     } else {
-        let total = db::search::count(&state.pool, &q, &filter).await?;
-        let pagination = Pagination::new(&path, page, total)?;
+        let total = db::search::count(&state.pool, &q, &filter)
+            .await?
+            .min(db::search::COUNT_CAP + 1);
+        let pagination = Pagination::new(&path, page, total.min(db::search::COUNT_CAP))?;
         let rows = db::search::search(
             &state.pool,
             &q,
@@ -120,7 +124,8 @@ pub async fn search(
         q,
         topic: filter.topic,
         hits,
-        total,
+        total: total.min(db::search::COUNT_CAP),
+        capped: total > db::search::COUNT_CAP,
         pagination,
     })
 }

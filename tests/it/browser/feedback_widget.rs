@@ -30,7 +30,8 @@ async fn the_widget_counts_characters_and_sends_inline_without_a_reload(pool: Pg
         .insert(&pool)
         .await;
     let base = serve(pool.clone()).await;
-    let client = browser().await;
+    let browser = browser().await;
+    let client = browser.client.clone();
     client
         .goto(&format!("{base}/research-news/vitamin-d"))
         .await
@@ -116,5 +117,5 @@ async fn the_widget_counts_characters_and_sends_inline_without_a_reload(pool: Pg
         .await
         .unwrap();
     assert_eq!(status.text().await.unwrap(), "Please check your feedback.");
-    client.close().await.unwrap();
+    browser.close().await;
 }

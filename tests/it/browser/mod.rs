@@ -6,7 +6,6 @@ mod feedback_widget;
 
 use std::net::SocketAddr;
 use std::process::{Child, Command, Stdio};
-use std::sync::OnceLock;
 use std::time::Duration;
 
 use dateline::app::{AppState, build_router};
@@ -14,46 +13,49 @@ use dateline::config::Config;
 use fantoccini::{Client, ClientBuilder};
 use sqlx::PgPool;
 
-struct Driver {
-    port: u16,
-    _child: Child,
+/// A chromedriver and one Chromium session, for one test. Dropping it stops chromedriver and
+/// with it the browser, even when the test panics, so no browser outlives its test.
+pub struct Browser {
+    pub client: Client,
+    driver: Child,
 }
 
-/// One chromedriver for the whole test binary.
-fn driver() -> u16 {
-    static DRIVER: OnceLock<Driver> = OnceLock::new();
-    DRIVER
-        .get_or_init(|| {
-            let port = std::net::TcpListener::bind("127.0.0.1:0")
-                .unwrap()
-                .local_addr()
-                .unwrap()
-                .port();
-            let child = Command::new(
-                std::env::var("CHROMEDRIVER").unwrap_or_else(|_| "chromedriver".into()),
-            )
+impl Browser {
+    /// Ends the session cleanly.
+    pub async fn close(mut self) {
+        let _ = self.client.clone().close().await;
+        let _ = self.driver.kill();
+        let _ = self.driver.wait();
+    }
+}
+
+impl Drop for Browser {
+    fn drop(&mut self) {
+        let _ = self.driver.kill();
+        let _ = self.driver.wait();
+    }
+}
+
+/// Starts chromedriver and a new headless Chromium session.
+pub async fn browser() -> Browser {
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let driver =
+        Command::new(std::env::var("CHROMEDRIVER").unwrap_or_else(|_| "chromedriver".into()))
             .arg(format!("--port={port}"))
             .stdout(Stdio::null())
             .stderr(Stdio::null())
             .spawn()
             .expect("chromedriver is installed (make test installs chromium-driver)");
-            for _ in 0..100 {
-                if std::net::TcpStream::connect(("127.0.0.1", port)).is_ok() {
-                    break;
-                }
-                std::thread::sleep(Duration::from_millis(50));
-            }
-            Driver {
-                port,
-                _child: child,
-            }
-        })
-        .port
-}
-
-/// A new headless Chromium session.
-pub async fn browser() -> Client {
-    let port = driver();
+    for _ in 0..100 {
+        if std::net::TcpStream::connect(("127.0.0.1", port)).is_ok() {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
     let profile = tempfile::tempdir().unwrap().keep();
     let mut caps = serde_json::Map::new();
     caps.insert(
@@ -68,11 +70,12 @@ pub async fn browser() -> Client {
             ]
         }),
     );
-    ClientBuilder::new(hyper_util::client::legacy::connect::HttpConnector::new())
+    let client = ClientBuilder::new(hyper_util::client::legacy::connect::HttpConnector::new())
         .capabilities(caps)
         .connect(&format!("http://127.0.0.1:{port}"))
         .await
-        .expect("a Chromium session")
+        .expect("a Chromium session");
+    Browser { client, driver }
 }
 
 /// Serves the app on a loopback port for the browser; returns its base URL.
