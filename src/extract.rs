@@ -148,8 +148,40 @@ pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, AppError> {
     if !value.is_object() {
         return Err(AppError::field("body", "must be a JSON object"));
     }
+    if let Some(path) = nul_path(&value, String::new()) {
+        // PostgreSQL text cannot hold NUL: refuse it here, with the field, instead of failing later.
+        return Err(AppError::field(&path, "must not contain NUL characters"));
+    }
     serde_path_to_error::deserialize(value)
         .map_err(|err| AppError::Validation(vec![field_error(&err)]))
+}
+
+/// The dotted path of the first string (or key) holding a NUL character.
+fn nul_path(value: &serde_json::Value, path: String) -> Option<String> {
+    let join = |key: &str| {
+        if path.is_empty() {
+            key.to_owned()
+        } else {
+            format!("{path}.{key}")
+        }
+    };
+    match value {
+        serde_json::Value::String(s) if s.contains('\0') => {
+            Some(if path.is_empty() { "body".into() } else { path })
+        }
+        serde_json::Value::Array(items) => items
+            .iter()
+            .enumerate()
+            .find_map(|(i, v)| nul_path(v, format!("{path}[{i}]"))),
+        serde_json::Value::Object(map) => map.iter().find_map(|(k, v)| {
+            if k.contains('\0') {
+                Some(join("body"))
+            } else {
+                nul_path(v, join(k))
+            }
+        }),
+        _ => None,
+    }
 }
 
 /// A JSON body: `application/json` (415 otherwise), within the body limit (413), well-formed
@@ -308,6 +340,10 @@ mod tests {
             panic!()
         };
         assert_eq!(e[0].field, "nested.size");
+        let AppError::Validation(e) = errors(r#"{"title":"a\u0000b"}"#) else {
+            panic!()
+        };
+        assert_eq!(e[0].field, "title");
         let AppError::Validation(e) = errors(r#"[1]"#) else {
             panic!()
         };
@@ -337,5 +373,40 @@ mod tests {
             IfMatch::Missing.required(),
             Err(AppError::PreconditionRequired)
         ));
+    }
+}
+
+/// `Query` whose rejection (a malformed or repeated parameter) is a `400` problem.
+#[derive(Debug, Clone)]
+pub struct ApiQuery<T>(pub T);
+
+impl<S: Send + Sync, T: DeserializeOwned> FromRequestParts<S> for ApiQuery<T> {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        axum::extract::Query::<T>::from_request_parts(parts, state)
+            .await
+            .map(|q| Self(q.0))
+            .map_err(|_| {
+                ApiError(AppError::BadRequest(
+                    "The query string could not be read.".into(),
+                ))
+            })
+    }
+}
+
+/// `Path` whose rejection (say, a segment that is not UTF-8) is a `404` problem: such an address
+/// names nothing.
+#[derive(Debug, Clone)]
+pub struct ApiPath<T>(pub T);
+
+impl<S: Send + Sync, T: DeserializeOwned + Send> FromRequestParts<S> for ApiPath<T> {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        axum::extract::Path::<T>::from_request_parts(parts, state)
+            .await
+            .map(|p| Self(p.0))
+            .map_err(|_| ApiError(AppError::NotFound))
     }
 }

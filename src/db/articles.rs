@@ -371,7 +371,8 @@ pub async fn save(
     .await
 }
 
-/// Soft-deletes or restores an article, bumping its version.
+/// Soft-deletes or restores an article. The version (and so the revision history) is left as it
+/// is: the audit log records who deleted or restored it.
 pub async fn set_deleted(
     db: &mut sqlx::PgConnection,
     id: Uuid,
@@ -383,7 +384,7 @@ pub async fn set_deleted(
         UPDATE articles SET
             deleted_at = CASE WHEN $2 THEN now() END,
             deleted_by = CASE WHEN $2 THEN $3::uuid END,
-            version = version + 1, modified_at = now()
+            modified_at = now()
         WHERE id = $1
         RETURNING version
         "#,

@@ -34,6 +34,24 @@ pub struct ValidFeedback {
 
 /// Validates a submission; errors are `(field, message)` pairs.
 pub fn validate(raw: &RawFeedback) -> Result<ValidFeedback, Vec<(&'static str, String)>> {
+    if raw.website.as_deref().is_some_and(|w| !w.trim().is_empty()) {
+        // A bot: whatever else it sent, it gets the success answer and is stored as spam (never
+        // a 422 that would teach it what to fix).
+        let comment: String = raw
+            .comment
+            .as_deref()
+            .unwrap_or_default()
+            .chars()
+            .filter(|c| *c != '\0')
+            .take(COMMENT_CHARS)
+            .collect();
+        return Ok(ValidFeedback {
+            helpful: matches!(raw.helpful.as_deref(), Some("yes" | "true")).then_some(true),
+            comment: Some(comment),
+            email: None,
+            honeypot: true,
+        });
+    }
     let mut errors = Vec::new();
     let helpful = match raw
         .helpful
@@ -266,6 +284,12 @@ mod tests {
         let mut input = raw(Some("yes"), None);
         input.website = Some("http://spam.example".into());
         assert!(validate(&input).unwrap().honeypot);
+        // Even with invalid fields: no 422 for a bot.
+        let mut bot = raw(None, None);
+        bot.email = Some("junk".into());
+        bot.website = Some("x".into());
+        let valid = validate(&bot).unwrap();
+        assert!(valid.honeypot && valid.email.is_none());
     }
 
     #[test]

@@ -99,7 +99,7 @@ pub fn apply(
             archived: false,
             // A past moment given by the editor backdates; otherwise keep the first dateline.
             published_at: Some(
-                at.or(first_published.filter(|_| state.status != Scheduled))
+                at.or(first_published.filter(|first| state.status != Scheduled && *first <= now))
                     .unwrap_or(now),
             ),
         }),
@@ -228,6 +228,15 @@ mod tests {
         )
         .unwrap();
         assert_eq!(again.published_at, Some(EARLIER));
+        // A dateline from a schedule that never came is not reused.
+        let never = apply(
+            state(Draft, false),
+            Transition::Publish { at: None },
+            NOW,
+            Some(LATER),
+        )
+        .unwrap();
+        assert_eq!(never.published_at, Some(NOW));
         // A due scheduled story goes out at its scheduled moment or now.
         let due = apply(
             state(Scheduled, false),

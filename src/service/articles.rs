@@ -704,6 +704,11 @@ pub async fn restore_deleted(
         .await?
         .ok_or(AppError::NotFound)?;
     db::articles::set_deleted(&mut tx, id, false, None).await?;
+    if article.status == ArticleStatus::Scheduled {
+        // Deleting cancelled its publication: schedule it again (at once when overdue).
+        let run_at = article.published_at.unwrap_or_else(now).max(now());
+        db::jobs::schedule_publish(&mut tx, id, run_at, Some(actor.id)).await?;
+    }
     let topics = db::topics::slugs_for_article(&mut *tx, id).await?;
     db::audit::record(
         &mut *tx,

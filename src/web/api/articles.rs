@@ -1,7 +1,7 @@
 //! `/api/v1/articles…`: stories, their lifecycle, revisions and preview links.
 
 use axum::Json;
-use axum::extract::{Path, Query, State};
+use axum::extract::State;
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde::{Deserialize, Serialize};
@@ -15,7 +15,7 @@ use crate::domain::article::{ArticleStatus, ChangeKind, Review, Study};
 use crate::domain::lifecycle::Transition;
 use crate::domain::policy::{Action, Role, can};
 use crate::error::{ApiError, AppError, FieldError, Problem};
-use crate::extract::{AppJson, CurrentUser, IfMatch, OptionalJson, parse_id};
+use crate::extract::{ApiPath, ApiQuery, AppJson, CurrentUser, IfMatch, OptionalJson, parse_id};
 use crate::service::articles::{
     self as service, ArchiveOptions, ArticleChanges, ArticleDoc, ChangeMeta,
 };
@@ -169,7 +169,7 @@ fn article_response(status: StatusCode, doc: ArticleDoc, location: bool) -> Resp
 pub async fn list_articles(
     State(state): State<AppState>,
     user: CurrentUser,
-    Query(query): Query<ListQuery>,
+    ApiQuery(query): ApiQuery<ListQuery>,
 ) -> Result<Json<ArticleList>, ApiError> {
     let mut errors = Vec::new();
     let status = match query.status.as_deref().filter(|s| !s.is_empty()) {
@@ -196,11 +196,14 @@ pub async fn list_articles(
     }
     let filter = db::articles::ArticleFilter {
         status,
-        topic: query.topic.filter(|t| !t.is_empty()),
+        topic: query
+            .topic
+            .map(|t| crate::domain::search::clean_query(&t))
+            .filter(|t| !t.is_empty()),
         archived,
         q: query
             .q
-            .map(|q| q.trim().to_owned())
+            .map(|q| crate::domain::search::clean_query(&q))
             .filter(|q| !q.is_empty()),
         created_by: (user.role == Role::Contributor).then_some(user.id),
     };
@@ -250,7 +253,7 @@ pub async fn create_article(
 pub async fn show_article(
     State(state): State<AppState>,
     user: CurrentUser,
-    Path(id): Path<String>,
+    ApiPath(id): ApiPath<String>,
 ) -> Result<Response, ApiError> {
     let doc = service::get(&state.pool, user.actor(), parse_id(&id)?).await?;
     Ok(article_response(StatusCode::OK, doc, false))
@@ -267,7 +270,7 @@ pub async fn show_article(
 pub async fn update_article(
     State(state): State<AppState>,
     user: CurrentUser,
-    Path(id): Path<String>,
+    ApiPath(id): ApiPath<String>,
     headers: HeaderMap,
     AppJson(input): AppJson<UpdateArticle>,
 ) -> Result<Response, ApiError> {
@@ -297,7 +300,7 @@ pub async fn update_article(
 pub async fn delete_article(
     State(state): State<AppState>,
     user: CurrentUser,
-    Path(id): Path<String>,
+    ApiPath(id): ApiPath<String>,
 ) -> Result<StatusCode, ApiError> {
     service::delete(&state.pool, user.actor(), parse_id(&id)?).await?;
     Ok(StatusCode::NO_CONTENT)
@@ -310,7 +313,7 @@ pub async fn delete_article(
 pub async fn restore_article(
     State(state): State<AppState>,
     user: CurrentUser,
-    Path(id): Path<String>,
+    ApiPath(id): ApiPath<String>,
 ) -> Result<Response, ApiError> {
     let doc = service::restore_deleted(&state.pool, user.actor(), parse_id(&id)?).await?;
     Ok(article_response(StatusCode::OK, doc, false))
@@ -344,7 +347,7 @@ async fn run_transition(
 pub async fn submit_article(
     State(state): State<AppState>,
     user: CurrentUser,
-    Path(id): Path<String>,
+    ApiPath(id): ApiPath<String>,
     headers: HeaderMap,
 ) -> Result<Response, ApiError> {
     run_transition(
@@ -366,7 +369,7 @@ pub async fn submit_article(
 pub async fn publish_article(
     State(state): State<AppState>,
     user: CurrentUser,
-    Path(id): Path<String>,
+    ApiPath(id): ApiPath<String>,
     headers: HeaderMap,
     OptionalJson(input): OptionalJson<PublishRequest>,
 ) -> Result<Response, ApiError> {
@@ -389,7 +392,7 @@ pub async fn publish_article(
 pub async fn unpublish_article(
     State(state): State<AppState>,
     user: CurrentUser,
-    Path(id): Path<String>,
+    ApiPath(id): ApiPath<String>,
     headers: HeaderMap,
 ) -> Result<Response, ApiError> {
     run_transition(
@@ -410,7 +413,7 @@ pub async fn unpublish_article(
 pub async fn withdraw_article(
     State(state): State<AppState>,
     user: CurrentUser,
-    Path(id): Path<String>,
+    ApiPath(id): ApiPath<String>,
     headers: HeaderMap,
 ) -> Result<Response, ApiError> {
     run_transition(
@@ -432,7 +435,7 @@ pub async fn withdraw_article(
 pub async fn archive_article(
     State(state): State<AppState>,
     user: CurrentUser,
-    Path(id): Path<String>,
+    ApiPath(id): ApiPath<String>,
     headers: HeaderMap,
     OptionalJson(input): OptionalJson<ArchiveRequest>,
 ) -> Result<Response, ApiError> {
@@ -450,7 +453,7 @@ pub async fn archive_article(
 pub async fn unarchive_article(
     State(state): State<AppState>,
     user: CurrentUser,
-    Path(id): Path<String>,
+    ApiPath(id): ApiPath<String>,
     headers: HeaderMap,
 ) -> Result<Response, ApiError> {
     run_transition(
@@ -481,7 +484,7 @@ fn summary(rev: db::revisions::RevisionSummary) -> RevisionSummary {
 pub async fn list_revisions(
     State(state): State<AppState>,
     user: CurrentUser,
-    Path(id): Path<String>,
+    ApiPath(id): ApiPath<String>,
 ) -> Result<Json<RevisionList>, ApiError> {
     let id = parse_id(&id)?;
     let article = service::get(&state.pool, user.actor(), id).await?;
@@ -499,7 +502,7 @@ pub async fn list_revisions(
 pub async fn show_revision(
     State(state): State<AppState>,
     user: CurrentUser,
-    Path((id, n)): Path<(String, String)>,
+    ApiPath((id, n)): ApiPath<(String, String)>,
 ) -> Result<Json<RevisionDetail>, ApiError> {
     let id = parse_id(&id)?;
     let number: i32 = n.parse().map_err(|_| AppError::NotFound)?;
@@ -528,7 +531,7 @@ pub async fn show_revision(
 pub async fn restore_revision(
     State(state): State<AppState>,
     user: CurrentUser,
-    Path((id, n)): Path<(String, String)>,
+    ApiPath((id, n)): ApiPath<(String, String)>,
     headers: HeaderMap,
 ) -> Result<Response, ApiError> {
     let id = parse_id(&id)?;
@@ -546,7 +549,7 @@ pub async fn restore_revision(
 pub async fn create_preview_link(
     State(state): State<AppState>,
     user: CurrentUser,
-    Path(id): Path<String>,
+    ApiPath(id): ApiPath<String>,
     OptionalJson(input): OptionalJson<NewPreviewLink>,
 ) -> Result<Response, ApiError> {
     let id = parse_id(&id)?;
@@ -591,7 +594,7 @@ pub async fn create_preview_link(
 pub async fn delete_preview_link(
     State(state): State<AppState>,
     user: CurrentUser,
-    Path(id): Path<String>,
+    ApiPath(id): ApiPath<String>,
 ) -> Result<StatusCode, ApiError> {
     let id = parse_id(&id)?;
     let link = db::previews::find(&state.pool, id)

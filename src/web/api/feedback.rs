@@ -1,7 +1,7 @@
 //! `/api/v1/feedback`: reader feedback for editors to triage.
 
 use axum::Json;
-use axum::extract::{Path, Query, State};
+use axum::extract::State;
 use serde::{Deserialize, Serialize};
 
 use super::{ListPage, parse_page};
@@ -10,7 +10,7 @@ use crate::db;
 use crate::db::feedback::Feedback;
 use crate::domain::policy::{Action, can};
 use crate::error::{ApiError, AppError, FieldError, Problem};
-use crate::extract::{AppJson, CurrentUser, parse_id};
+use crate::extract::{ApiPath, ApiQuery, AppJson, CurrentUser, parse_id};
 
 /// Feedback statuses.
 pub const STATUSES: [&str; 4] = ["new", "read", "resolved", "spam"];
@@ -71,7 +71,7 @@ pub struct ArticleStats {
 pub async fn show_article_stats(
     State(state): State<AppState>,
     user: CurrentUser,
-    Path(id): Path<String>,
+    ApiPath(id): ApiPath<String>,
 ) -> Result<Json<ArticleStats>, ApiError> {
     if !can(user.actor(), Action::ViewFeedback, None) {
         return Err(AppError::Forbidden.into());
@@ -98,7 +98,7 @@ pub async fn show_article_stats(
 pub async fn list_feedback(
     State(state): State<AppState>,
     user: CurrentUser,
-    Query(query): Query<FeedbackQuery>,
+    ApiQuery(query): ApiQuery<FeedbackQuery>,
 ) -> Result<Json<FeedbackList>, ApiError> {
     if !can(user.actor(), Action::ViewFeedback, None) {
         return Err(AppError::Forbidden.into());
@@ -148,7 +148,7 @@ pub async fn list_feedback(
 pub async fn update_feedback(
     State(state): State<AppState>,
     user: CurrentUser,
-    Path(id): Path<String>,
+    ApiPath(id): ApiPath<String>,
     AppJson(input): AppJson<UpdateFeedback>,
 ) -> Result<Json<Feedback>, ApiError> {
     if !can(user.actor(), Action::TriageFeedback, None) {

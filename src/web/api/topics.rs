@@ -1,7 +1,7 @@
 //! `/api/v1/topics`.
 
 use axum::Json;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde::{Deserialize, Serialize};
@@ -11,7 +11,7 @@ use crate::db;
 use crate::domain::policy::{Action, can};
 use crate::domain::slug::Slug;
 use crate::error::{ApiError, AppError, FieldError, Problem};
-use crate::extract::{AppJson, CurrentUser};
+use crate::extract::{ApiPath, AppJson, CurrentUser};
 
 /// A topic.
 #[derive(Debug, Serialize, utoipa::ToSchema)]
@@ -165,7 +165,7 @@ pub async fn create_topic(
 pub async fn update_topic(
     State(state): State<AppState>,
     user: CurrentUser,
-    Path(slug): Path<String>,
+    ApiPath(slug): ApiPath<String>,
     AppJson(input): AppJson<UpdateTopic>,
 ) -> Result<Json<TopicResponse>, ApiError> {
     require(&user)?;

@@ -53,7 +53,10 @@ pub async fn search(
     let page = query.page.page()?;
     let q = clean_query(query.q.as_deref().unwrap_or_default());
     let filter = SearchFilter {
-        topic: query.topic.filter(|t| !t.is_empty() && t.len() <= 120),
+        topic: query
+            .topic
+            .map(|t| clean_query(&t))
+            .filter(|t| !t.is_empty() && t.len() <= 120),
         archived: match query.archived.as_deref() {
             Some("true") => Some(true),
             Some("false") => Some(false),
@@ -63,6 +66,9 @@ pub async fn search(
     let mut path = format!("/search?q={}", encode(&q));
     if let Some(topic) = &filter.topic {
         path.push_str(&format!("&topic={}", encode(topic)));
+    }
+    if let Some(archived) = filter.archived {
+        path.push_str(&format!("&archived={archived}"));
     }
     let (hits, total, pagination) = if q.is_empty() {
         (Vec::new(), 0, Pagination::new(&path, 1, 0)?)

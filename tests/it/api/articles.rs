@@ -479,3 +479,30 @@ async fn unknown_ids_routes_and_methods_are_problems(pool: PgPool) {
         .await
         .assert_problem(405);
 }
+
+#[sqlx::test]
+async fn malformed_query_strings_and_paths_are_problems_too(pool: PgPool) {
+    let token = token_for(&pool, Role::Editor).await;
+    let app = TestApp::new(pool);
+    app.api(
+        "GET",
+        "/api/v1/articles?page=1&page=2",
+        Some(&token),
+        None,
+        &[],
+    )
+    .await
+    .assert_problem(400);
+    app.api("GET", "/api/v1/articles/%FF", Some(&token), None, &[])
+        .await
+        .assert_problem(404);
+    app.api(
+        "GET",
+        "/api/v1/articles/%FF/revisions/1",
+        Some(&token),
+        None,
+        &[],
+    )
+    .await
+    .assert_problem(404);
+}
