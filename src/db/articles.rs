@@ -627,3 +627,45 @@ pub async fn corrections(pool: &PgPool) -> sqlx::Result<Vec<CorrectionEntry>> {
     .fetch_all(pool)
     .await
 }
+
+/// What [`try_lock`] found.
+#[derive(Debug)]
+pub enum TryLock {
+    /// Locked for this transaction; `None` when there is no such (undeleted) article.
+    Locked(Option<Box<Article>>),
+    /// Another transaction holds it.
+    Busy,
+}
+
+/// Locks an article without waiting.
+pub async fn try_lock(db: &mut sqlx::PgConnection, id: Uuid) -> sqlx::Result<TryLock> {
+    let exists: bool = sqlx::query_scalar!(
+        r#"SELECT EXISTS (SELECT 1 FROM articles WHERE id = $1 AND deleted_at IS NULL) AS "exists!""#,
+        id
+    )
+    .fetch_one(&mut *db)
+    .await?;
+    if !exists {
+        return Ok(TryLock::Locked(None));
+    }
+    let locked = sqlx::query_as!(
+        Article,
+        r#"
+        SELECT id, slug, title, dek, body_markdown, body_html,
+               status AS "status: ArticleStatus", published_at, updated_at,
+               archived, archived_at, archive_reason, superseded_by,
+               study AS "study: Json<Study>", review AS "review: Json<Review>",
+               version, created_at, created_by, updated_by
+        FROM articles
+        WHERE id = $1 AND deleted_at IS NULL
+        FOR UPDATE SKIP LOCKED
+        "#,
+        id
+    )
+    .fetch_optional(db)
+    .await?;
+    Ok(match locked {
+        Some(article) => TryLock::Locked(Some(Box::new(article))),
+        None => TryLock::Busy,
+    })
+}

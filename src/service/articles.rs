@@ -573,8 +573,16 @@ async fn transition_in(
                 if newer == article.id {
                     return Err(AppError::field("superseded_by", "must be another story"));
                 }
-                if db::articles::find_by_id(&mut *tx, newer).await?.is_none() {
-                    return Err(AppError::field("superseded_by", "is not a known story"));
+                match db::articles::find_by_id(&mut *tx, newer).await? {
+                    None => return Err(AppError::field("superseded_by", "is not a known story")),
+                    // The banner links to it, so readers must be able to open it.
+                    Some(story) if story.status != ArticleStatus::Published => {
+                        return Err(AppError::field(
+                            "superseded_by",
+                            "must be a published story",
+                        ));
+                    }
+                    Some(_) => {}
                 }
             }
             article.archived_at = Some(at);
@@ -805,7 +813,15 @@ pub async fn run_due_job(pool: &PgPool) -> Result<bool, AppError> {
     let Some(job) = db::jobs::claim_due(&mut tx).await? else {
         return Ok(false);
     };
-    let article = db::articles::lock(&mut tx, job.article_id, false).await?;
+    // An editor holding the story (and about to change its jobs) goes first: skip it this tick
+    // rather than wait, which could deadlock against the editor's transaction.
+    let article = match db::articles::try_lock(&mut tx, job.article_id).await? {
+        db::articles::TryLock::Busy => {
+            tx.rollback().await?;
+            return Ok(false);
+        }
+        db::articles::TryLock::Locked(article) => article.map(|a| *a),
+    };
     let outcome = match article {
         Some(article) if article.status == ArticleStatus::Scheduled && job.action == "publish" => {
             let at = article.published_at.filter(|at| *at <= now());

@@ -248,7 +248,16 @@ async fn handle(
         InsertOutcome::NotPublic(Some(status)) if status == "withdrawn" => {
             return Err(AppError::Gone);
         }
-        InsertOutcome::NotPublic(_) => return Err(AppError::NotFound),
+        InsertOutcome::NotPublic(Some(_)) => return Err(AppError::NotFound),
+        InsertOutcome::NotPublic(None) => {
+            // A page loaded before the story was renamed: send the feedback to its new slug.
+            return match db::articles::current_slug_for_previous(&state.pool, slug).await? {
+                Some(current) if current != slug => {
+                    Box::pin(handle(state, &current, encoding, peer, headers, body)).await
+                }
+                _ => Err(AppError::NotFound),
+            };
+        }
         InsertOutcome::RateLimited(retry_after_secs) => {
             return Err(AppError::TooManyRequests {
                 retry_after_secs: retry_after_secs.unsigned_abs(),

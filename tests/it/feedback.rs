@@ -686,3 +686,24 @@ async fn page_views_are_counted_in_memory_and_written_in_one_batch(pool: PgPool)
     assert_eq!(stats["views_total"], 8);
     assert_eq!(stats["views_by_day"][0]["views"], 8);
 }
+
+#[sqlx::test]
+async fn feedback_sent_to_a_previous_slug_reaches_the_renamed_story(pool: PgPool) {
+    let id = ArticleBuilder::new("Renamed")
+        .slug("new-name")
+        .insert(&pool)
+        .await;
+    let mut conn = pool.acquire().await.unwrap();
+    dateline::db::articles::record_previous_slug(&mut conn, id, "old-name")
+        .await
+        .unwrap();
+    drop(conn);
+    let app = TestApp::new(pool.clone());
+    let sent = form(&app, "old-name", "helpful=yes", "203.0.113.30").await;
+    assert_eq!(sent.status, 303);
+    assert_eq!(
+        sent.header("location"),
+        "/research-news/new-name?feedback=thanks#feedback"
+    );
+    assert_eq!(stored(&pool).await.len(), 1);
+}

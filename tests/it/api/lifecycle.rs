@@ -182,6 +182,24 @@ async fn archive_links_the_newer_story_and_validates_its_options(pool: PgPool) {
         .await;
     assert_eq!(junk.error_fields(), vec!["why"]);
 
+    let draft = id_of(
+        &app.create_article(&token, json!({"title": "Unpublished newer"}))
+            .await,
+    );
+    let not_public = app
+        .api(
+            "POST",
+            &format!("/api/v1/articles/{old}/archive"),
+            Some(&token),
+            Some(json!({"superseded_by": draft})),
+            &[],
+        )
+        .await;
+    assert_eq!(
+        not_public.error_fields(),
+        vec!["superseded_by"],
+        "the banner's link must open"
+    );
     app.action(
         &token,
         &old,

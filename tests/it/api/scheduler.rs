@@ -187,3 +187,31 @@ async fn two_instances_run_each_due_job_exactly_once(pool: PgPool) {
             .unwrap();
     assert_eq!(pending, 0);
 }
+
+#[sqlx::test]
+async fn a_story_held_by_an_editor_is_published_on_the_next_tick_not_waited_for(pool: PgPool) {
+    let token = token_for(&pool, Role::Editor).await;
+    let app = TestApp::new(pool.clone());
+    let ids = schedule_overdue(&app, &pool, &token, 1).await;
+    let id = uuid::Uuid::parse_str(&ids[0]).unwrap();
+    // An editor's transaction holds the story.
+    let mut editor = pool.begin().await.unwrap();
+    sqlx::query("SELECT 1 FROM articles WHERE id = $1 FOR UPDATE")
+        .bind(id)
+        .execute(&mut *editor)
+        .await
+        .unwrap();
+    let ran = tokio::time::timeout(
+        Duration::from_secs(5),
+        dateline::jobs::scheduler::run_due(&pool),
+    )
+    .await
+    .expect("the scheduler does not wait for the editor");
+    assert_eq!(ran, 0);
+    editor.rollback().await.unwrap();
+    assert_eq!(
+        dateline::jobs::scheduler::run_due(&pool).await,
+        1,
+        "published on the next tick"
+    );
+}
