@@ -242,6 +242,16 @@ async fn read_body<S: Send + Sync>(request: Request, state: &S) -> Result<Bytes,
         })
 }
 
+/// For PATCH fields where `null` means "clear": absent → `None`, `null` → `Some(None)`,
+/// a value → `Some(Some(value))`. Use with `#[serde(default, deserialize_with = …)]`.
+pub fn double_option<'de, T, D>(deserializer: D) -> Result<Option<Option<T>>, D::Error>
+where
+    T: serde::Deserialize<'de>,
+    D: serde::Deserializer<'de>,
+{
+    <Option<T> as serde::Deserialize>::deserialize(deserializer).map(Some)
+}
+
 /// What `If-Match` says.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum IfMatch {

@@ -59,14 +59,6 @@ pub struct NewArticle {
     pub review: Option<Review>,
 }
 
-fn double_option<'de, T, D>(deserializer: D) -> Result<Option<Option<T>>, D::Error>
-where
-    T: Deserialize<'de>,
-    D: serde::Deserializer<'de>,
-{
-    Option::<T>::deserialize(deserializer).map(Some)
-}
-
 /// Changes to a story; absent fields stay as they are, `null` clears `study` or `review`.
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -76,10 +68,10 @@ pub struct UpdateArticle {
     pub dek: Option<String>,
     pub body_markdown: Option<String>,
     pub topics: Option<Vec<String>>,
-    #[serde(default, deserialize_with = "double_option")]
+    #[serde(default, deserialize_with = "crate::extract::double_option")]
     #[schema(value_type = Option<Study>)]
     pub study: Option<Option<Study>>,
-    #[serde(default, deserialize_with = "double_option")]
+    #[serde(default, deserialize_with = "crate::extract::double_option")]
     #[schema(value_type = Option<Review>)]
     pub review: Option<Option<Review>>,
     /// `minor` (default), `update` or `correction`.

@@ -33,14 +33,6 @@ pub struct FeedbackList {
     pub total: i64,
 }
 
-fn double_option<'de, T, D>(deserializer: D) -> Result<Option<Option<T>>, D::Error>
-where
-    T: Deserialize<'de>,
-    D: serde::Deserializer<'de>,
-{
-    Option::<T>::deserialize(deserializer).map(Some)
-}
-
 /// A triage decision, and/or deleting the reader's email (`"email": null`).
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -48,7 +40,7 @@ pub struct UpdateFeedback {
     /// `new`, `read`, `resolved` or `spam`.
     pub status: Option<String>,
     /// Only `null`: deletes the reply address the reader gave.
-    #[serde(default, deserialize_with = "double_option")]
+    #[serde(default, deserialize_with = "crate::extract::double_option")]
     #[schema(value_type = Option<String>, nullable)]
     pub email: Option<Option<String>>,
 }
