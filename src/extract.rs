@@ -213,13 +213,11 @@ impl<S: Send + Sync, T: DeserializeOwned + Default> FromRequest<S> for OptionalJ
 
     async fn from_request(request: Request, state: &S) -> Result<Self, Self::Rejection> {
         let json = is_json(request.headers());
-        let has_type = request.headers().contains_key(header::CONTENT_TYPE);
         let bytes = read_body(request, state).await?;
         if bytes.iter().all(u8::is_ascii_whitespace) {
             return Ok(Self(T::default()));
         }
         if !json {
-            let _ = has_type;
             return Err(ApiError(AppError::UnsupportedMediaType(
                 "application/json".into(),
             )));

@@ -72,17 +72,3 @@ pub async fn mark_done(db: impl PgExecutor<'_>, id: Uuid, error: Option<&str>) -
     .await?;
     Ok(())
 }
-
-/// The next pending publication moment of an article, if any.
-pub async fn next_for_article(
-    db: impl PgExecutor<'_>,
-    article_id: Uuid,
-) -> sqlx::Result<Option<OffsetDateTime>> {
-    sqlx::query_scalar!(
-        r#"SELECT min(run_at) AS "run_at" FROM scheduled_jobs
-           WHERE article_id = $1 AND done_at IS NULL AND canceled_at IS NULL"#,
-        article_id
-    )
-    .fetch_one(db)
-    .await
-}
