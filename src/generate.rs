@@ -261,7 +261,9 @@ pub async fn generate(pool: &PgPool, count: u64) -> anyhow::Result<()> {
         std::io::stderr().flush().ok();
     }
     eprintln!("\ndone in {:.1} s", started.elapsed().as_secs_f64());
-    sqlx::query("ANALYZE articles").execute(pool).await?;
+    sqlx::query("VACUUM ANALYZE articles, article_search")
+        .execute(pool)
+        .await?;
     Ok(())
 }
 

@@ -222,7 +222,11 @@ pub async fn ensure_running(config: &LocalPgConfig) -> Result<String, LocalPgErr
          listen_addresses = '127.0.0.1'\n\
          port = {port}\n\
          unix_socket_directories = '{sockets}'\n\
-         max_connections = 200\n",
+         max_connections = 200\n\
+         # PostgreSQL's default of 128MB cannot hold a 100,000-story working set; a quarter of a\n\
+         # small machine's memory is the usual advice.\n\
+         shared_buffers = 512MB\n\
+         effective_cache_size = 2GB\n",
     );
     tokio::fs::write(dir.join("dateline.conf"), settings).await?;
 

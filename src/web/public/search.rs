@@ -73,18 +73,23 @@ pub async fn search(
     let (hits, total, pagination) = if q.is_empty() {
         (Vec::new(), 0, Pagination::new(&path, 1, 0)?)
     } else {
-        let total = db::search::count(&state.pool, &q, &filter)
-            .await?
-            .min(db::search::COUNT_CAP + 1);
+        // Counts stop at COUNT_CAP, so no page beyond it can exist.
+        if page > db::search::COUNT_CAP / super::PER_PAGE {
+            return Err(AppError::NotFound);
+        }
+        // The count and the page of results are independent: ask for both at once.
+        let (total, rows) = tokio::try_join!(
+            db::search::count(&state.pool, &q, &filter),
+            db::search::search(
+                &state.pool,
+                &q,
+                &filter,
+                super::PER_PAGE,
+                (page - 1) * super::PER_PAGE,
+            ),
+        )?;
+        let total = total.min(db::search::COUNT_CAP + 1);
         let pagination = Pagination::new(&path, page, total.min(db::search::COUNT_CAP))?;
-        let rows = db::search::search(
-            &state.pool,
-            &q,
-            &filter,
-            super::PER_PAGE,
-            pagination.offset(),
-        )
-        .await?;
         let hits = rows
             .into_iter()
             .map(|row| SearchHitView {

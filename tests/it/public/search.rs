@@ -174,3 +174,74 @@ async fn hostile_queries_never_fail(pool: PgPool) {
         .await;
     crate::api::xss::assert_inert(&reflected.text, "reflected query");
 }
+
+/// The search table is kept by the database: publishing adds a story, an edit re-indexes it,
+/// archiving keeps it findable, unpublishing and deleting take it out.
+#[sqlx::test]
+async fn the_index_follows_every_editorial_change(pool: PgPool) {
+    use dateline::domain::policy::Role;
+    use serde_json::json;
+
+    let token = crate::helpers::token_for(&pool, Role::Editor).await;
+    let app = TestApp::new(pool);
+    let created = app
+        .create_article(
+            &token,
+            json!({"title": "Glaucoma drops", "slug": "glaucoma", "body_markdown": "A trial of eye drops."}),
+        )
+        .await;
+    let id = crate::helpers::id_of(&created);
+    assert!(titles(&app.get("/search?q=glaucoma").await.text).is_empty());
+
+    app.action(&token, &id, "publish", None).await;
+    assert_eq!(
+        titles(&app.get("/search?q=glaucoma").await.text),
+        ["Glaucoma drops"]
+    );
+
+    let edited = app
+        .api(
+            "PATCH",
+            &format!("/api/v1/articles/{id}"),
+            Some(&token),
+            Some(json!({"title": "Cataract surgery", "change_kind": "update",
+                        "change_note": "New title."})),
+            &[("if-match", "\"2\"")],
+        )
+        .await;
+    assert_eq!(edited.status, 200, "{}", edited.text);
+    assert!(titles(&app.get("/search?q=glaucoma").await.text).is_empty());
+    assert_eq!(
+        titles(&app.get("/search?q=cataract").await.text),
+        ["Cataract surgery"]
+    );
+
+    app.action(
+        &token,
+        &id,
+        "archive",
+        Some(json!({"reason": "Superseded."})),
+    )
+    .await;
+    assert_eq!(
+        titles(&app.get("/search?q=cataract&archived=true").await.text).len(),
+        1
+    );
+
+    app.action(&token, &id, "unpublish", None).await;
+    assert!(titles(&app.get("/search?q=cataract").await.text).is_empty());
+
+    app.action(&token, &id, "publish", None).await;
+    assert_eq!(titles(&app.get("/search?q=cataract").await.text).len(), 1);
+    let deleted = app
+        .api(
+            "DELETE",
+            &format!("/api/v1/articles/{id}"),
+            Some(&token),
+            None,
+            &[],
+        )
+        .await;
+    assert!(deleted.status.is_success(), "{}", deleted.text);
+    assert!(titles(&app.get("/search?q=cataract").await.text).is_empty());
+}
