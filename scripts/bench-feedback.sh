@@ -5,7 +5,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-DURATION=${BENCH_DURATION:-15}
+DURATION=${BENCH_DURATION:-10}
+ROUNDS=${BENCH_ROUNDS:-3}
 CONNECTIONS=${BENCH_CONNECTIONS:-32}
 PORT=${BENCH_PORT:-3901}
 
@@ -44,25 +45,38 @@ for _ in $(seq 1 100); do curl -sf "http://127.0.0.1:$PORT/healthz" >/dev/null &
 say "warming up (3 s)"
 BENCH_SLUG=$slug wrk -t2 -c"$CONNECTIONS" -d3s -s bench/feedback.lua "http://127.0.0.1:$PORT" >/dev/null
 
-say "wrk: feedback posts through the server (${DURATION} s, $CONNECTIONS connections)"
-before=$(psql -qtA "$url" -c "SELECT count(*) FROM feedback")
-wrk_out=$(BENCH_SLUG=$slug wrk -t2 -c"$CONNECTIONS" -d"${DURATION}s" --latency -s bench/feedback.lua "http://127.0.0.1:$PORT")
-after=$(psql -qtA "$url" -c "SELECT count(*) FROM feedback WHERE status = 'new'")
-echo "$wrk_out"
-non2xx=$(echo "$wrk_out" | awk '/Non-2xx/ {print $NF}'); non2xx=${non2xx:-0}
-total=$(echo "$wrk_out" | awk '/requests in/ {print $1}')
-p50=$(echo "$wrk_out" | awk '$1=="50%" {print $2}')
-p99=$(echo "$wrk_out" | awk '$1=="99%" {print $2}')
+# Interleaved rounds (server, then pgbench, ROUNDS times), each after a checkpoint, so that a
+# passing disturbance of the machine weighs on both sides alike.
+sed "s/ARTICLE_ID/$article/" bench/feedback-insert.sql > /tmp/dateline-feedback-insert.sql
+count_server_posts() { psql -qtA "$url" -c "SELECT count(*) FROM feedback WHERE status = 'new' AND comment LIKE 'bench %'"; }
+before=$(count_server_posts)
+total=0; non2xx=0; pg_sum=0; p50s=(); p99s=()
+for round in $(seq 1 "$ROUNDS"); do
+  psql -qtA "$url" -c CHECKPOINT >/dev/null
+  say "round $round/$ROUNDS: wrk, feedback posts through the server (${DURATION} s, $CONNECTIONS connections)"
+  wrk_out=$(BENCH_SLUG=$slug wrk -t2 -c"$CONNECTIONS" -d"${DURATION}s" --latency -s bench/feedback.lua "http://127.0.0.1:$PORT")
+  echo "$wrk_out" | grep -E 'Requests/sec|Non-2xx|^ +(50|99)%' || true
+  n=$(echo "$wrk_out" | awk '/Non-2xx/ {print $NF}'); non2xx=$((non2xx + ${n:-0}))
+  total=$((total + $(echo "$wrk_out" | awk '/requests in/ {print $1}')))
+  p50s+=("$(echo "$wrk_out" | awk '$1=="50%" {print $2}')")
+  p99s+=("$(echo "$wrk_out" | awk '$1=="99%" {print $2}')")
+
+  psql -qtA "$url" -c CHECKPOINT >/dev/null
+  say "round $round/$ROUNDS: pgbench, single-row inserts into feedback (${DURATION} s, $CONNECTIONS clients)"
+  pg_out=$($PGBENCH -n -c "$CONNECTIONS" -j 2 -T "$DURATION" -f /tmp/dateline-feedback-insert.sql "$url")
+  tps=$(echo "$pg_out" | awk -F'= ' '/^tps/ {split($2, a, " "); print a[1]}')
+  echo "tps = $tps"
+  pg_sum=$(python3 -c "print($pg_sum + $tps)")
+done
+after=$(count_server_posts)
 accepted=$((total - non2xx))
 stored=$((after - before))
-server_rate=$(python3 -c "print(round($accepted / $DURATION, 1))")
-
-say "pgbench: single-row inserts into feedback (${DURATION} s, $CONNECTIONS clients)"
-sed "s/ARTICLE_ID/$article/" bench/feedback-insert.sql > /tmp/dateline-feedback-insert.sql
-pg_out=$($PGBENCH -n -c "$CONNECTIONS" -j 2 -T "$DURATION" -f /tmp/dateline-feedback-insert.sql "$url")
-echo "$pg_out"
-pg_rate=$(echo "$pg_out" | awk -F'= ' '/^tps/ {split($2, a, " "); print a[1]}')
+server_rate=$(python3 -c "print(round($accepted / ($DURATION * $ROUNDS), 1))")
+pg_rate=$(python3 -c "print(round($pg_sum / $ROUNDS, 1))")
 ratio=$(python3 -c "print(round($server_rate / $pg_rate, 2))")
+# The median round's latencies.
+p50=$(printf '%s\n' "${p50s[@]}" | sort -V | sed -n "$(( (ROUNDS + 1) / 2 ))p")
+p99=$(printf '%s\n' "${p99s[@]}" | sort -V | sed -n "$(( (ROUNDS + 1) / 2 ))p")
 
 kill $server 2>/dev/null || true
 date=$(date -u +%Y-%m-%d)
@@ -71,5 +85,5 @@ if [ "$stored" -lt "$accepted" ]; then
   echo "error: $accepted posts were accepted but only $stored stored" >&2; exit 1
 fi
 
-python3 scripts/bench-report.py feedback "$date" "$server_rate" "$pg_rate" "$ratio" "$p50" "$p99" "$CONNECTIONS" "$DURATION" "$accepted" "$non2xx"
+python3 scripts/bench-report.py feedback "$date" "$server_rate" "$pg_rate" "$ratio" "$p50" "$p99" "$CONNECTIONS" "$DURATION x $ROUNDS" "$accepted" "$non2xx"
 say "wrote docs/BENCHMARKS.md and docs/bench-feedback.svg"

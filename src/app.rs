@@ -25,12 +25,16 @@ pub struct AppState {
     pub feedback_keys: Arc<crate::signals::keys::FeedbackKeys>,
     /// Page views not yet written.
     pub views: Arc<crate::signals::views::ViewCounter>,
+    /// Rendered public pages.
+    pub cache: Arc<crate::cache::PageCache>,
 }
 
 impl AppState {
     pub fn new(config: Config, pool: PgPool) -> Self {
+        let cache = crate::cache::PageCache::new(config.cache_bytes, config.cache_ttl);
         Self {
             pool,
+            cache: Arc::new(cache),
             config: Arc::new(config),
             feedback_keys: Arc::default(),
             views: Arc::default(),
@@ -77,7 +81,7 @@ pub fn build_router(state: AppState) -> Router {
 
     Router::new()
         .merge(crate::web::api::routes(state.clone()))
-        .merge(crate::web::public::routes())
+        .merge(crate::web::public::routes(state.clone()))
         .merge(crate::web::health::routes())
         .route("/assets/{*path}", get(crate::assets::serve_asset))
         .fallback(crate::web::not_found)

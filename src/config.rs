@@ -63,6 +63,21 @@ pub struct ConfigArgs {
     )]
     pub views_flush_secs: u64,
 
+    /// Memory for the rendered-page cache of public pages, in MiB (bodies and their gzip and
+    /// brotli variants). 0 turns the cache off.
+    #[arg(long, env = "DATELINE_CACHE_MB", default_value_t = 64, global = true)]
+    pub cache_mb: u64,
+
+    /// Longest time a rendered page is kept, in seconds, even without a change (bounds the age
+    /// of time-dependent parts such as the feedback form's token).
+    #[arg(
+        long,
+        env = "DATELINE_CACHE_TTL_SECS",
+        default_value_t = 600,
+        global = true
+    )]
+    pub cache_ttl_secs: u64,
+
     /// Folder of the project-local PostgreSQL cluster (used only when DATABASE_URL is unset).
     #[arg(
         long,
@@ -99,6 +114,9 @@ pub struct Config {
     pub db_pool_size: u32,
     pub trusted_proxies: Vec<std::net::IpAddr>,
     pub views_flush_secs: u64,
+    /// Bytes of rendered pages kept; 0 when the cache is off.
+    pub cache_bytes: u64,
+    pub cache_ttl: std::time::Duration,
     pub local_pg: crate::localpg::LocalPgConfig,
 }
 
@@ -134,6 +152,8 @@ impl Config {
             db_pool_size: args.db_pool_size,
             trusted_proxies: args.trusted_proxies.clone(),
             views_flush_secs: args.views_flush_secs.max(1),
+            cache_bytes: args.cache_mb.saturating_mul(1024 * 1024),
+            cache_ttl: std::time::Duration::from_secs(args.cache_ttl_secs.max(1)),
             local_pg: crate::localpg::LocalPgConfig {
                 dir: args.local_pg_dir.clone(),
                 port: args.local_pg_port,
@@ -153,6 +173,8 @@ impl Config {
             db_pool_size: 5,
             trusted_proxies: Vec::new(),
             views_flush_secs: 10,
+            cache_bytes: 16 * 1024 * 1024,
+            cache_ttl: std::time::Duration::from_secs(600),
             local_pg: crate::localpg::LocalPgConfig {
                 dir: PathBuf::from(".dateline/postgres"),
                 port: 54329,

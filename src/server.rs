@@ -18,6 +18,7 @@ pub async fn serve(config: Config, pool: PgPool) -> anyhow::Result<()> {
     let flush_every = std::time::Duration::from_secs(config.views_flush_secs);
     let state = AppState::new(config, pool.clone());
     let views = state.views.clone();
+    let listener_task = crate::cache::spawn_listener(pool.clone(), state.cache.clone());
     let app = build_router(state);
     let scheduler = crate::jobs::scheduler::spawn(pool.clone());
     let flusher = views.clone().spawn_flusher(pool.clone(), flush_every);
@@ -30,6 +31,7 @@ pub async fn serve(config: Config, pool: PgPool) -> anyhow::Result<()> {
     .context("the server stopped with an error");
     scheduler.abort();
     flusher.abort();
+    listener_task.abort();
     match views.flush(&pool).await {
         Ok(written) => tracing::info!(written, "page views flushed"),
         Err(err) => {

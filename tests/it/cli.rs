@@ -8,7 +8,7 @@ use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader};
 use tokio::process::Command;
 
 /// The URL of this test's database: the suite's DATABASE_URL with the database name replaced.
-fn database_url(pool: &PgPool) -> String {
+pub(crate) fn database_url(pool: &PgPool) -> String {
     let base = std::env::var("DATABASE_URL").expect("DATABASE_URL is set by the test command");
     let mut url = url::Url::parse(&base).expect("DATABASE_URL is a URL");
     url.set_path(
@@ -19,7 +19,7 @@ fn database_url(pool: &PgPool) -> String {
     url.to_string()
 }
 
-fn dateline(pool: &PgPool) -> Command {
+pub(crate) fn dateline(pool: &PgPool) -> Command {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_dateline"));
     cmd.env("DATABASE_URL", database_url(pool))
         .env("RUST_LOG", "info")
@@ -29,7 +29,38 @@ fn dateline(pool: &PgPool) -> Command {
     cmd
 }
 
-async fn http_get(address: &str, path: &str) -> String {
+/// Starts `dateline serve` on a free loopback port with JSON logs; returns the process, its
+/// remaining log lines and its `host:port`.
+pub(crate) async fn start_server(
+    pool: &PgPool,
+) -> (
+    tokio::process::Child,
+    tokio::io::Lines<BufReader<tokio::process::ChildStderr>>,
+    String,
+) {
+    let mut child = dateline(pool)
+        .args(["serve", "--bind", "127.0.0.1:0", "--log-format", "json"])
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut lines = BufReader::new(child.stderr.take().unwrap()).lines();
+    let address = tokio::time::timeout(Duration::from_secs(30), async {
+        while let Some(line) = lines.next_line().await.unwrap() {
+            let json: serde_json::Value =
+                serde_json::from_str(&line).expect("every log line is JSON");
+            if json["fields"]["message"] == "Dateline is serving" {
+                let address = json["fields"]["address"].as_str().unwrap();
+                return address.trim_start_matches("http://").to_owned();
+            }
+        }
+        panic!("the server exited before serving");
+    })
+    .await
+    .expect("the server starts within 30 s");
+    (child, lines, address)
+}
+
+pub(crate) async fn http_get(address: &str, path: &str) -> String {
     let mut stream = tokio::net::TcpStream::connect(address)
         .await
         .expect("connect");
@@ -71,25 +102,7 @@ async fn migrate_and_demo_subcommands_work_and_demo_is_idempotent(pool: PgPool) 
 
 #[sqlx::test(migrations = false)]
 async fn serve_logs_json_answers_and_exits_cleanly_on_sigterm(pool: PgPool) {
-    let mut child = dateline(&pool)
-        .args(["serve", "--bind", "127.0.0.1:0", "--log-format", "json"])
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut lines = BufReader::new(child.stderr.take().unwrap()).lines();
-    let address = tokio::time::timeout(Duration::from_secs(30), async {
-        while let Some(line) = lines.next_line().await.unwrap() {
-            let json: serde_json::Value =
-                serde_json::from_str(&line).expect("every log line is JSON");
-            if json["fields"]["message"] == "Dateline is serving" {
-                let address = json["fields"]["address"].as_str().unwrap();
-                return address.trim_start_matches("http://").to_owned();
-            }
-        }
-        panic!("the server exited before serving");
-    })
-    .await
-    .expect("the server starts within 30 s");
+    let (mut child, mut lines, address) = start_server(&pool).await;
 
     let response = http_get(&address, "/healthz").await;
     assert!(response.starts_with("HTTP/1.1 200"), "{response}");

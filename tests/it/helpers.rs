@@ -26,6 +26,7 @@ pub struct TestResponse {
     pub status: StatusCode,
     pub headers: HeaderMap,
     pub text: String,
+    pub bytes: axum::body::Bytes,
 }
 
 impl TestResponse {
@@ -80,11 +81,22 @@ impl TestApp {
             status,
             headers,
             text: String::from_utf8_lossy(&bytes).into_owned(),
+            bytes,
         }
     }
 
     pub async fn get(&self, path: &str) -> TestResponse {
         self.request(Request::get(path).body(Body::empty()).expect("request"))
+            .await
+    }
+
+    /// `GET` with extra request headers.
+    pub async fn get_with(&self, path: &str, headers: &[(&str, &str)]) -> TestResponse {
+        let mut builder = Request::get(path);
+        for (name, value) in headers {
+            builder = builder.header(*name, *value);
+        }
+        self.request(builder.body(Body::empty()).expect("request"))
             .await
     }
 }

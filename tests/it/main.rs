@@ -5,6 +5,7 @@ mod helpers;
 
 pub mod api;
 mod browser;
+mod cache;
 mod cli;
 mod demo;
 mod feedback;

@@ -155,7 +155,14 @@ fn operations(openapi: &utoipa::openapi::OpenApi) -> Vec<DocOperation> {
 pub fn routes(state: AppState) -> Router<AppState> {
     let (v1, openapi) = v1_router();
     let v1 = v1
-        .route_layer(middleware::from_fn_with_state(state, require_api_token))
+        .route_layer(middleware::from_fn_with_state(
+            state.clone(),
+            require_api_token,
+        ))
+        .layer(middleware::from_fn_with_state(
+            state,
+            crate::cache::evict_after_write,
+        ))
         .layer(DefaultBodyLimit::max(BODY_LIMIT));
     let json = Arc::new(serde_json::to_vec_pretty(&openapi).unwrap_or_default());
     let docs = Arc::new(operations(&openapi));
@@ -186,6 +193,7 @@ pub fn routes(state: AppState) -> Router<AppState> {
         .route("/api", get(api_not_found))
         .route("/api/{*rest}", axum::routing::any(api_not_found))
         .method_not_allowed_fallback(method_not_allowed)
+        .layer(middleware::from_fn(crate::cache::no_store))
 }
 
 fn show_docs(operations: &[DocOperation]) -> Response {

@@ -187,7 +187,8 @@ pub async fn show_article(
         thanks: query.feedback.as_deref() == Some("thanks"),
         ..FeedbackWidget::default()
     };
-    render_story(&state, article, widget).await
+    let id = article.id;
+    Ok(crate::cache::CacheTags::story(id).attach(render_story(&state, article, widget).await?))
 }
 
 /// Readers may see published stories; withdrawn ones are gone, the rest do not exist for them.

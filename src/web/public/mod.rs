@@ -17,23 +17,16 @@ use crate::db::articles::ArticleSummary;
 use crate::domain::dates;
 use crate::error::AppError;
 
-pub fn routes() -> Router<AppState> {
-    Router::new()
+pub fn routes(state: AppState) -> Router<AppState> {
+    // Pages served from the rendered-page cache (and given ETags, 304s and CDN headers).
+    let cached = Router::new()
         .route("/", get(home::show_front_page))
         .route("/research-news", get(articles::list_articles))
         .route("/research-news/", get(articles::list_articles))
         .route("/research-news/{slug}", get(articles::show_article))
-        .route(
-            "/research-news/{slug}/feedback",
-            axum::routing::post(crate::web::feedback::post_feedback).layer(
-                axum::extract::DefaultBodyLimit::max(crate::web::feedback::BODY_LIMIT),
-            ),
-        )
         .route("/topics", get(topics::list_topics))
         .route("/topics/{slug}", get(topics::show_topic))
         .route("/archive", get(archive::show_archive))
-        .route("/preview/{token}", get(preview::show_preview))
-        .route("/search", get(search::search))
         .route("/feed.xml", get(discovery::site_feed))
         .route("/topics/{slug}/feed.xml", get(discovery::topic_feed))
         .route("/sitemap.xml", get(discovery::sitemap))
@@ -41,6 +34,24 @@ pub fn routes() -> Router<AppState> {
         .route("/news-sitemap.xml", get(discovery::news_sitemap))
         .route("/robots.txt", get(discovery::robots))
         .route("/corrections", get(discovery::corrections))
+        .layer(axum::middleware::from_fn_with_state(
+            state,
+            crate::cache::serve,
+        ));
+    // Never stored anywhere: previews are private, the feedback answer is per reader.
+    let private = Router::new()
+        .route(
+            "/research-news/{slug}/feedback",
+            axum::routing::post(crate::web::feedback::post_feedback).layer(
+                axum::extract::DefaultBodyLimit::max(crate::web::feedback::BODY_LIMIT),
+            ),
+        )
+        .route("/preview/{token}", get(preview::show_preview))
+        .layer(axum::middleware::from_fn(crate::cache::no_store));
+    Router::new()
+        .merge(cached)
+        .merge(private)
+        .route("/search", get(search::search))
 }
 
 /// Stories per list page.

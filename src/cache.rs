@@ -1,0 +1,606 @@
+//! The rendered-page cache of public pages, and the HTTP caching around it.
+//!
+//! Handlers of cacheable pages attach [`CacheTags`] to their `200` answers. The [`serve`]
+//! middleware then keeps the bytes with gzip and brotli variants, a strong ETag and the tags,
+//! keyed by path and query, and answers later requests (and `304`s) without the handler.
+//! Editorial change events evict precisely by tag: from this instance's own writes at once
+//! ([`evict_after_write`]), and from every instance's writes through PostgreSQL `NOTIFY`
+//! ([`spawn_listener`]), which drops everything after a reconnect since notifications sent while
+//! disconnected are lost.
+
+use std::io::Write;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Duration;
+
+use axum::body::{Body, Bytes};
+use axum::extract::{Request, State};
+use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+use sha2::{Digest, Sha256};
+use uuid::Uuid;
+
+use crate::app::AppState;
+use crate::service::events::{CHANNEL, ChangeEvent};
+
+/// `Cache-Control` of cacheable public pages: browsers keep them a minute, shared caches (a
+/// CDN) ten minutes and may serve a stale copy for another minute while they refetch. A CDN
+/// that purges by `Surrogate-Key` can keep them longer.
+pub const PUBLIC_CACHE_CONTROL: &str =
+    "public, max-age=60, s-maxage=600, stale-while-revalidate=60";
+/// `Cache-Control` of admin, API, preview and form answers.
+pub const NO_STORE: &str = "no-store";
+
+/// What a cacheable page shows, as surrogate keys (`article-<id>`, `topic-<slug>`, `list`,
+/// `feed`, `sitemap`, `corrections`), and the story whose views a cached copy should count.
+#[derive(Debug, Clone, Default)]
+pub struct CacheTags {
+    pub keys: Vec<String>,
+    pub view_of: Option<Uuid>,
+}
+
+impl CacheTags {
+    pub fn new<I: IntoIterator<Item = String>>(keys: I) -> Self {
+        Self {
+            keys: keys.into_iter().collect(),
+            view_of: None,
+        }
+    }
+
+    /// A story page: its key, and its views are counted on every cached answer.
+    pub fn story(id: Uuid) -> Self {
+        Self {
+            keys: vec![article_key(id)],
+            view_of: Some(id),
+        }
+    }
+
+    /// Attaches the tags to a response, which makes it cacheable.
+    pub fn attach(self, mut response: Response) -> Response {
+        response.extensions_mut().insert(self);
+        response
+    }
+}
+
+pub fn article_key(id: Uuid) -> String {
+    format!("article-{id}")
+}
+
+pub fn topic_key(slug: &str) -> String {
+    format!("topic-{slug}")
+}
+
+/// The tags of pages known from their path alone; story pages attach their own.
+fn tags_for_path(path: &str) -> Option<CacheTags> {
+    let keys = match path {
+        "/" | "/research-news" | "/research-news/" | "/archive" | "/topics" => vec!["list".into()],
+        "/feed.xml" => vec!["feed".into()],
+        "/sitemap.xml" | "/news-sitemap.xml" => vec!["sitemap".into()],
+        "/robots.txt" => vec!["robots".into()],
+        "/corrections" => vec!["corrections".into()],
+        _ if path.starts_with("/sitemaps/") => vec!["sitemap".into()],
+        _ => {
+            let topic = path.strip_prefix("/topics/")?;
+            match topic.strip_suffix("/feed.xml") {
+                Some(slug) => vec!["feed".into(), topic_key(slug)],
+                None if !topic.contains('/') => vec![topic_key(topic)],
+                None => return None,
+            }
+        }
+    };
+    Some(CacheTags::new(keys))
+}
+
+/// One rendered page.
+#[derive(Debug)]
+pub struct Entry {
+    content_type: HeaderValue,
+    identity: Bytes,
+    gzip: Bytes,
+    brotli: Bytes,
+    /// The strong ETag of the identity body; the compressed variants add `-gz` / `-br`.
+    etag: String,
+    surrogate_key: HeaderValue,
+    keys: Vec<String>,
+    view_of: Option<Uuid>,
+}
+
+impl Entry {
+    fn weight(&self, key: &str) -> u32 {
+        let bytes = key.len() + self.identity.len() + self.gzip.len() + self.brotli.len() + 256;
+        u32::try_from(bytes).unwrap_or(u32::MAX)
+    }
+}
+
+/// The cache: bounded by bytes, each page kept at most `ttl`.
+pub struct PageCache {
+    pages: Option<moka::sync::Cache<String, Arc<Entry>>>,
+    /// Bumped by every eviction, so that a page rendered before an eviction is not stored
+    /// after it (it may show the state before the change).
+    generation: AtomicU64,
+}
+
+impl std::fmt::Debug for PageCache {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("PageCache")
+            .field("enabled", &self.pages.is_some())
+            .field("entries", &self.entry_count())
+            .finish()
+    }
+}
+
+impl PageCache {
+    /// A cache of at most `bytes` (0: no cache; pages still get ETags and `304`s).
+    pub fn new(bytes: u64, ttl: Duration) -> Self {
+        let pages = (bytes > 0).then(|| {
+            moka::sync::Cache::builder()
+                .max_capacity(bytes)
+                .weigher(|key: &String, entry: &Arc<Entry>| entry.weight(key))
+                .time_to_live(ttl)
+                .build()
+        });
+        Self {
+            pages,
+            generation: AtomicU64::new(0),
+        }
+    }
+
+    pub fn enabled(&self) -> bool {
+        self.pages.is_some()
+    }
+
+    pub fn entry_count(&self) -> u64 {
+        self.pages.as_ref().map_or(0, |p| {
+            p.run_pending_tasks();
+            p.entry_count()
+        })
+    }
+
+    fn get(&self, key: &str) -> Option<Arc<Entry>> {
+        self.pages.as_ref()?.get(key)
+    }
+
+    fn store(&self, key: String, entry: Arc<Entry>, generation: u64) {
+        if let Some(pages) = &self.pages
+            && self.generation.load(Ordering::Acquire) == generation
+        {
+            pages.insert(key, entry);
+        }
+    }
+
+    /// Drops every page carrying any of `keys`.
+    pub fn evict_keys(&self, keys: &[String]) {
+        self.generation.fetch_add(1, Ordering::AcqRel);
+        let Some(pages) = &self.pages else { return };
+        let doomed: Vec<Arc<String>> = pages
+            .iter()
+            .filter(|(_, entry)| entry.keys.iter().any(|k| keys.contains(k)))
+            .map(|(key, _)| key)
+            .collect();
+        for key in doomed {
+            pages.invalidate(key.as_str());
+        }
+    }
+
+    /// Drops the pages a change to one story can alter: its own page (under any slug), the
+    /// pages of the topics it was or is on, and every list, feed, sitemap and the corrections
+    /// page. Other stories' pages and other topics' pages stay.
+    pub fn evict_change(&self, event: &ChangeEvent) {
+        let mut keys = vec![
+            article_key(event.article_id),
+            "list".to_owned(),
+            "feed".to_owned(),
+            "sitemap".to_owned(),
+            "corrections".to_owned(),
+        ];
+        keys.extend(event.topics.iter().map(|t| topic_key(t)));
+        self.evict_keys(&keys);
+    }
+
+    /// Drops everything.
+    pub fn clear(&self) {
+        self.generation.fetch_add(1, Ordering::AcqRel);
+        if let Some(pages) = &self.pages {
+            pages.invalidate_all();
+        }
+    }
+}
+
+fn strong_etag(body: &[u8]) -> String {
+    let digest = Sha256::digest(body);
+    let hex: String = digest[..12].iter().map(|b| format!("{b:02x}")).collect();
+    format!("\"{hex}\"")
+}
+
+fn gzip(body: &[u8]) -> Bytes {
+    let mut encoder = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::new(6));
+    // Writing to a Vec cannot fail.
+    let _ = encoder.write_all(body);
+    Bytes::from(encoder.finish().unwrap_or_default())
+}
+
+fn brotli(body: &[u8]) -> Bytes {
+    let mut out = Vec::new();
+    let params = brotli::enc::BrotliEncoderParams {
+        quality: 6,
+        ..Default::default()
+    };
+    let _ = brotli::BrotliCompress(&mut &body[..], &mut out, &params);
+    Bytes::from(out)
+}
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Coding {
+    Identity,
+    Gzip,
+    Brotli,
+}
+
+/// The best coding the client accepts (brotli, then gzip); `q=0` refuses one.
+fn negotiate(headers: &HeaderMap) -> Coding {
+    let Some(accept) = headers
+        .get(header::ACCEPT_ENCODING)
+        .and_then(|v| v.to_str().ok())
+    else {
+        return Coding::Identity;
+    };
+    let accepts = |name: &str| {
+        accept.split(',').any(|part| {
+            let mut pieces = part.split(';');
+            let coding = pieces.next().unwrap_or("").trim();
+            let refused = pieces.any(|p| {
+                let p = p.trim().replace(' ', "");
+                p == "q=0" || p == "q=0.0" || p == "q=0.00" || p == "q=0.000"
+            });
+            coding.eq_ignore_ascii_case(name) && !refused
+        })
+    };
+    if accepts("br") {
+        Coding::Brotli
+    } else if accepts("gzip") {
+        Coding::Gzip
+    } else {
+        Coding::Identity
+    }
+}
+
+fn if_none_match_hits(headers: &HeaderMap, etag: &str) -> bool {
+    headers
+        .get_all(header::IF_NONE_MATCH)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(','))
+        .map(str::trim)
+        .any(|tag| tag == "*" || tag == etag || tag.strip_prefix("W/") == Some(etag))
+}
+
+/// Answers from an entry: the negotiated variant, or `304` when the client has it.
+fn respond(entry: &Entry, request_headers: &HeaderMap, head: bool) -> Response {
+    let coding = negotiate(request_headers);
+    let (body, etag, encoding) = match coding {
+        Coding::Brotli if !entry.brotli.is_empty() => (
+            &entry.brotli,
+            format!("{}-br\"", entry.etag.trim_end_matches('"')),
+            Some("br"),
+        ),
+        Coding::Gzip | Coding::Brotli if !entry.gzip.is_empty() => (
+            &entry.gzip,
+            format!("{}-gz\"", entry.etag.trim_end_matches('"')),
+            Some("gzip"),
+        ),
+        _ => (&entry.identity, entry.etag.clone(), None),
+    };
+    let not_modified = if_none_match_hits(request_headers, &etag);
+    let mut response = if not_modified {
+        StatusCode::NOT_MODIFIED.into_response()
+    } else if head {
+        Response::new(Body::empty())
+    } else {
+        Response::new(Body::from(body.clone()))
+    };
+    let headers = response.headers_mut();
+    if let Ok(value) = HeaderValue::from_str(&etag) {
+        headers.insert(header::ETAG, value);
+    }
+    headers.insert(
+        header::CACHE_CONTROL,
+        HeaderValue::from_static(PUBLIC_CACHE_CONTROL),
+    );
+    headers.insert(header::VARY, HeaderValue::from_static("Accept-Encoding"));
+    headers.insert("surrogate-key", entry.surrogate_key.clone());
+    if !not_modified {
+        headers.insert(header::CONTENT_TYPE, entry.content_type.clone());
+        if let Some(encoding) = encoding {
+            headers.insert(header::CONTENT_ENCODING, HeaderValue::from_static(encoding));
+        }
+        if head {
+            headers.insert(header::CONTENT_LENGTH, HeaderValue::from(body.len()));
+        }
+    }
+    response
+}
+
+fn count_view(state: &AppState, entry: &Entry, headers: &HeaderMap) {
+    if let Some(id) = entry.view_of {
+        let user_agent = headers
+            .get(header::USER_AGENT)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("");
+        if crate::domain::feedback::browser_family(user_agent) != "Bot or script" {
+            state.views.record(id);
+        }
+    }
+}
+
+/// Middleware for the cacheable public routes.
+pub async fn serve(State(state): State<AppState>, request: Request, next: Next) -> Response {
+    let head = request.method() == Method::HEAD;
+    if request.method() != Method::GET && !head {
+        return next.run(request).await;
+    }
+    let key = match request.uri().query() {
+        Some(query) => format!("{}?{query}", request.uri().path()),
+        None => request.uri().path().to_owned(),
+    };
+    let cache = &state.cache;
+    if let Some(entry) = cache.get(&key) {
+        count_view(&state, &entry, request.headers());
+        return respond(&entry, request.headers(), head);
+    }
+    let generation = cache.generation.load(Ordering::Acquire);
+    let path = request.uri().path().to_owned();
+    let request_headers = request.headers().clone();
+    let response = next.run(request).await;
+    if response.status() != StatusCode::OK {
+        return response;
+    }
+    let Some(tags) = response
+        .extensions()
+        .get::<CacheTags>()
+        .cloned()
+        .or_else(|| tags_for_path(&path))
+    else {
+        return response;
+    };
+    let (parts, body) = response.into_parts();
+    let identity = match axum::body::to_bytes(body, usize::MAX).await {
+        Ok(bytes) => bytes,
+        Err(err) => {
+            tracing::error!(error = %err, "could not read a rendered page");
+            return crate::error::AppError::Internal(anyhow::anyhow!("unreadable page body"))
+                .into_response();
+        }
+    };
+    let content_type = parts
+        .headers
+        .get(header::CONTENT_TYPE)
+        .cloned()
+        .unwrap_or(HeaderValue::from_static("text/html; charset=utf-8"));
+    let (gzip, brotli) = if cache.enabled() {
+        (gzip(&identity), brotli(&identity))
+    } else {
+        (Bytes::new(), Bytes::new())
+    };
+    let entry = Entry {
+        content_type,
+        etag: strong_etag(&identity),
+        identity,
+        gzip,
+        brotli,
+        surrogate_key: HeaderValue::from_str(&tags.keys.join(" "))
+            .unwrap_or(HeaderValue::from_static("")),
+        keys: tags.keys,
+        view_of: tags.view_of,
+    };
+    let response = respond(&entry, &request_headers, head);
+    cache.store(key, Arc::new(entry), generation);
+    response
+}
+
+/// Middleware for editorial API and admin routes: after a successful write, drop the pages
+/// it can have changed on this instance at once (other instances hear it through `NOTIFY`).
+pub async fn evict_after_write(
+    State(state): State<AppState>,
+    request: Request,
+    next: Next,
+) -> Response {
+    let write = !matches!(
+        *request.method(),
+        Method::GET | Method::HEAD | Method::OPTIONS
+    );
+    let path = request.uri().path().to_owned();
+    let response = next.run(request).await;
+    if write && response.status().is_success() {
+        match article_id_in(&path) {
+            Some(id) => {
+                state.cache.evict_change(&ChangeEvent {
+                    article_id: id,
+                    action: "write".into(),
+                    slugs: Vec::new(),
+                    topics: Vec::new(),
+                });
+                // The story's topics are not known here: every topic page goes.
+                state.cache.evict_topic_pages();
+            }
+            // Topic names and descriptions show on many pages.
+            None if path.contains("/topics") => state.cache.clear(),
+            // New drafts, feedback triage, users and tokens show on no public page.
+            None => {}
+        }
+    }
+    response
+}
+
+impl PageCache {
+    fn evict_topic_pages(&self) {
+        self.generation.fetch_add(1, Ordering::AcqRel);
+        let Some(pages) = &self.pages else { return };
+        let doomed: Vec<Arc<String>> = pages
+            .iter()
+            .filter(|(_, entry)| entry.keys.iter().any(|k| k.starts_with("topic-")))
+            .map(|(key, _)| key)
+            .collect();
+        for key in doomed {
+            pages.invalidate(key.as_str());
+        }
+    }
+}
+
+/// The story id in `/api/v1/articles/{id}/…` or `/admin/stories/{id}/…`.
+fn article_id_in(path: &str) -> Option<Uuid> {
+    let mut segments = path.split('/').filter(|s| !s.is_empty());
+    while let Some(segment) = segments.next() {
+        if segment == "articles" || segment == "stories" {
+            return segments.next().and_then(|s| Uuid::parse_str(s).ok());
+        }
+    }
+    None
+}
+
+/// Adds `Cache-Control: no-store` unless the answer set its own.
+pub async fn no_store(request: Request, next: Next) -> Response {
+    let mut response = next.run(request).await;
+    response
+        .headers_mut()
+        .entry(header::CACHE_CONTROL)
+        .or_insert(HeaderValue::from_static(NO_STORE));
+    response
+}
+
+/// Listens for change events from every instance and evicts what they touch. On a lost
+/// connection it reconnects and drops the whole cache: events sent meanwhile are gone.
+pub fn spawn_listener(pool: sqlx::PgPool, cache: Arc<PageCache>) -> tokio::task::JoinHandle<()> {
+    tokio::spawn(async move {
+        loop {
+            let mut listener = match sqlx::postgres::PgListener::connect_with(&pool).await {
+                Ok(listener) => listener,
+                Err(err) => {
+                    tracing::warn!(error = %err, "change listener could not connect; retrying");
+                    tokio::time::sleep(Duration::from_secs(1)).await;
+                    continue;
+                }
+            };
+            if let Err(err) = listener.listen(CHANNEL).await {
+                tracing::warn!(error = %err, "change listener could not LISTEN; retrying");
+                tokio::time::sleep(Duration::from_secs(1)).await;
+                continue;
+            }
+            // Anything may have changed while no one was listening.
+            cache.clear();
+            tracing::debug!("listening for change events");
+            loop {
+                match listener.try_recv().await {
+                    Ok(Some(notification)) => {
+                        match serde_json::from_str::<ChangeEvent>(notification.payload()) {
+                            Ok(event) => cache.evict_change(&event),
+                            Err(_) => cache.clear(),
+                        }
+                    }
+                    Ok(None) => {
+                        tracing::warn!("change listener lost its connection; cache dropped");
+                        cache.clear();
+                        // try_recv reconnects (and re-listens) on the next call.
+                    }
+                    Err(err) => {
+                        tracing::warn!(error = %err, "change listener failed; reconnecting");
+                        cache.clear();
+                        tokio::time::sleep(Duration::from_millis(500)).await;
+                        break;
+                    }
+                }
+            }
+        }
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn headers(pairs: &[(&'static str, &'static str)]) -> HeaderMap {
+        let mut map = HeaderMap::new();
+        for (k, v) in pairs {
+            map.insert(*k, HeaderValue::from_static(v));
+        }
+        map
+    }
+
+    #[test]
+    fn negotiation_prefers_brotli_and_honours_refusals() {
+        assert!(negotiate(&headers(&[])) == Coding::Identity);
+        assert!(negotiate(&headers(&[("accept-encoding", "gzip, deflate, br")])) == Coding::Brotli);
+        assert!(negotiate(&headers(&[("accept-encoding", "gzip")])) == Coding::Gzip);
+        assert!(negotiate(&headers(&[("accept-encoding", "br;q=0, gzip")])) == Coding::Gzip);
+        assert!(negotiate(&headers(&[("accept-encoding", "identity")])) == Coding::Identity);
+    }
+
+    #[test]
+    fn if_none_match_takes_lists_stars_and_weak_forms() {
+        let tag = "\"abc\"";
+        assert!(if_none_match_hits(
+            &headers(&[("if-none-match", "\"x\", \"abc\"")]),
+            tag
+        ));
+        assert!(if_none_match_hits(&headers(&[("if-none-match", "*")]), tag));
+        assert!(if_none_match_hits(
+            &headers(&[("if-none-match", "W/\"abc\"")]),
+            tag
+        ));
+        assert!(!if_none_match_hits(
+            &headers(&[("if-none-match", "\"abd\"")]),
+            tag
+        ));
+    }
+
+    #[test]
+    fn story_ids_are_found_in_editorial_paths() {
+        let id = Uuid::now_v7();
+        assert_eq!(
+            article_id_in(&format!("/api/v1/articles/{id}/publish")),
+            Some(id)
+        );
+        assert_eq!(article_id_in(&format!("/admin/stories/{id}")), Some(id));
+        assert_eq!(article_id_in("/api/v1/articles"), None);
+        assert_eq!(article_id_in("/api/v1/topics/heart"), None);
+    }
+
+    #[test]
+    fn eviction_is_by_tag_and_a_stale_render_is_not_stored() {
+        let cache = PageCache::new(1 << 20, Duration::from_secs(60));
+        let page = |keys: &[&str]| {
+            Arc::new(Entry {
+                content_type: HeaderValue::from_static("text/html"),
+                identity: Bytes::from_static(b"x"),
+                gzip: Bytes::new(),
+                brotli: Bytes::new(),
+                etag: "\"1\"".into(),
+                surrogate_key: HeaderValue::from_static(""),
+                keys: keys.iter().map(|k| (*k).to_owned()).collect(),
+                view_of: None,
+            })
+        };
+        let id = Uuid::now_v7();
+        let other = Uuid::now_v7();
+        let g = cache.generation.load(Ordering::Acquire);
+        cache.store("/a".into(), page(&[&article_key(id)]), g);
+        cache.store("/b".into(), page(&[&article_key(other)]), g);
+        cache.store("/topics/heart".into(), page(&["topic-heart"]), g);
+        cache.store("/topics/skin".into(), page(&["topic-skin"]), g);
+        cache.store("/".into(), page(&["list"]), g);
+        cache.evict_change(&ChangeEvent {
+            article_id: id,
+            action: "update".into(),
+            slugs: vec![],
+            topics: vec!["heart".into()],
+        });
+        assert!(cache.get("/a").is_none());
+        assert!(cache.get("/").is_none());
+        assert!(cache.get("/topics/heart").is_none());
+        assert!(cache.get("/b").is_some());
+        assert!(cache.get("/topics/skin").is_some());
+        // Rendered before that eviction: not stored.
+        cache.store("/late".into(), page(&["list"]), g);
+        assert!(cache.get("/late").is_none());
+    }
+}
