@@ -2,7 +2,7 @@
 .DEFAULT_GOAL := help
 SHELL := /bin/bash
 
-.PHONY: help run test db db-stop sqlx-prepare lint fmt bench-feedback bench-search bench
+.PHONY: help run test db db-stop sqlx-prepare lint fmt bench-pages bench-feedback bench-search bench
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
@@ -30,7 +30,10 @@ bench-feedback: ## Accepted feedback posts per second against pgbench inserts (w
 bench-search: ## Search latency p50/p95/p99 over 100,000 generated stories (writes docs/BENCHMARKS.md)
 	@scripts/bench-search.sh
 
-bench: bench-feedback bench-search ## Every benchmark
+bench-pages: ## Story pages, 304s, search and feedback against nginx on 10,000 stories (BENCH_STORIES=100000 for more)
+	@scripts/bench.sh
+
+bench: bench-pages bench-feedback bench-search ## Every benchmark (writes docs/BENCHMARKS.md)
 
 lint: ## Formatting and clippy, as CI checks them
 	cargo fmt --all -- --check

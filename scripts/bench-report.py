@@ -60,9 +60,9 @@ def search(date, stories, result):
     body = f"""## Search latency
 
 `make bench-search`, {date}, {cpu} cores: {int(stories):,} generated stories (`dateline generate`),
-{r["n"]} sequential `GET /search?q=…` requests over loopback with 22 mixed queries (words,
-phrases, `or`, exclusions), measured from a Python client (its own overhead included), after a
-warm-up.
+{r["n"]} sequential `GET /search?q=…` requests over one kept-alive loopback connection with 22
+mixed queries (words, phrases, `or`, exclusions), measured from a Python client (its own
+overhead included), after a warm-up.
 
 | p50 | p95 | p99 | mean |
 |---:|---:|---:|---:|
@@ -76,8 +76,80 @@ Goal: p95 ≤ 20 ms ({met}).
     replace_section("search", body)
 
 
+def latency_ms(text):
+    """wrk's latency ("812.00us", "1.20ms", "1.01s") in milliseconds."""
+    for unit, factor in (("us", 0.001), ("ms", 1.0), ("s", 1000.0)):
+        if text.endswith(unit):
+            return float(text[: -len(unit)]) * factor
+    return float(text)
+
+
+def pages(date, stories, conns, duration, rounds, startup_ms, rss_kb, rss_after_kb, results):
+    import collections
+    import statistics
+    rows = collections.OrderedDict()
+    for line in pathlib.Path(results).read_text().splitlines():
+        name, rps, p50, p99, errors = line.split("\t")
+        rows.setdefault(name, []).append((float(rps), latency_ms(p50), latency_ms(p99), int(errors)))
+    summary = {
+        name: (statistics.median(r[0] for r in runs), statistics.median(r[1] for r in runs),
+               statistics.median(r[2] for r in runs), sum(r[3] for r in runs))
+        for name, runs in rows.items()
+    }
+    nginx = summary["nginx: story page"][0]
+    nginx_304 = summary["nginx: 304"][0]
+    goals = {
+        "Dateline: cached story page": ("≥ 1.0 × nginx", 1.0, nginx),
+        "Dateline: 304": ("≥ 1.0 × nginx's 304", 1.0, nginx_304),
+        "Dateline: uncached story page": ("≥ 0.25 × nginx", 0.25, nginx),
+    }
+    table = ["| case | requests/s | p50 | p99 | ratio to nginx | goal |", "|---|---:|---:|---:|---:|---|"]
+    bars = []
+    for name, (rps, p50, p99, errors) in summary.items():
+        base = nginx_304 if "304" in name else nginx
+        ratio = rps / base
+        goal = ""
+        if name in goals:
+            text, want, _ = goals[name]
+            goal = f"{text}: {'met' if ratio >= want else 'not met'}"
+        if name == "Dateline: cached story page":
+            goal += f"; p99 ≤ 10 ms: {'met' if p99 <= 10 else 'not met'}"
+        note = f" ({errors:,} non-2xx)" if errors and "304" not in name else ""
+        table.append(f"| {name}{note} | {rps:,.0f} | {p50:.2f} ms | {p99:.2f} ms | {ratio:.2f} | {goal} |")
+        if not name.startswith("nginx"):
+            bars.append((name.replace("Dateline: ", ""), ratio * 100, "#0b5cad" if ratio >= 1 else "#7b8794"))
+    (DOCS / "bench-pages.svg").write_text(bar_chart(
+        f"Requests per second as % of nginx ({date})", bars, "%"))
+    cpu = subprocess.run(["nproc"], capture_output=True, text=True).stdout.strip()
+    rss, rss_after = int(rss_kb) / 1024, int(rss_after_kb) / 1024
+    body = f"""## Serving pages, against nginx
+
+`make bench`, {date}, {cpu} cores, {platform.machine()}: {int(stories):,} generated stories;
+wrk on loopback, {conns} connections, 2 threads, {duration} s per case and round, {rounds}
+rounds with the cases interleaved (medians shown). Every request sends `Accept-Encoding: gzip`,
+as browsers and CDNs do. nginx serves the very same story page from a file (its gzip as
+`gzip_static`) with `sendfile`, `open_file_cache`, no access log and one worker per core;
+Dateline runs its whole middleware stack (request id, tracing, security headers, time-out,
+panic catching). The uncached case is a second Dateline with `DATELINE_CACHE_MB=0`; 304s are
+conditional requests with each server's own ETag; ratios of 304s are to nginx's 304.
+
+{chr(10).join(table)}
+
+- Start to first `200` (migrations applied): **{startup_ms} ms** (goal ≤ 1 s: {'met' if int(startup_ms) <= 1000 else 'not met'}).
+- Resident memory of the caching server with all {int(stories):,} story pages cached: **{rss:.0f} MB**
+  (goal ≤ 100 MB: {'met' if rss <= 100 else 'not met'}); {rss_after:.0f} MB after the whole run.
+
+![Requests per second as % of nginx](bench-pages.svg)
+
+"""
+    replace_section("pages", body)
+
+
 def main():
     kind = sys.argv[1]
+    if kind == "pages":
+        pages(*sys.argv[2:11])
+        return
     if kind == "search":
         search(*sys.argv[2:5])
         return

@@ -2,11 +2,6 @@
 
 use clap::Parser;
 
-/// mimalloc: cheaper than glibc malloc for the many small, short-lived allocations of
-/// request handling, and it returns memory to the system promptly.
-#[global_allocator]
-static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
-
 #[tokio::main]
 async fn main() -> std::process::ExitCode {
     let cli = dateline::cli::Cli::parse();

@@ -200,18 +200,41 @@ pub fn check_visible(article: &Article) -> Result<(), AppError> {
     }
 }
 
+/// What a story page shows besides the article row, asked for at once on separate
+/// connections: its topics, its public change notes and, when archived, its successor.
+async fn story_parts(
+    state: &AppState,
+    article: &Article,
+) -> Result<
+    (
+        Vec<TopicLink>,
+        Vec<db::revisions::PublicNote>,
+        Option<(String, String)>,
+    ),
+    AppError,
+> {
+    let superseded = async {
+        match article.superseded_by {
+            Some(id) if article.archived => {
+                db::articles::find_published_link(&state.pool, id).await
+            }
+            _ => Ok(None),
+        }
+    };
+    Ok(tokio::try_join!(
+        db::topics::links_for_article(&state.pool, article.id),
+        db::revisions::public_notes(&state.pool, article.id),
+        superseded,
+    )?)
+}
+
 /// Renders the story page with the feedback widget in the given state.
 pub async fn render_story(
     state: &AppState,
     article: Article,
     mut widget: FeedbackWidget,
 ) -> Result<Response, AppError> {
-    let topics = db::topics::links_for_article(&state.pool, article.id).await?;
-    let notes = db::revisions::public_notes(&state.pool, article.id).await?;
-    let superseded_by = match article.superseded_by {
-        Some(id) if article.archived => db::articles::find_published_link(&state.pool, id).await?,
-        _ => None,
-    };
+    let (topics, notes, superseded_by) = story_parts(state, &article).await?;
     let key = state.feedback_keys.form_key(&state.pool).await?;
     widget.token = crate::domain::feedback::form_token(
         key,
@@ -227,12 +250,7 @@ pub async fn render_story(
 
 /// The story page of an article in any status, for a live preview link.
 pub async fn preview_page(state: &AppState, article: Article) -> Result<ArticlePage, AppError> {
-    let topics = db::topics::links_for_article(&state.pool, article.id).await?;
-    let notes = db::revisions::public_notes(&state.pool, article.id).await?;
-    let superseded_by = match article.superseded_by {
-        Some(id) if article.archived => db::articles::find_published_link(&state.pool, id).await?,
-        _ => None,
-    };
+    let (topics, notes, superseded_by) = story_parts(state, &article).await?;
     let mut page = article_page(state, article, topics, notes, superseded_by);
     page.preview = true;
     page.layout.noindex = true;

@@ -1,0 +1,148 @@
+#!/usr/bin/env bash
+# Page-serving benchmark: Dateline against nginx serving the very same story HTML from a file,
+# measured in one run with wrk on loopback, the cases interleaved round by round. Writes the
+# table and a chart of the ratios to docs/BENCHMARKS.md.
+#
+#   BENCH_STORIES (10000)  BENCH_DURATION per case and round, s (10)  BENCH_ROUNDS (2)
+#   BENCH_CONNECTIONS (64)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+STORIES=${BENCH_STORIES:-10000}
+DURATION=${BENCH_DURATION:-10}
+ROUNDS=${BENCH_ROUNDS:-2}
+CONNECTIONS=${BENCH_CONNECTIONS:-64}
+CACHED_PORT=3911
+UNCACHED_PORT=3912
+NGINX_PORT=3913
+say() { printf '==> %s\n' "$*"; }
+
+need=()
+command -v wrk >/dev/null 2>&1 || need+=(wrk)
+command -v nginx >/dev/null 2>&1 || [ -x /usr/sbin/nginx ] || need+=(nginx-light)
+if [ ${#need[@]} -gt 0 ]; then
+  if [ "$(id -u)" -ne 0 ]; then
+    echo "error: missing ${need[*]} (sudo apt-get install ${need[*]})" >&2; exit 1
+  fi
+  say "installing ${need[*]}"
+  apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need[@]}" >/dev/null
+fi
+NGINX=$(command -v nginx || echo /usr/sbin/nginx)
+
+scripts/ensure-postgres.sh
+say "building the release binary"
+cargo build --release --locked --bin dateline
+BIN=target/release/dateline
+
+base=${DATABASE_URL:-$($BIN local-db | tail -n 1)}
+admin="${base%/*}/postgres"
+url="${base%/*}/dateline_bench_pages"
+say "generating $STORIES stories into dateline_bench_pages"
+psql -q "$admin" -c 'DROP DATABASE IF EXISTS dateline_bench_pages' -c 'CREATE DATABASE dateline_bench_pages'
+DATABASE_URL=$url $BIN migrate >/dev/null
+
+work=$(mktemp -d /tmp/dateline-bench.XXXXXX)
+chmod 755 "$work"
+pids=()
+cleanup() {
+  for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
+  [ -f "$work/nginx.pid" ] && kill "$(cat "$work/nginx.pid")" 2>/dev/null || true
+  rm -rf "$work"
+}
+trap cleanup EXIT
+
+DATABASE_URL=$url $BIN generate --stories "$STORIES"
+
+# Start-up: from launch to the first 200 of the front page, migrations already applied.
+say "starting Dateline with the cache (:$CACHED_PORT) and without it (:$UNCACHED_PORT)"
+started=$(date +%s%N)
+DATABASE_URL=$url RUST_LOG=warn DATELINE_TRUSTED_PROXIES=127.0.0.1 \
+  $BIN serve --bind 127.0.0.1:$CACHED_PORT >"$work/cached.log" 2>&1 &
+cached_pid=$!; pids+=($cached_pid)
+until curl -sf -o /dev/null "http://127.0.0.1:$CACHED_PORT/"; do sleep 0.005; done
+startup_ms=$(( ($(date +%s%N) - started) / 1000000 ))
+say "start to first 200: $startup_ms ms"
+DATABASE_URL=$url RUST_LOG=warn DATELINE_CACHE_MB=0 \
+  $BIN serve --bind 127.0.0.1:$UNCACHED_PORT >"$work/uncached.log" 2>&1 &
+pids+=($!)
+for port in $CACHED_PORT $UNCACHED_PORT; do
+  until curl -sf -o /dev/null "http://127.0.0.1:$port/healthz"; do sleep 0.05; done
+done
+
+slug=$(psql -qtA "$url" -c "SELECT slug FROM articles WHERE status = 'published' AND NOT archived ORDER BY published_at DESC LIMIT 1")
+story="/research-news/$slug"
+
+say "rendering every story once, so that all $STORIES are cached"
+python3 bench/warm_cache.py "http://127.0.0.1:$CACHED_PORT" "$url"
+rss_kb=$(awk '/VmRSS/ {print $2}' "/proc/$cached_pid/status")
+say "server resident memory with every story cached: $((rss_kb / 1024)) MB"
+
+# nginx serves the very same page: the bytes Dateline sends, and their gzip as gzip_static.
+mkdir -p "$work/www" "$work/nginx"
+curl -sf "http://127.0.0.1:$CACHED_PORT$story" -o "$work/www/story.html"
+gzip -6 -k -n "$work/www/story.html"
+chmod -R a+rX "$work/www"
+cat >"$work/nginx.conf" <<EOF
+worker_processes auto;
+pid $work/nginx.pid;
+error_log $work/nginx/error.log warn;
+events { worker_connections 4096; multi_accept on; }
+http {
+  access_log off;
+  sendfile on; tcp_nopush on; tcp_nodelay on;
+  keepalive_timeout 65; keepalive_requests 1000000;
+  open_file_cache max=1000 inactive=60s; open_file_cache_valid 60s;
+  gzip_static on;
+  types { text/html html; }
+  client_body_temp_path $work/nginx; proxy_temp_path $work/nginx; fastcgi_temp_path $work/nginx;
+  uwsgi_temp_path $work/nginx; scgi_temp_path $work/nginx;
+  server {
+    listen 127.0.0.1:$NGINX_PORT reuseport;
+    root $work/www;
+  }
+}
+EOF
+$NGINX -c "$work/nginx.conf" -p "$work"
+until curl -sf -o /dev/null "http://127.0.0.1:$NGINX_PORT/story.html"; do sleep 0.05; done
+
+gz='Accept-Encoding: gzip'
+etag_of() { curl -sfI -H "$gz" "$1" | awk 'tolower($1) == "etag:" {print $2}' | tr -d '\r'; }
+nginx_etag=$(etag_of "http://127.0.0.1:$NGINX_PORT/story.html")
+dateline_etag=$(etag_of "http://127.0.0.1:$CACHED_PORT$story")
+# The same bytes on both sides.
+cmp <(curl -sf -H "$gz" "http://127.0.0.1:$NGINX_PORT/story.html" | gunzip) \
+    <(curl -sf -H "$gz" "http://127.0.0.1:$CACHED_PORT$story" | gunzip)
+
+# name | url | extra wrk arguments
+cases=(
+  "nginx: story page|http://127.0.0.1:$NGINX_PORT/story.html|-H|$gz"
+  "Dateline: cached story page|http://127.0.0.1:$CACHED_PORT$story|-H|$gz"
+  "nginx: 304|http://127.0.0.1:$NGINX_PORT/story.html|-H|$gz|-H|If-None-Match: $nginx_etag"
+  "Dateline: 304|http://127.0.0.1:$CACHED_PORT$story|-H|$gz|-H|If-None-Match: $dateline_etag"
+  "Dateline: uncached story page|http://127.0.0.1:$UNCACHED_PORT$story|-H|$gz"
+  "Dateline: front page|http://127.0.0.1:$CACHED_PORT/|-H|$gz"
+  "Dateline: search|http://127.0.0.1:$CACHED_PORT/search?q=remission|-H|$gz"
+  "Dateline: feedback POST|http://127.0.0.1:$CACHED_PORT|-s|bench/feedback.lua"
+)
+results="$work/results.tsv"
+: >"$results"
+for round in $(seq 1 "$ROUNDS"); do
+  for entry in "${cases[@]}"; do
+    IFS='|' read -r -a fields <<<"$entry"
+    name=${fields[0]}; target=${fields[1]}; extra=("${fields[@]:2}")
+    say "round $round/$ROUNDS: $name"
+    out=$(BENCH_SLUG=$slug wrk -t2 -c"$CONNECTIONS" -d"${DURATION}s" --latency "${extra[@]}" "$target")
+    rps=$(echo "$out" | awk '/Requests\/sec/ {print $2}')
+    p50=$(echo "$out" | awk '$1 == "50%" {print $2}')
+    p99=$(echo "$out" | awk '$1 == "99%" {print $2}')
+    errors=$(echo "$out" | awk '/Non-2xx/ {print $NF}')
+    printf '%s\t%s\t%s\t%s\t%s\n' "$name" "$rps" "$p50" "$p99" "${errors:-0}" >>"$results"
+    echo "    $rps req/s, p50 $p50, p99 $p99"
+  done
+done
+rss_after_kb=$(awk '/VmRSS/ {print $2}' "/proc/$cached_pid/status")
+
+python3 scripts/bench-report.py pages "$(date -u +%Y-%m-%d)" "$STORIES" "$CONNECTIONS" "$DURATION" \
+  "$ROUNDS" "$startup_ms" "$rss_kb" "$rss_after_kb" "$results"
+say "wrote docs/BENCHMARKS.md and docs/bench-pages.svg"
