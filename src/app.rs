@@ -110,6 +110,7 @@ pub fn build_router(state: AppState) -> Router {
 
     Router::new()
         .merge(crate::web::api::routes(state.clone()))
+        .merge(crate::web::admin::routes(state.clone()))
         .merge(crate::web::public::routes(state.clone()))
         .merge(crate::web::health::routes())
         .route("/assets/{*path}", get(crate::assets::serve_asset))

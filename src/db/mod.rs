@@ -3,8 +3,10 @@
 
 pub mod articles;
 pub mod audit;
+pub mod dashboard;
 pub mod feedback;
 pub mod jobs;
+pub mod logins;
 pub mod page_views;
 pub mod previews;
 pub mod revisions;

@@ -4,5 +4,6 @@
 //! change stories only through here.
 
 pub mod articles;
+pub mod auth;
 pub mod events;
 pub mod users;

@@ -3,6 +3,7 @@
 
 mod helpers;
 
+mod admin;
 pub mod api;
 mod browser;
 mod cache;

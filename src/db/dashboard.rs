@@ -1,0 +1,52 @@
+//! Figures for the admin dashboard.
+
+use sqlx::PgPool;
+use time::OffsetDateTime;
+use uuid::Uuid;
+
+/// Stories per status (deleted ones left out), in lifecycle order.
+pub async fn status_counts(pool: &PgPool) -> sqlx::Result<Vec<(String, i64)>> {
+    let rows = sqlx::query!(
+        r#"
+        SELECT s.status AS "status!", count(a.id) AS "count!"
+        FROM unnest(ARRAY['draft', 'in_review', 'scheduled', 'published', 'withdrawn'])
+             WITH ORDINALITY AS s(status, n)
+        LEFT JOIN articles a ON a.status = s.status AND a.deleted_at IS NULL
+        GROUP BY s.status, s.n ORDER BY s.n
+        "#
+    )
+    .fetch_all(pool)
+    .await?;
+    Ok(rows.into_iter().map(|r| (r.status, r.count)).collect())
+}
+
+/// The next scheduled publications.
+#[derive(Debug, Clone)]
+pub struct Scheduled {
+    pub id: Uuid,
+    pub title: String,
+    pub published_at: OffsetDateTime,
+}
+
+pub async fn next_scheduled(pool: &PgPool, limit: i64) -> sqlx::Result<Vec<Scheduled>> {
+    sqlx::query_as!(
+        Scheduled,
+        r#"SELECT id, title, published_at AS "published_at!" FROM articles
+           WHERE status = 'scheduled' AND deleted_at IS NULL AND published_at IS NOT NULL
+           ORDER BY published_at LIMIT $1"#,
+        limit
+    )
+    .fetch_all(pool)
+    .await
+}
+
+/// People who created stories, for the author filter.
+pub async fn authors(pool: &PgPool) -> sqlx::Result<Vec<(Uuid, String)>> {
+    let rows = sqlx::query!(
+        "SELECT id, name FROM users WHERE id IN (SELECT DISTINCT created_by FROM articles
+         WHERE created_by IS NOT NULL) ORDER BY name"
+    )
+    .fetch_all(pool)
+    .await?;
+    Ok(rows.into_iter().map(|r| (r.id, r.name)).collect())
+}

@@ -1,0 +1,170 @@
+//! The dashboard: stories filtered by status, topic, archived and author, searchable, with
+//! counts; what is scheduled next; feedback waiting for triage.
+
+use askama::Template;
+use axum::Extension;
+use axum::extract::{Query, State};
+use axum::response::Response;
+use serde::Deserialize;
+use tower_sessions::Session;
+use uuid::Uuid;
+
+use super::auth::admin_layout;
+use super::{AdminUser, csrf_token};
+use crate::app::AppState;
+use crate::db;
+use crate::domain::article::ArticleStatus;
+use crate::domain::policy::Role;
+use crate::error::AppError;
+use crate::web::pages::{Layout, render};
+
+/// Stories per dashboard page.
+pub const PER_PAGE: i64 = 50;
+
+#[derive(Debug, Default, Deserialize)]
+pub struct DashboardQuery {
+    status: Option<String>,
+    topic: Option<String>,
+    archived: Option<String>,
+    author: Option<String>,
+    q: Option<String>,
+}
+
+pub struct Row {
+    pub title: String,
+    pub slug: String,
+    pub status: &'static str,
+    pub status_label: &'static str,
+    pub archived: bool,
+    pub modified: String,
+}
+
+#[derive(Template)]
+#[template(path = "admin/dashboard.html")]
+pub struct DashboardPage {
+    pub layout: Layout,
+    pub user_name: String,
+    pub csrf: String,
+    /// Status, its label, how many stories.
+    pub counts: Vec<(String, &'static str, i64)>,
+    pub rows: Vec<Row>,
+    pub total: i64,
+    pub scheduled: Vec<(String, String)>,
+    pub feedback_waiting: i64,
+    pub topics: Vec<(String, String)>,
+    pub authors: Vec<(String, String)>,
+    pub status: String,
+    pub topic: String,
+    pub archived: String,
+    pub author: String,
+    pub q: String,
+}
+
+/// How a status is shown.
+fn label(status: &str) -> &'static str {
+    match status {
+        "draft" => "Drafts",
+        "in_review" => "In review",
+        "scheduled" => "Scheduled",
+        "published" => "Published",
+        "withdrawn" => "Withdrawn",
+        _ => "Other",
+    }
+}
+
+pub async fn show(
+    State(state): State<AppState>,
+    session: Session,
+    Extension(AdminUser(user)): Extension<AdminUser>,
+    Query(query): Query<DashboardQuery>,
+) -> Result<Response, AppError> {
+    let status = query
+        .status
+        .as_deref()
+        .and_then(|raw| ArticleStatus::ALL.into_iter().find(|s| s.as_str() == raw));
+    let archived = match query.archived.as_deref() {
+        Some("yes") => Some(true),
+        Some("no") => Some(false),
+        _ => None,
+    };
+    let author = query
+        .author
+        .as_deref()
+        .and_then(|a| Uuid::parse_str(a).ok());
+    let q = query
+        .q
+        .as_deref()
+        .map(crate::domain::search::clean_query)
+        .filter(|q| !q.is_empty());
+    let topic = query
+        .topic
+        .as_deref()
+        .map(crate::domain::search::clean_query)
+        .filter(|t| !t.is_empty());
+    let filter = db::articles::ArticleFilter {
+        status,
+        topic: topic.clone(),
+        archived,
+        q: q.clone(),
+        // Contributors see their own stories only, as in the API.
+        created_by: if user.role == Role::Contributor {
+            Some(user.id)
+        } else {
+            author
+        },
+    };
+    let waiting = db::feedback::FeedbackFilter {
+        article_id: None,
+        status: Some("new".to_owned()),
+    };
+    let (counts, total, stories, scheduled, feedback_waiting, topics, authors) = tokio::try_join!(
+        db::dashboard::status_counts(&state.pool),
+        db::articles::count_filtered(&state.pool, &filter),
+        db::articles::list_filtered(&state.pool, &filter, PER_PAGE, 0),
+        db::dashboard::next_scheduled(&state.pool, 5),
+        db::feedback::count(&state.pool, &waiting),
+        db::topics::list(&state.pool),
+        db::dashboard::authors(&state.pool),
+    )?;
+    let tz = &state.config.timezone;
+    let when = |at: time::OffsetDateTime| crate::domain::dates::long_datetime(at, tz);
+    render(&DashboardPage {
+        layout: admin_layout("Dashboard"),
+        user_name: user.name,
+        csrf: csrf_token(&session).await?,
+        counts: counts
+            .into_iter()
+            .map(|(status, n)| {
+                let shown = label(&status);
+                (status, shown, n)
+            })
+            .collect(),
+        total,
+        rows: stories
+            .into_iter()
+            .map(|a| Row {
+                modified: when(a.updated_at),
+                title: a.title,
+                slug: a.slug,
+                status: a.status.as_str(),
+                status_label: label(a.status.as_str()),
+                archived: a.archived,
+            })
+            .collect(),
+        scheduled: scheduled
+            .into_iter()
+            .map(|s| (s.title, when(s.published_at)))
+            .collect(),
+        feedback_waiting,
+        topics: topics.into_iter().map(|t| (t.slug, t.name)).collect(),
+        authors: authors
+            .into_iter()
+            .map(|(id, name)| (id.to_string(), name))
+            .collect(),
+        status: status.map(|s| s.as_str().to_owned()).unwrap_or_default(),
+        topic: topic.unwrap_or_default(),
+        archived: query.archived.unwrap_or_default(),
+        author: author.map(|a| a.to_string()).unwrap_or_default(),
+        q: q.unwrap_or_default(),
+    })
+}

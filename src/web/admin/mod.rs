@@ -1,0 +1,298 @@
+//! The admin web UI: sign-in with sessions in PostgreSQL, CSRF protection on every form, and
+//! the editors' pages. Server-rendered; every write goes through the service layer.
+
+mod auth;
+mod dashboard;
+
+use std::net::SocketAddr;
+
+use axum::Router;
+use axum::extract::{ConnectInfo, Request, State};
+use axum::http::{HeaderMap, Method, StatusCode, header};
+use axum::middleware::{self, Next};
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+use rand::RngCore;
+use tower_sessions::cookie::SameSite;
+use tower_sessions::{Expiry, Session, SessionManagerLayer};
+use tower_sessions_sqlx_store::PostgresStore;
+
+use crate::app::AppState;
+use crate::db::logins::LoginUser;
+use crate::error::AppError;
+
+/// Session keys.
+const USER_ID: &str = "user_id";
+const EPOCH: &str = "epoch";
+const SIGNED_IN_AT: &str = "signed_in_at";
+const CSRF: &str = "csrf";
+
+/// A session ends after two idle hours, and twelve hours after sign-in whatever happens.
+pub const IDLE_TIMEOUT: time::Duration = time::Duration::hours(2);
+pub const ABSOLUTE_TIMEOUT_SECS: i64 = 12 * 3600;
+
+/// The signed-in user, set by [`require_session`].
+#[derive(Debug, Clone)]
+pub struct AdminUser(pub LoginUser);
+
+pub fn routes(state: AppState) -> Router<AppState> {
+    let secure = state.config.base_url.starts_with("https://");
+    let store = PostgresStore::new(state.pool.clone());
+    let sessions = SessionManagerLayer::new(store)
+        .with_name(if secure {
+            "__Host-dateline_session"
+        } else {
+            "dateline_session"
+        })
+        .with_secure(secure)
+        .with_http_only(true)
+        .with_same_site(SameSite::Lax)
+        .with_path("/")
+        .with_expiry(Expiry::OnInactivity(IDLE_TIMEOUT));
+    let signed_in = Router::new()
+        .route("/admin", get(dashboard::show))
+        .route("/admin/", get(dashboard::show))
+        .route(
+            "/admin/password",
+            get(auth::show_password).post(auth::change_password),
+        )
+        .route("/admin/logout", post(auth::logout))
+        .route_layer(middleware::from_fn_with_state(
+            state.clone(),
+            require_session,
+        ));
+    Router::new()
+        .route("/admin/login", get(auth::show_login).post(auth::login))
+        .merge(signed_in)
+        .layer(middleware::from_fn_with_state(state, same_origin_writes))
+        .layer(sessions)
+        .layer(middleware::from_fn(crate::cache::no_store))
+}
+
+/// Refuses state-changing requests sent from another site: `Sec-Fetch-Site` when the browser
+/// sends it, else `Origin` against the configured base URL. The form token is checked by each
+/// handler ([`check_csrf`]).
+async fn same_origin_writes(
+    State(state): State<AppState>,
+    request: Request,
+    next: Next,
+) -> Response {
+    if matches!(
+        *request.method(),
+        Method::GET | Method::HEAD | Method::OPTIONS
+    ) {
+        return next.run(request).await;
+    }
+    if !same_origin(request.headers(), &state.config.base_url) {
+        return AppError::Forbidden.into_response();
+    }
+    next.run(request).await
+}
+
+fn same_origin(headers: &HeaderMap, base_url: &str) -> bool {
+    if let Some(site) = headers.get("sec-fetch-site").and_then(|v| v.to_str().ok()) {
+        return matches!(site, "same-origin" | "none");
+    }
+    match headers.get(header::ORIGIN).and_then(|v| v.to_str().ok()) {
+        Some(origin) => origin == base_url || origin_of(base_url) == origin,
+        // Neither header: not a browser form post from another site.
+        None => true,
+    }
+}
+
+fn origin_of(url: &str) -> String {
+    url::Url::parse(url)
+        .map(|u| u.origin().ascii_serialization())
+        .unwrap_or_default()
+}
+
+/// The session's CSRF token, created when missing.
+pub async fn csrf_token(session: &Session) -> Result<String, AppError> {
+    if let Some(token) = session
+        .get::<String>(CSRF)
+        .await
+        .map_err(|e| AppError::Internal(e.into()))?
+    {
+        return Ok(token);
+    }
+    let mut bytes = [0u8; 32];
+    rand::rngs::OsRng.fill_bytes(&mut bytes);
+    let token: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
+    session
+        .insert(CSRF, &token)
+        .await
+        .map_err(|e| AppError::Internal(e.into()))?;
+    Ok(token)
+}
+
+/// Checks a form's CSRF token against the session's, in constant time.
+pub async fn check_csrf(session: &Session, sent: &str) -> Result<(), AppError> {
+    let expected = session
+        .get::<String>(CSRF)
+        .await
+        .map_err(|e| AppError::Internal(e.into()))?
+        .unwrap_or_default();
+    let equal = !expected.is_empty()
+        && expected.len() == sent.len()
+        && expected
+            .bytes()
+            .zip(sent.bytes())
+            .fold(0u8, |acc, (a, b)| acc | (a ^ b))
+            == 0;
+    if equal {
+        Ok(())
+    } else {
+        Err(AppError::Forbidden)
+    }
+}
+
+/// Lets signed-in users through (as [`AdminUser`]); sends everyone else to the sign-in page.
+async fn require_session(
+    State(state): State<AppState>,
+    session: Session,
+    mut request: Request,
+    next: Next,
+) -> Response {
+    match session_user(&state, &session).await {
+        Ok(Some(user)) => {
+            request.extensions_mut().insert(AdminUser(user));
+            next.run(request).await
+        }
+        Ok(None) => {
+            let next_path = request
+                .uri()
+                .path_and_query()
+                .map(|p| p.as_str().to_owned())
+                .unwrap_or_default();
+            let target = format!(
+                "/admin/login?next={}",
+                url::form_urlencoded::byte_serialize(next_path.as_bytes()).collect::<String>()
+            );
+            if request.method() == Method::GET {
+                Redirect::to(&target).into_response()
+            } else {
+                (StatusCode::SEE_OTHER, [(header::LOCATION, target)]).into_response()
+            }
+        }
+        Err(err) => err.into_response(),
+    }
+}
+
+async fn session_user(state: &AppState, session: &Session) -> Result<Option<LoginUser>, AppError> {
+    let internal = |e: tower_sessions::session::Error| AppError::Internal(e.into());
+    let Some(id) = session.get::<uuid::Uuid>(USER_ID).await.map_err(internal)? else {
+        return Ok(None);
+    };
+    let epoch = session
+        .get::<i32>(EPOCH)
+        .await
+        .map_err(internal)?
+        .unwrap_or(-1);
+    let signed_in_at = session
+        .get::<i64>(SIGNED_IN_AT)
+        .await
+        .map_err(internal)?
+        .unwrap_or(0);
+    let now = time::OffsetDateTime::now_utc().unix_timestamp();
+    if now - signed_in_at > ABSOLUTE_TIMEOUT_SECS {
+        session.flush().await.map_err(internal)?;
+        return Ok(None);
+    }
+    let user = crate::db::logins::find_session_user(&state.pool, id, epoch).await?;
+    if user.is_none() {
+        // Disabled, or the password changed: this session is over.
+        session.flush().await.map_err(internal)?;
+    }
+    Ok(user)
+}
+
+/// Starts a fresh session (a new id) for `user`.
+async fn start_session(session: &Session, user: &LoginUser) -> Result<(), AppError> {
+    let internal = |e: tower_sessions::session::Error| AppError::Internal(e.into());
+    session.cycle_id().await.map_err(internal)?;
+    session.insert(USER_ID, user.id).await.map_err(internal)?;
+    session
+        .insert(EPOCH, user.session_epoch)
+        .await
+        .map_err(internal)?;
+    session
+        .insert(
+            SIGNED_IN_AT,
+            time::OffsetDateTime::now_utc().unix_timestamp(),
+        )
+        .await
+        .map_err(internal)?;
+    // A new form token too: one seen before sign-in is not trusted after it.
+    session.remove::<String>(CSRF).await.map_err(internal)?;
+    csrf_token(session).await?;
+    Ok(())
+}
+
+/// The client's keyed hash, as feedback computes it (for sign-in throttling).
+async fn client_hash(
+    state: &AppState,
+    connect: Option<&ConnectInfo<SocketAddr>>,
+    headers: &HeaderMap,
+) -> Result<Vec<u8>, AppError> {
+    let peer = connect.map(|c| c.0.ip());
+    let client = crate::web::feedback::client_address(peer, headers, &state.config.trusted_proxies);
+    let key = state.feedback_keys.day_key(&state.pool).await?;
+    Ok(crate::domain::feedback::client_hash(&key, &client))
+}
+
+/// Only paths inside the admin UI are followed after sign-in (no open redirects).
+fn safe_next(next: Option<&str>) -> String {
+    match next {
+        Some(path)
+            if path.starts_with("/admin")
+                && !path.starts_with("//")
+                && !path.contains('\\')
+                && !path.starts_with("/admin/login")
+                && !path.starts_with("/admin/logout") =>
+        {
+            path.to_owned()
+        }
+        _ => "/admin".to_owned(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use axum::http::HeaderValue;
+
+    #[test]
+    fn only_admin_paths_are_followed_after_sign_in() {
+        assert_eq!(
+            safe_next(Some("/admin?status=draft")),
+            "/admin?status=draft"
+        );
+        for bad in [
+            "https://evil.example",
+            "//evil.example",
+            "/research-news",
+            "/admin/logout",
+        ] {
+            assert_eq!(safe_next(Some(bad)), "/admin", "{bad}");
+        }
+        assert_eq!(safe_next(None), "/admin");
+    }
+
+    #[test]
+    fn cross_site_writes_are_told_apart() {
+        let base = "https://news.example.org";
+        let mut headers = HeaderMap::new();
+        assert!(same_origin(&headers, base));
+        headers.insert(
+            "origin",
+            HeaderValue::from_static("https://news.example.org"),
+        );
+        assert!(same_origin(&headers, base));
+        headers.insert("origin", HeaderValue::from_static("https://evil.example"));
+        assert!(!same_origin(&headers, base));
+        headers.insert("sec-fetch-site", HeaderValue::from_static("cross-site"));
+        assert!(!same_origin(&headers, base));
+        headers.insert("sec-fetch-site", HeaderValue::from_static("same-origin"));
+        assert!(same_origin(&headers, base));
+    }
+}

@@ -1,0 +1,375 @@
+//! The admin UI: sessions, sign-in throttling, CSRF, password change and the dashboard.
+
+use axum::body::Body;
+use axum::http::Request;
+use dateline::domain::article::ArticleStatus;
+use dateline::domain::policy::Role;
+use sqlx::PgPool;
+
+use crate::helpers::{ArticleBuilder, TestApp, TestResponse};
+
+const PASSWORD: &str = "correct horse battery staple 42";
+
+async fn editor(pool: &PgPool, email: &str) {
+    dateline::service::users::create_user(pool, email, "Ada Editor", Role::Editor, PASSWORD)
+        .await
+        .unwrap();
+}
+
+/// The session cookie (`name=value`) a response sets.
+fn session_cookie(response: &TestResponse) -> Option<String> {
+    response
+        .headers
+        .get_all("set-cookie")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .find(|v| v.contains("dateline_session="))
+        .map(|v| v.split(';').next().unwrap().to_owned())
+}
+
+fn csrf_in(html: &str) -> String {
+    let doc = scraper::Html::parse_document(html);
+    let selector = scraper::Selector::parse("input[name=csrf]").unwrap();
+    doc.select(&selector)
+        .next()
+        .and_then(|input| input.value().attr("value"))
+        .expect("a CSRF field")
+        .to_owned()
+}
+
+async fn get(app: &TestApp, path: &str, cookie: &str) -> TestResponse {
+    app.request(
+        Request::get(path)
+            .header("cookie", cookie)
+            .body(Body::empty())
+            .unwrap(),
+    )
+    .await
+}
+
+async fn post(
+    app: &TestApp,
+    path: &str,
+    cookie: &str,
+    form: &[(&str, &str)],
+    headers: &[(&str, &str)],
+) -> TestResponse {
+    let mut builder = Request::post(path)
+        .header("cookie", cookie)
+        .header("content-type", "application/x-www-form-urlencoded");
+    for (name, value) in headers {
+        builder = builder.header(*name, *value);
+    }
+    let body = serde_urlencoded::to_string(form).unwrap();
+    app.request(builder.body(Body::from(body)).unwrap()).await
+}
+
+/// Opens the sign-in page; returns its session cookie and form token.
+async fn login_page(app: &TestApp) -> (String, String) {
+    let page = app.get("/admin/login").await;
+    assert_eq!(page.status, 200);
+    (
+        session_cookie(&page).expect("a session"),
+        csrf_in(&page.text),
+    )
+}
+
+/// Signs in; returns the new session cookie.
+async fn sign_in(app: &TestApp, email: &str) -> String {
+    let (cookie, csrf) = login_page(app).await;
+    let response = post(
+        app,
+        "/admin/login",
+        &cookie,
+        &[
+            ("email", email),
+            ("password", PASSWORD),
+            ("csrf", &csrf),
+            ("next", "/admin"),
+        ],
+        &[],
+    )
+    .await;
+    assert_eq!(response.status, 303, "{}", response.text);
+    session_cookie(&response).expect("a fresh session cookie")
+}
+
+#[sqlx::test]
+async fn signing_in_starts_a_new_session_and_signing_out_ends_it(pool: PgPool) {
+    editor(&pool, "ada@example.org").await;
+    let app = TestApp::new(pool.clone());
+
+    let anonymous = app.get("/admin").await;
+    assert_eq!(anonymous.status, 303);
+    assert_eq!(anonymous.header("location"), "/admin/login?next=%2Fadmin");
+
+    let (before, csrf) = login_page(&app).await;
+    let page = app.get("/admin/login").await;
+    let set_cookie = page.header("set-cookie").to_owned();
+    for attribute in ["HttpOnly", "SameSite=Lax", "Secure", "Path=/"] {
+        assert!(set_cookie.contains(attribute), "{set_cookie}");
+    }
+    assert!(
+        set_cookie.starts_with("__Host-"),
+        "https base URL: {set_cookie}"
+    );
+
+    // A wrong password and an unknown email get the very same answer.
+    let mut answers = Vec::new();
+    for (email, password) in [
+        ("ada@example.org", "wrong password 123"),
+        ("nobody@example.org", PASSWORD),
+    ] {
+        let response = post(
+            &app,
+            "/admin/login",
+            &before,
+            &[("email", email), ("password", password), ("csrf", &csrf)],
+            &[],
+        )
+        .await;
+        assert_eq!(response.status, 401);
+        let doc = scraper::Html::parse_document(&response.text);
+        let error = doc
+            .select(&scraper::Selector::parse(".form-error").unwrap())
+            .next()
+            .unwrap()
+            .text()
+            .collect::<String>();
+        answers.push(error);
+        assert!(
+            response.text.contains(&format!("value=\"{email}\"")),
+            "email kept"
+        );
+    }
+    assert_eq!(answers[0], answers[1]);
+
+    let response = post(
+        &app,
+        "/admin/login",
+        &before,
+        &[
+            ("email", "ADA@example.org"),
+            ("password", PASSWORD),
+            ("csrf", &csrf),
+            ("next", "/admin?status=draft"),
+        ],
+        &[],
+    )
+    .await;
+    assert_eq!(response.status, 303);
+    assert_eq!(response.header("location"), "/admin?status=draft");
+    let after = session_cookie(&response).unwrap();
+    assert_ne!(after, before, "a new session id at sign-in");
+    assert_eq!(
+        get(&app, "/admin", &before).await.status,
+        303,
+        "the old id is dead"
+    );
+
+    let dashboard = get(&app, "/admin", &after).await;
+    assert_eq!(dashboard.status, 200);
+    assert!(dashboard.text.contains("Signed in as Ada Editor"));
+    assert_eq!(dashboard.header("cache-control"), "no-store");
+
+    let csrf = csrf_in(&dashboard.text);
+    let out = post(&app, "/admin/logout", &after, &[("csrf", &csrf)], &[]).await;
+    assert_eq!(out.status, 303);
+    assert_eq!(
+        get(&app, "/admin", &after).await.status,
+        303,
+        "signed out on the server"
+    );
+    let audit: Vec<String> = sqlx::query_scalar(
+        "SELECT action FROM audit_log WHERE action LIKE 'user.login%' ORDER BY created_at",
+    )
+    .fetch_all(&pool)
+    .await
+    .unwrap();
+    assert_eq!(
+        audit,
+        ["user.login_failed", "user.login_failed", "user.login"]
+    );
+}
+
+#[sqlx::test]
+async fn forms_without_the_token_or_from_another_site_are_refused(pool: PgPool) {
+    editor(&pool, "ada@example.org").await;
+    let app = TestApp::new(pool);
+    let (cookie, csrf) = login_page(&app).await;
+    let form = [
+        ("email", "ada@example.org"),
+        ("password", PASSWORD),
+        ("csrf", csrf.as_str()),
+    ];
+    let forged = [
+        ("email", "ada@example.org"),
+        ("password", PASSWORD),
+        ("csrf", "0000"),
+    ];
+    assert_eq!(
+        post(&app, "/admin/login", &cookie, &forged, &[])
+            .await
+            .status,
+        403
+    );
+    assert_eq!(
+        post(&app, "/admin/login", "", &form, &[]).await.status,
+        403,
+        "no session"
+    );
+    for headers in [
+        [("origin", "https://evil.example")],
+        [("sec-fetch-site", "cross-site")],
+    ] {
+        assert_eq!(
+            post(&app, "/admin/login", &cookie, &form, &headers)
+                .await
+                .status,
+            403
+        );
+    }
+    let ok = post(
+        &app,
+        "/admin/login",
+        &cookie,
+        &form,
+        &[
+            ("origin", crate::helpers::BASE_URL),
+            ("sec-fetch-site", "same-origin"),
+        ],
+    )
+    .await;
+    assert_eq!(ok.status, 303);
+}
+
+#[sqlx::test]
+async fn failed_sign_ins_are_throttled_with_growing_delays(pool: PgPool) {
+    editor(&pool, "ada@example.org").await;
+    let app = TestApp::new(pool);
+    let (cookie, csrf) = login_page(&app).await;
+    let attempt = |password: &'static str| {
+        let (cookie, csrf) = (cookie.clone(), csrf.clone());
+        let app = &app;
+        async move {
+            post(
+                app,
+                "/admin/login",
+                &cookie,
+                &[
+                    ("email", "ada@example.org"),
+                    ("password", password),
+                    ("csrf", &csrf),
+                ],
+                &[],
+            )
+            .await
+        }
+    };
+    for _ in 0..5 {
+        assert_eq!(attempt("wrong password 123").await.status, 401);
+    }
+    // Now even the right password waits: no oracle while throttled.
+    let throttled = attempt(PASSWORD).await;
+    assert_eq!(throttled.status, 429);
+    let retry: u64 = throttled.header("retry-after").parse().unwrap();
+    assert!((1..=900).contains(&retry), "{retry}");
+    assert!(throttled.text.contains("Too many failed attempts"));
+}
+
+#[sqlx::test]
+async fn a_password_change_needs_the_current_password_and_ends_other_sessions(pool: PgPool) {
+    editor(&pool, "ada@example.org").await;
+    let app = TestApp::new(pool.clone());
+    let laptop = sign_in(&app, "ada@example.org").await;
+    let tablet = sign_in(&app, "ada@example.org").await;
+
+    let page = get(&app, "/admin/password", &laptop).await;
+    assert_eq!(page.status, 200);
+    let csrf = csrf_in(&page.text);
+    let new = "a brand new passphrase for ada 7";
+    let wrong = post(
+        &app,
+        "/admin/password",
+        &laptop,
+        &[
+            ("csrf", &csrf),
+            ("current_password", "not it at all 1"),
+            ("new_password", new),
+            ("confirm_password", new),
+        ],
+        &[],
+    )
+    .await;
+    assert_eq!(wrong.status, 422);
+    assert!(wrong.text.contains("is not your current password"));
+
+    let done = post(
+        &app,
+        "/admin/password",
+        &laptop,
+        &[
+            ("csrf", &csrf),
+            ("current_password", PASSWORD),
+            ("new_password", new),
+            ("confirm_password", new),
+        ],
+        &[],
+    )
+    .await;
+    assert_eq!(done.status, 303, "{}", done.text);
+    let laptop = session_cookie(&done).unwrap_or(laptop);
+    assert_eq!(
+        get(&app, "/admin", &laptop).await.status,
+        200,
+        "this session goes on"
+    );
+    assert_eq!(
+        get(&app, "/admin", &tablet).await.status,
+        303,
+        "the other one ended"
+    );
+
+    // Disabling a user ends their sessions too.
+    sqlx::query("UPDATE users SET disabled_at = now()")
+        .execute(&pool)
+        .await
+        .unwrap();
+    assert_eq!(get(&app, "/admin", &laptop).await.status, 303);
+}
+
+#[sqlx::test]
+async fn the_dashboard_filters_stories_and_counts_what_waits(pool: PgPool) {
+    editor(&pool, "ada@example.org").await;
+    ArticleBuilder::new("A published story").insert(&pool).await;
+    ArticleBuilder::new("First draft about sleep")
+        .status(ArticleStatus::Draft)
+        .insert(&pool)
+        .await;
+    ArticleBuilder::new("Second draft about diet")
+        .status(ArticleStatus::Draft)
+        .insert(&pool)
+        .await;
+    ArticleBuilder::new("Coming soon")
+        .status(ArticleStatus::Scheduled)
+        .published_at(time::OffsetDateTime::now_utc() + time::Duration::days(2))
+        .insert(&pool)
+        .await;
+    let app = TestApp::new(pool);
+    let cookie = sign_in(&app, "ada@example.org").await;
+
+    let all = get(&app, "/admin", &cookie).await;
+    assert_eq!(all.status, 200);
+    assert!(all.text.contains("4 stories"), "{}", all.text);
+    let scheduled = all.text.split("Scheduled next").nth(1).unwrap();
+    assert!(scheduled.contains("Coming soon"));
+    assert!(all.text.contains("id=\"feedback-waiting\">0<"));
+
+    let drafts = get(&app, "/admin?status=draft", &cookie).await;
+    assert!(drafts.text.contains("2 stories"));
+    assert!(drafts.text.contains("First draft about sleep"));
+    assert!(!drafts.text.contains("A published story"));
+    let found = get(&app, "/admin?q=diet", &cookie).await;
+    assert!(found.text.contains("1 story"));
+    assert!(found.text.contains("Second draft about diet"));
+}
