@@ -85,5 +85,5 @@ if [ "$stored" -lt "$accepted" ]; then
   echo "error: $accepted posts were accepted but only $stored stored" >&2; exit 1
 fi
 
-python3 scripts/bench-report.py feedback "$date" "$server_rate" "$pg_rate" "$ratio" "$p50" "$p99" "$CONNECTIONS" "$DURATION x $ROUNDS" "$accepted" "$non2xx"
+python3 scripts/bench-report.py feedback "$date" "$server_rate" "$pg_rate" "$ratio" "$p50" "$p99" "$CONNECTIONS" "$ROUNDS rounds of $DURATION s" "$accepted" "$non2xx"
 say "wrote docs/BENCHMARKS.md and docs/bench-feedback.svg"

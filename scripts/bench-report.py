@@ -165,8 +165,9 @@ def main():
     ))
     body = f"""## Feedback throughput
 
-`make bench-feedback`, {date}, {cpu} cores, {platform.machine()}: {conns} connections for
-{duration} s each, in one run on one database. Dateline receives JSON posts from many simulated
+`make bench-feedback`, {date}, {cpu} cores, {platform.machine()}: {conns} connections,
+{duration} for each side, the rounds interleaved (server, pgbench, server, …) after a
+checkpoint each, in one run on one database. Dateline receives JSON posts from many simulated
 clients (behind a trusted proxy on loopback, so each has its own address), validates them, checks
 rate limits and duplicates and stores them (`wrk`); the baseline is `pgbench` inserting single
 rows into the same `feedback` table.
