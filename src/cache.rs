@@ -352,10 +352,26 @@ fn count_view(state: &AppState, entry: &Entry, headers: &HeaderMap) {
     }
 }
 
+fn cacheable_query(query: Option<&str>) -> bool {
+    query.is_none_or(|q| {
+        q.split('&').all(|pair| {
+            pair == "feedback=thanks"
+                || pair.strip_prefix("page=").is_some_and(|n| {
+                    !n.is_empty() && n.len() <= 7 && n.bytes().all(|b| b.is_ascii_digit())
+                })
+        })
+    })
+}
+
 /// Middleware for the cacheable public routes.
 pub async fn serve(State(state): State<AppState>, request: Request, next: Next) -> Response {
     let head = request.method() == Method::HEAD;
     if request.method() != Method::GET && !head {
+        return next.run(request).await;
+    }
+    // Only the query parameters our pages use make a page of their own: anything else (tracking
+    // tags, random junk) is rendered but never stored, so it cannot flood the cache.
+    if !cacheable_query(request.uri().query()) {
         return next.run(request).await;
     }
     let key = match request.uri().query() {
@@ -584,6 +600,17 @@ mod tests {
             &headers(&[("if-none-match", "\"abd\"")]),
             tag
         ));
+    }
+
+    #[test]
+    fn only_known_query_parameters_make_cache_entries() {
+        assert!(cacheable_query(None));
+        assert!(cacheable_query(Some("page=2")));
+        assert!(cacheable_query(Some("feedback=thanks")));
+        assert!(!cacheable_query(Some("utm_source=x")));
+        assert!(!cacheable_query(Some("page=2&x=1")));
+        assert!(!cacheable_query(Some("page=abc")));
+        assert!(!cacheable_query(Some("page=99999999")));
     }
 
     #[test]

@@ -213,3 +213,87 @@ pub async fn clear_email(pool: &PgPool, id: Uuid) -> sqlx::Result<Option<Feedbac
     .fetch_optional(pool)
     .await
 }
+
+/// One inbox line: the entry and its story.
+#[derive(Debug, Clone)]
+pub struct InboxEntry {
+    pub id: Uuid,
+    pub article_id: Uuid,
+    pub title: String,
+    pub revision_number: i32,
+    pub helpful: Option<bool>,
+    pub comment: Option<String>,
+    pub email: Option<String>,
+    pub status: String,
+    pub user_agent_family: String,
+    pub created_at: OffsetDateTime,
+}
+
+/// The editors' inbox, newest first.
+pub async fn list_inbox(
+    pool: &PgPool,
+    filter: &FeedbackFilter,
+    limit: i64,
+    offset: i64,
+) -> sqlx::Result<Vec<InboxEntry>> {
+    sqlx::query_as!(
+        InboxEntry,
+        r#"
+        SELECT f.id, f.article_id, a.title, f.revision_number, f.helpful, f.comment, f.email,
+               f.status, coalesce(f.user_agent_family, '') AS "user_agent_family!", f.created_at
+        FROM feedback f JOIN articles a ON a.id = f.article_id
+        WHERE ($1::uuid IS NULL OR f.article_id = $1) AND ($2::text IS NULL OR f.status = $2)
+        ORDER BY f.created_at DESC, f.id DESC
+        LIMIT $3 OFFSET $4
+        "#,
+        filter.article_id,
+        filter.status,
+        limit,
+        offset
+    )
+    .fetch_all(pool)
+    .await
+}
+
+/// Sets the status of many entries at once; returns how many changed.
+pub async fn set_status_many(pool: &PgPool, ids: &[Uuid], status: &str) -> sqlx::Result<u64> {
+    let done = sqlx::query!(
+        "UPDATE feedback SET status = $2, updated_at = now() WHERE id = ANY($1) AND status <> $2",
+        ids,
+        status
+    )
+    .execute(pool)
+    .await?;
+    Ok(done.rows_affected())
+}
+
+/// Helpful yes and no per day for one story (spam left out).
+#[derive(Debug, Clone)]
+pub struct DayHelpfulness {
+    pub day: time::Date,
+    pub yes: i64,
+    pub no: i64,
+}
+
+pub async fn helpful_by_day(
+    pool: &PgPool,
+    article_id: Uuid,
+    since: time::Date,
+) -> sqlx::Result<Vec<DayHelpfulness>> {
+    sqlx::query_as!(
+        DayHelpfulness,
+        r#"
+        SELECT (created_at AT TIME ZONE 'UTC')::date AS "day!",
+               count(*) FILTER (WHERE helpful) AS "yes!",
+               count(*) FILTER (WHERE NOT helpful) AS "no!"
+        FROM feedback
+        WHERE article_id = $1 AND status <> 'spam'
+          AND created_at >= ($2::date)::timestamp AT TIME ZONE 'UTC'
+        GROUP BY 1 ORDER BY 1
+        "#,
+        article_id,
+        since
+    )
+    .fetch_all(pool)
+    .await
+}

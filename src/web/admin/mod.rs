@@ -3,6 +3,7 @@
 
 mod auth;
 mod dashboard;
+pub mod feedback;
 
 use std::net::SocketAddr;
 
@@ -57,6 +58,12 @@ pub fn routes(state: AppState) -> Router<AppState> {
             get(auth::show_password).post(auth::change_password),
         )
         .route("/admin/logout", post(auth::logout))
+        .route(
+            "/admin/feedback",
+            get(feedback::show_inbox).post(feedback::triage),
+        )
+        .route("/admin/feedback.csv", get(feedback::export_csv))
+        .route("/admin/feedback/stories/{id}", get(feedback::show_story))
         .route_layer(middleware::from_fn_with_state(
             state.clone(),
             require_session,

@@ -1,0 +1,376 @@
+//! The feedback inbox: list and filter, triage in bulk, CSV export, and each story's
+//! helpfulness over time beside its page views.
+
+use askama::Template;
+use axum::Extension;
+use axum::body::Bytes;
+use axum::extract::{Path, Query, State};
+use axum::http::{HeaderValue, header};
+use axum::response::{IntoResponse, Redirect, Response};
+use serde::Deserialize;
+use tower_sessions::Session;
+use uuid::Uuid;
+
+use super::auth::admin_layout;
+use super::{AdminUser, check_csrf, csrf_token};
+use crate::app::AppState;
+use crate::db;
+use crate::db::feedback::FeedbackFilter;
+use crate::domain::policy::{Action, Actor, can};
+use crate::error::AppError;
+use crate::web::pages::{Layout, render};
+
+pub const STATUSES: [&str; 4] = ["new", "read", "resolved", "spam"];
+const PER_PAGE: i64 = 50;
+/// Days shown in a story's chart.
+const CHART_DAYS: i64 = 30;
+
+fn require(user: &db::logins::LoginUser, action: Action) -> Result<(), AppError> {
+    let actor = Actor {
+        id: user.id,
+        role: user.role,
+    };
+    if can(actor, action, None) {
+        Ok(())
+    } else {
+        Err(AppError::Forbidden)
+    }
+}
+
+#[derive(Debug, Default, Deserialize)]
+pub struct InboxQuery {
+    status: Option<String>,
+    story: Option<String>,
+    done: Option<u64>,
+}
+
+impl InboxQuery {
+    fn filter(&self) -> FeedbackFilter {
+        FeedbackFilter {
+            article_id: self.story.as_deref().and_then(|s| Uuid::parse_str(s).ok()),
+            status: self
+                .status
+                .as_deref()
+                .filter(|s| STATUSES.contains(s))
+                .map(str::to_owned),
+        }
+    }
+}
+
+pub struct Line {
+    pub id: String,
+    pub story_id: String,
+    pub title: String,
+    pub revision: i32,
+    pub helpful: &'static str,
+    pub comment: String,
+    pub email: String,
+    pub status: String,
+    pub browser: String,
+    pub when: String,
+}
+
+#[derive(Template)]
+#[template(path = "admin/feedback.html")]
+pub struct InboxPage {
+    pub layout: Layout,
+    pub user_name: String,
+    pub csrf: String,
+    pub lines: Vec<Line>,
+    pub total: i64,
+    pub status: String,
+    pub story: String,
+    pub story_title: Option<String>,
+    pub query: String,
+    pub done: Option<u64>,
+}
+
+fn query_string(filter: &FeedbackFilter) -> String {
+    let mut parts = Vec::new();
+    if let Some(status) = &filter.status {
+        parts.push(format!("status={status}"));
+    }
+    if let Some(id) = filter.article_id {
+        parts.push(format!("story={id}"));
+    }
+    parts.join("&")
+}
+
+pub async fn show_inbox(
+    State(state): State<AppState>,
+    session: Session,
+    Extension(AdminUser(user)): Extension<AdminUser>,
+    Query(query): Query<InboxQuery>,
+) -> Result<Response, AppError> {
+    require(&user, Action::ViewFeedback)?;
+    let filter = query.filter();
+    let (total, entries) = tokio::try_join!(
+        db::feedback::count(&state.pool, &filter),
+        db::feedback::list_inbox(&state.pool, &filter, PER_PAGE, 0),
+    )?;
+    let story_title = match filter.article_id {
+        Some(id) => db::articles::find_by_id(&state.pool, id)
+            .await?
+            .map(|a| a.title),
+        None => None,
+    };
+    let tz = &state.config.timezone;
+    render(&InboxPage {
+        layout: admin_layout("Feedback"),
+        user_name: user.name,
+        csrf: csrf_token(&session).await?,
+        lines: entries
+            .into_iter()
+            .map(|e| Line {
+                id: e.id.to_string(),
+                story_id: e.article_id.to_string(),
+                title: e.title,
+                revision: e.revision_number,
+                helpful: match e.helpful {
+                    Some(true) => "Yes",
+                    Some(false) => "No",
+                    None => "—",
+                },
+                comment: e.comment.unwrap_or_default(),
+                email: e.email.unwrap_or_default(),
+                status: e.status,
+                browser: e.user_agent_family,
+                when: crate::domain::dates::long_datetime(e.created_at, tz),
+            })
+            .collect(),
+        total,
+        status: filter.status.clone().unwrap_or_default(),
+        story: filter
+            .article_id
+            .map(|id| id.to_string())
+            .unwrap_or_default(),
+        story_title,
+        query: query_string(&filter),
+        done: query.done,
+    })
+}
+
+/// `POST /admin/feedback`: `csrf`, `status` and any number of `id` fields.
+pub async fn triage(
+    State(state): State<AppState>,
+    session: Session,
+    Extension(AdminUser(user)): Extension<AdminUser>,
+    Query(query): Query<InboxQuery>,
+    body: Bytes,
+) -> Result<Response, AppError> {
+    require(&user, Action::TriageFeedback)?;
+    let mut csrf = String::new();
+    let mut status = String::new();
+    let mut ids = Vec::new();
+    for (key, value) in url::form_urlencoded::parse(&body) {
+        match key.as_ref() {
+            "csrf" => csrf = value.into_owned(),
+            "status" => status = value.into_owned(),
+            "id" => {
+                let id = Uuid::parse_str(&value)
+                    .map_err(|_| AppError::BadRequest("An entry id is not valid.".into()))?;
+                ids.push(id);
+            }
+            _ => {}
+        }
+    }
+    check_csrf(&session, &csrf).await?;
+    if !STATUSES.contains(&status.as_str()) {
+        return Err(AppError::BadRequest(
+            "Choose what to mark the entries as: new, read, resolved or spam.".into(),
+        ));
+    }
+    if ids.len() > 500 {
+        return Err(AppError::BadRequest(
+            "Mark at most 500 entries at once.".into(),
+        ));
+    }
+    let changed = db::feedback::set_status_many(&state.pool, &ids, &status).await?;
+    db::audit::record(
+        &state.pool,
+        Some(user.id),
+        "feedback.triage",
+        "feedback",
+        None,
+        serde_json::json!({ "status": status, "entries": ids.len(), "changed": changed }),
+    )
+    .await?;
+    let mut back = query_string(&query.filter());
+    if !back.is_empty() {
+        back.push('&');
+    }
+    Ok(Redirect::to(&format!("/admin/feedback?{back}done={changed}")).into_response())
+}
+
+/// `GET /admin/feedback.csv`: the filtered entries as CSV, for spreadsheets.
+pub async fn export_csv(
+    State(state): State<AppState>,
+    Extension(AdminUser(user)): Extension<AdminUser>,
+    Query(query): Query<InboxQuery>,
+) -> Result<Response, AppError> {
+    require(&user, Action::ViewFeedback)?;
+    let entries = db::feedback::list_inbox(&state.pool, &query.filter(), 100_000, 0).await?;
+    let mut out = csv::Writer::from_writer(Vec::new());
+    let header = [
+        "id",
+        "created_at",
+        "story_id",
+        "story",
+        "revision",
+        "helpful",
+        "comment",
+        "email",
+        "status",
+        "browser",
+    ];
+    out.write_record(header)
+        .map_err(|e| AppError::Internal(e.into()))?;
+    for e in entries {
+        let helpful = e
+            .helpful
+            .map(|h| if h { "yes" } else { "no" })
+            .unwrap_or("");
+        // Cells starting with = + - @ are prefixed, so spreadsheets do not run them as formulas.
+        let comment = defuse(e.comment.as_deref().unwrap_or(""));
+        out.write_record([
+            e.id.to_string().as_str(),
+            &crate::domain::dates::rfc3339(e.created_at),
+            &e.article_id.to_string(),
+            &defuse(&e.title),
+            &e.revision_number.to_string(),
+            helpful,
+            &comment,
+            &defuse(e.email.as_deref().unwrap_or("")),
+            &e.status,
+            &e.user_agent_family,
+        ])
+        .map_err(|e| AppError::Internal(e.into()))?;
+    }
+    let bytes = out
+        .into_inner()
+        .map_err(|e| AppError::Internal(anyhow::anyhow!("{e}")))?;
+    Ok((
+        [
+            (
+                header::CONTENT_TYPE,
+                HeaderValue::from_static("text/csv; charset=utf-8"),
+            ),
+            (
+                header::CONTENT_DISPOSITION,
+                HeaderValue::from_static("attachment; filename=\"feedback.csv\""),
+            ),
+        ],
+        bytes,
+    )
+        .into_response())
+}
+
+fn defuse(cell: &str) -> String {
+    if cell.starts_with(['=', '+', '-', '@', '\t', '\r']) {
+        format!("'{cell}")
+    } else {
+        cell.to_owned()
+    }
+}
+
+/// One day of a story's chart.
+pub struct Bar {
+    pub x: i64,
+    pub yes_height: i64,
+    pub no_height: i64,
+    pub yes_y: i64,
+    pub no_y: i64,
+    pub label: String,
+    pub views: i64,
+}
+
+#[derive(Template)]
+#[template(path = "admin/feedback_story.html")]
+pub struct StoryPage {
+    pub layout: Layout,
+    pub user_name: String,
+    pub csrf: String,
+    pub story_id: String,
+    pub title: String,
+    pub yes: i64,
+    pub no: i64,
+    pub comments: i64,
+    pub views: i64,
+    pub bars: Vec<Bar>,
+    pub chart_height: i64,
+}
+
+/// `GET /admin/feedback/stories/{id}`: helpful yes against no per day over the last 30 days,
+/// as a chart, with page views per day beside it.
+pub async fn show_story(
+    State(state): State<AppState>,
+    session: Session,
+    Extension(AdminUser(user)): Extension<AdminUser>,
+    Path(id): Path<String>,
+) -> Result<Response, AppError> {
+    require(&user, Action::ViewFeedback)?;
+    let id = Uuid::parse_str(&id).map_err(|_| AppError::NotFound)?;
+    let article = db::articles::find_by_id(&state.pool, id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let today = time::OffsetDateTime::now_utc().date();
+    let since = today - time::Duration::days(CHART_DAYS - 1);
+    let (summary, days, views, total_views) = tokio::try_join!(
+        db::feedback::summary(&state.pool, id),
+        db::feedback::helpful_by_day(&state.pool, id, since),
+        db::page_views::by_day(&state.pool, id, since),
+        db::page_views::total(&state.pool, id),
+    )?;
+    let chart_height = 120;
+    let peak = days
+        .iter()
+        .map(|d| d.yes.max(d.no))
+        .max()
+        .unwrap_or(0)
+        .max(1);
+    let bars = (0..CHART_DAYS)
+        .map(|n| {
+            let day = since + time::Duration::days(n);
+            let (yes, no) = days
+                .iter()
+                .find(|d| d.day == day)
+                .map_or((0, 0), |d| (d.yes, d.no));
+            let yes_height = yes * chart_height / peak;
+            let no_height = no * chart_height / peak;
+            Bar {
+                x: n * 20,
+                yes_y: chart_height - yes_height,
+                no_y: chart_height - no_height,
+                yes_height,
+                no_height,
+                label: format!("{day}: {yes} yes, {no} no"),
+                views: views.iter().find(|v| v.day == day).map_or(0, |v| v.views),
+            }
+        })
+        .collect();
+    render(&StoryPage {
+        layout: admin_layout("Feedback on a story"),
+        user_name: user.name,
+        csrf: csrf_token(&session).await?,
+        story_id: id.to_string(),
+        title: article.title,
+        yes: summary.helpful_yes,
+        no: summary.helpful_no,
+        comments: summary.comments,
+        views: total_views,
+        bars,
+        chart_height,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn formula_cells_are_defused() {
+        assert_eq!(defuse("=HYPERLINK(\"x\")"), "'=HYPERLINK(\"x\")");
+        assert_eq!(defuse("@SUM(A1)"), "'@SUM(A1)");
+        assert_eq!(defuse("Great story"), "Great story");
+    }
+}
