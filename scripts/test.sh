@@ -22,6 +22,21 @@ if [ ! -x .dateline/venv/bin/python ] || ! .dateline/venv/bin/python -c 'import 
 fi
 export DATELINE_PYTHON="$PWD/.dateline/venv/bin/python"
 
+step "axe-core for the accessibility scans (npm), in .dateline/npm"
+AXE_VERSION=4.14.1
+if ! grep -qs "\"version\": \"$AXE_VERSION\"" .dateline/npm/node_modules/axe-core/package.json; then
+  if ! command -v npm >/dev/null 2>&1; then
+    if [ "$(id -u)" -eq 0 ]; then
+      apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq npm >/dev/null
+    else
+      echo "error: npm is missing (sudo apt-get install npm)" >&2; exit 1
+    fi
+  fi
+  mkdir -p .dateline/npm
+  npm install --prefix .dateline/npm "axe-core@$AXE_VERSION" --no-audit --no-fund --silent
+fi
+export DATELINE_AXE="$PWD/.dateline/npm/node_modules/axe-core/axe.min.js"
+
 step "cargo fmt --check"
 cargo fmt --all -- --check
 

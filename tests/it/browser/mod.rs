@@ -2,6 +2,7 @@
 //! against the real router served on a loopback socket. `make test` installs Debian's
 //! `chromium` and `chromium-driver`.
 
+mod admin;
 mod feedback_widget;
 
 use std::net::SocketAddr;
