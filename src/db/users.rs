@@ -133,3 +133,56 @@ pub async fn revoke_token(db: impl PgExecutor<'_>, token_id: Uuid) -> sqlx::Resu
     .await?;
     Ok(result.rows_affected() == 1)
 }
+
+/// A user as the admin pages list them.
+#[derive(Debug, Clone)]
+pub struct UserRow {
+    pub id: Uuid,
+    pub email: String,
+    pub name: String,
+    pub role: Role,
+    pub disabled_at: Option<OffsetDateTime>,
+}
+
+pub async fn list_all(pool: &PgPool) -> sqlx::Result<Vec<UserRow>> {
+    sqlx::query_as!(
+        UserRow,
+        r#"SELECT id, email, name, role AS "role: Role", disabled_at FROM users
+           ORDER BY disabled_at IS NOT NULL, lower(name)"#
+    )
+    .fetch_all(pool)
+    .await
+}
+
+pub async fn find_row(pool: &PgPool, id: Uuid) -> sqlx::Result<Option<UserRow>> {
+    sqlx::query_as!(
+        UserRow,
+        r#"SELECT id, email, name, role AS "role: Role", disabled_at FROM users WHERE id = $1"#,
+        id
+    )
+    .fetch_optional(pool)
+    .await
+}
+
+pub async fn set_role(pool: &PgPool, id: Uuid, role: Role) -> sqlx::Result<bool> {
+    let done = sqlx::query!(
+        "UPDATE users SET role = $2, updated_at = now() WHERE id = $1",
+        id,
+        role as Role
+    )
+    .execute(pool)
+    .await?;
+    Ok(done.rows_affected() == 1)
+}
+
+/// Disables a user: their sessions end (new epoch) and their tokens stop working.
+pub async fn disable(pool: &PgPool, id: Uuid) -> sqlx::Result<bool> {
+    let done = sqlx::query!(
+        "UPDATE users SET disabled_at = now(), session_epoch = session_epoch + 1, updated_at = now()
+         WHERE id = $1 AND disabled_at IS NULL",
+        id
+    )
+    .execute(pool)
+    .await?;
+    Ok(done.rows_affected() == 1)
+}

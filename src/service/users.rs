@@ -106,3 +106,49 @@ pub async fn revoke_token(pool: &PgPool, id: Uuid) -> Result<(), AppError> {
     .await?;
     Ok(())
 }
+
+/// Changes a user's role (admins only; the caller checks).
+pub async fn change_role(pool: &PgPool, actor: Uuid, id: Uuid, role: Role) -> Result<(), AppError> {
+    if actor == id {
+        return Err(AppError::field(
+            "role",
+            "cannot be changed on your own account",
+        ));
+    }
+    if !db::users::set_role(pool, id, role).await? {
+        return Err(AppError::NotFound);
+    }
+    db::audit::record(
+        pool,
+        Some(actor),
+        "user.role_change",
+        "user",
+        Some(id),
+        serde_json::json!({ "role": role }),
+    )
+    .await?;
+    Ok(())
+}
+
+/// Disables a user: their sessions end and their API tokens stop working. An admin cannot
+/// disable their own account (there would be no one left to undo it).
+pub async fn disable_user(pool: &PgPool, actor: Uuid, id: Uuid) -> Result<(), AppError> {
+    if actor == id {
+        return Err(AppError::Conflict(
+            "You cannot disable your own account.".into(),
+        ));
+    }
+    if !db::users::disable(pool, id).await? {
+        return Err(AppError::NotFound);
+    }
+    db::audit::record(
+        pool,
+        Some(actor),
+        "user.disable",
+        "user",
+        Some(id),
+        serde_json::json!({}),
+    )
+    .await?;
+    Ok(())
+}

@@ -4,6 +4,7 @@
 mod auth;
 mod dashboard;
 pub mod feedback;
+pub mod users;
 
 use std::net::SocketAddr;
 
@@ -63,6 +64,15 @@ pub fn routes(state: AppState) -> Router<AppState> {
             get(feedback::show_inbox).post(feedback::triage),
         )
         .route("/admin/feedback.csv", get(feedback::export_csv))
+        .route("/admin/users", get(users::list).post(users::create))
+        .route("/admin/users/{id}", get(users::show))
+        .route("/admin/users/{id}/role", post(users::change_role))
+        .route("/admin/users/{id}/disable", post(users::disable))
+        .route("/admin/users/{id}/tokens", post(users::create_token))
+        .route(
+            "/admin/users/{id}/tokens/{token}/revoke",
+            post(users::revoke_token),
+        )
         .route("/admin/feedback/stories/{id}", get(feedback::show_story))
         .route_layer(middleware::from_fn_with_state(
             state.clone(),

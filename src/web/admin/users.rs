@@ -1,0 +1,361 @@
+//! Users and API tokens, for admins: create a user, change a role, disable a user (which ends
+//! their sessions and stops their tokens), create a token (shown once) and revoke one.
+
+use askama::Template;
+use axum::Extension;
+use axum::extract::{Form, Path, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect, Response};
+use serde::Deserialize;
+use tower_sessions::Session;
+use uuid::Uuid;
+
+use super::auth::admin_layout;
+use super::{AdminUser, check_csrf, csrf_token};
+use crate::app::AppState;
+use crate::db;
+use crate::db::logins::LoginUser;
+use crate::domain::policy::{Action, Actor, Role, can};
+use crate::error::{AppError, FieldError};
+use crate::service;
+use crate::web::pages::{Layout, render};
+
+pub const ROLES: [&str; 3] = ["admin", "editor", "contributor"];
+
+fn require_admin(user: &LoginUser) -> Result<(), AppError> {
+    let actor = Actor {
+        id: user.id,
+        role: user.role,
+    };
+    if can(actor, Action::ManageUsers, None) {
+        Ok(())
+    } else {
+        Err(AppError::Forbidden)
+    }
+}
+
+fn parse_id(raw: &str) -> Result<Uuid, AppError> {
+    Uuid::parse_str(raw).map_err(|_| AppError::NotFound)
+}
+
+pub struct UserLine {
+    pub id: String,
+    pub name: String,
+    pub email: String,
+    pub role: &'static str,
+    pub disabled: bool,
+}
+
+#[derive(Template)]
+#[template(path = "admin/users.html")]
+pub struct UsersPage {
+    pub layout: Layout,
+    pub user_name: String,
+    pub csrf: String,
+    pub users: Vec<UserLine>,
+    pub errors: Vec<FieldError>,
+    pub email: String,
+    pub name: String,
+    pub role: String,
+}
+
+impl UsersPage {
+    pub fn error_for(&self, field: &str) -> Option<&str> {
+        self.errors
+            .iter()
+            .find(|e| e.field == field)
+            .map(|e| e.message.as_str())
+    }
+}
+
+async fn users_page(
+    state: &AppState,
+    session: &Session,
+    user: LoginUser,
+    errors: Vec<FieldError>,
+    form: Option<&NewUserForm>,
+) -> Result<UsersPage, AppError> {
+    let users = db::users::list_all(&state.pool).await?;
+    Ok(UsersPage {
+        layout: admin_layout("Users"),
+        user_name: user.name,
+        csrf: csrf_token(session).await?,
+        users: users
+            .into_iter()
+            .map(|u| UserLine {
+                id: u.id.to_string(),
+                name: u.name,
+                email: u.email,
+                role: u.role.as_str(),
+                disabled: u.disabled_at.is_some(),
+            })
+            .collect(),
+        errors,
+        email: form.map(|f| f.email.clone()).unwrap_or_default(),
+        name: form.map(|f| f.name.clone()).unwrap_or_default(),
+        role: form.map_or_else(|| "editor".to_owned(), |f| f.role.clone()),
+    })
+}
+
+pub async fn list(
+    State(state): State<AppState>,
+    session: Session,
+    Extension(AdminUser(user)): Extension<AdminUser>,
+) -> Result<Response, AppError> {
+    require_admin(&user)?;
+    render(&users_page(&state, &session, user, Vec::new(), None).await?)
+}
+
+#[derive(Debug, Deserialize)]
+pub struct NewUserForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    email: String,
+    #[serde(default)]
+    name: String,
+    #[serde(default)]
+    role: String,
+    #[serde(default)]
+    password: String,
+}
+
+pub async fn create(
+    State(state): State<AppState>,
+    session: Session,
+    Extension(AdminUser(user)): Extension<AdminUser>,
+    Form(form): Form<NewUserForm>,
+) -> Result<Response, AppError> {
+    require_admin(&user)?;
+    check_csrf(&session, &form.csrf).await?;
+    let Some(role) = Role::parse(&form.role) else {
+        let errors = vec![FieldError::new(
+            "role",
+            "must be admin, editor or contributor",
+        )];
+        let mut response = render(&users_page(&state, &session, user, errors, Some(&form)).await?)?;
+        *response.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
+        return Ok(response);
+    };
+    match service::users::create_user(&state.pool, &form.email, &form.name, role, &form.password)
+        .await
+    {
+        Ok(id) => Ok(Redirect::to(&format!("/admin/users/{id}")).into_response()),
+        Err(AppError::Validation(errors)) => {
+            let mut response =
+                render(&users_page(&state, &session, user, errors, Some(&form)).await?)?;
+            *response.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
+            Ok(response)
+        }
+        Err(AppError::Conflict(_)) => {
+            let errors = vec![FieldError::new("email", "already belongs to an account")];
+            let mut response =
+                render(&users_page(&state, &session, user, errors, Some(&form)).await?)?;
+            *response.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
+            Ok(response)
+        }
+        Err(other) => Err(other),
+    }
+}
+
+pub struct TokenLine {
+    pub id: String,
+    pub name: String,
+    pub created: String,
+    pub last_used: String,
+    pub revoked: bool,
+}
+
+#[derive(Template)]
+#[template(path = "admin/user.html")]
+pub struct UserPage {
+    pub layout: Layout,
+    pub user_name: String,
+    pub csrf: String,
+    pub id: String,
+    pub name: String,
+    pub email: String,
+    pub role: &'static str,
+    pub disabled: bool,
+    pub myself: bool,
+    pub tokens: Vec<TokenLine>,
+    /// A token just created: shown this once.
+    pub new_token: Option<String>,
+    pub error: Option<String>,
+}
+
+async fn user_page(
+    state: &AppState,
+    session: &Session,
+    admin: LoginUser,
+    id: Uuid,
+    new_token: Option<String>,
+    error: Option<String>,
+) -> Result<UserPage, AppError> {
+    let target = db::users::find_row(&state.pool, id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let tokens = db::users::list_tokens(&state.pool, id).await?;
+    let tz = &state.config.timezone;
+    Ok(UserPage {
+        layout: admin_layout(&target.name),
+        myself: admin.id == id,
+        user_name: admin.name,
+        csrf: csrf_token(session).await?,
+        id: id.to_string(),
+        name: target.name,
+        email: target.email,
+        role: target.role.as_str(),
+        disabled: target.disabled_at.is_some(),
+        tokens: tokens
+            .into_iter()
+            .map(|t| TokenLine {
+                id: t.id.to_string(),
+                name: t.name,
+                created: crate::domain::dates::long_datetime(t.created_at, tz),
+                last_used: t
+                    .last_used_at
+                    .map(|at| crate::domain::dates::long_datetime(at, tz))
+                    .unwrap_or_else(|| "never".to_owned()),
+                revoked: t.revoked_at.is_some(),
+            })
+            .collect(),
+        new_token,
+        error,
+    })
+}
+
+pub async fn show(
+    State(state): State<AppState>,
+    session: Session,
+    Extension(AdminUser(user)): Extension<AdminUser>,
+    Path(id): Path<String>,
+) -> Result<Response, AppError> {
+    require_admin(&user)?;
+    let id = parse_id(&id)?;
+    render(&user_page(&state, &session, user, id, None, None).await?)
+}
+
+#[derive(Debug, Deserialize)]
+pub struct RoleForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    role: String,
+}
+
+pub async fn change_role(
+    State(state): State<AppState>,
+    session: Session,
+    Extension(AdminUser(user)): Extension<AdminUser>,
+    Path(id): Path<String>,
+    Form(form): Form<RoleForm>,
+) -> Result<Response, AppError> {
+    require_admin(&user)?;
+    check_csrf(&session, &form.csrf).await?;
+    let id = parse_id(&id)?;
+    let outcome = match Role::parse(&form.role) {
+        Some(role) => service::users::change_role(&state.pool, user.id, id, role).await,
+        None => Err(AppError::field(
+            "role",
+            "must be admin, editor or contributor",
+        )),
+    };
+    match outcome {
+        Ok(()) => Ok(Redirect::to(&format!("/admin/users/{id}")).into_response()),
+        Err(AppError::Validation(errors)) => {
+            let message = errors
+                .first()
+                .map(|e| format!("The role {}.", e.message))
+                .unwrap_or_default();
+            let mut response =
+                render(&user_page(&state, &session, user, id, None, Some(message)).await?)?;
+            *response.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
+            Ok(response)
+        }
+        Err(other) => Err(other),
+    }
+}
+
+#[derive(Debug, Deserialize)]
+pub struct CsrfForm {
+    #[serde(default)]
+    csrf: String,
+}
+
+pub async fn disable(
+    State(state): State<AppState>,
+    session: Session,
+    Extension(AdminUser(user)): Extension<AdminUser>,
+    Path(id): Path<String>,
+    Form(form): Form<CsrfForm>,
+) -> Result<Response, AppError> {
+    require_admin(&user)?;
+    check_csrf(&session, &form.csrf).await?;
+    let id = parse_id(&id)?;
+    service::users::disable_user(&state.pool, user.id, id).await?;
+    Ok(Redirect::to(&format!("/admin/users/{id}")).into_response())
+}
+
+#[derive(Debug, Deserialize)]
+pub struct TokenForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    name: String,
+}
+
+pub async fn create_token(
+    State(state): State<AppState>,
+    session: Session,
+    Extension(AdminUser(user)): Extension<AdminUser>,
+    Path(id): Path<String>,
+    Form(form): Form<TokenForm>,
+) -> Result<Response, AppError> {
+    require_admin(&user)?;
+    check_csrf(&session, &form.csrf).await?;
+    let id = parse_id(&id)?;
+    let target = db::users::find_row(&state.pool, id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    match service::users::create_token(&state.pool, &target.email, &form.name).await {
+        // Rendered, not redirected: the secret is shown this once and stored nowhere.
+        Ok((_, secret)) => {
+            render(&user_page(&state, &session, user, id, Some(secret), None).await?)
+        }
+        Err(AppError::Validation(errors)) => {
+            let message = errors
+                .first()
+                .map(|e| format!("The token's {} {}.", e.field, e.message))
+                .unwrap_or_default();
+            let mut response =
+                render(&user_page(&state, &session, user, id, None, Some(message)).await?)?;
+            *response.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
+            Ok(response)
+        }
+        Err(other) => Err(other),
+    }
+}
+
+pub async fn revoke_token(
+    State(state): State<AppState>,
+    session: Session,
+    Extension(AdminUser(user)): Extension<AdminUser>,
+    Path((id, token)): Path<(String, String)>,
+    Form(form): Form<CsrfForm>,
+) -> Result<Response, AppError> {
+    require_admin(&user)?;
+    check_csrf(&session, &form.csrf).await?;
+    let id = parse_id(&id)?;
+    let token = parse_id(&token)?;
+    // Only a token of this user.
+    let owned = db::users::list_tokens(&state.pool, id)
+        .await?
+        .iter()
+        .any(|t| t.id == token);
+    if !owned {
+        return Err(AppError::NotFound);
+    }
+    service::users::revoke_token(&state.pool, token).await?;
+    Ok(Redirect::to(&format!("/admin/users/{id}")).into_response())
+}
