@@ -460,7 +460,9 @@ pub async fn evict_after_write(
     );
     let path = request.uri().path().to_owned();
     let response = next.run(request).await;
-    if write && response.status().is_success() {
+    // Admin forms answer a successful write with a 303 to the next page.
+    let succeeded = response.status().is_success() || response.status().is_redirection();
+    if write && succeeded {
         match article_id_in(&path) {
             Some(id) => {
                 state.cache.evict_change(&ChangeEvent {

@@ -674,3 +674,234 @@ async fn admins_manage_users_and_tokens_and_disabling_ends_access(pool: PgPool) 
         ]
     );
 }
+
+/// The editor form's fields as a list, from its page, with some replaced.
+fn editor_form(html: &str, replace: &[(&str, &str)]) -> Vec<(String, String)> {
+    let doc = scraper::Html::parse_document(html);
+    let form = doc
+        .select(&scraper::Selector::parse("form.editor-form").unwrap())
+        .next()
+        .expect("the editor form");
+    let mut fields = Vec::new();
+    for input in form.select(&scraper::Selector::parse("input, textarea").unwrap()) {
+        let el = input.value();
+        let Some(name) = el.attr("name") else {
+            continue;
+        };
+        let kind = el.attr("type").unwrap_or("text");
+        if (kind == "checkbox" || kind == "radio") && el.attr("checked").is_none() {
+            continue;
+        }
+        let value = if el.name() == "textarea" {
+            input.text().collect::<String>()
+        } else {
+            el.attr("value").unwrap_or("").to_owned()
+        };
+        fields.push((name.to_owned(), value));
+    }
+    for (name, value) in replace {
+        fields.retain(|(n, _)| n != name);
+        fields.push(((*name).to_owned(), (*value).to_owned()));
+    }
+    fields
+}
+
+async fn post_fields(
+    app: &TestApp,
+    path: &str,
+    cookie: &str,
+    fields: &[(String, String)],
+) -> TestResponse {
+    let pairs: Vec<(&str, &str)> = fields
+        .iter()
+        .map(|(k, v)| (k.as_str(), v.as_str()))
+        .collect();
+    post(app, path, cookie, &pairs, &[]).await
+}
+
+#[sqlx::test]
+async fn an_editor_writes_publishes_and_archives_a_story_in_the_admin_ui(pool: PgPool) {
+    editor(&pool, "ada@example.org").await;
+    crate::helpers::insert_topic(&pool, "heart", "Heart", "").await;
+    let app = TestApp::new(pool.clone());
+    let cookie = sign_in(&app, "ada@example.org").await;
+
+    let blank = get(&app, "/admin/stories/new", &cookie).await;
+    assert_eq!(blank.status, 200);
+    let empty = post_fields(
+        &app,
+        "/admin/stories",
+        &cookie,
+        &editor_form(&blank.text, &[("dek", "Kept")]),
+    )
+    .await;
+    assert_eq!(empty.status, 422, "a headline is required");
+    assert!(empty.text.contains("value=\"Kept\""), "the input is kept");
+
+    let fields = editor_form(
+        &blank.text,
+        &[
+            ("title", "Beetroot juice and blood pressure"),
+            ("dek", "A small trial."),
+            ("body_markdown", "Nitrate-rich **juice** lowered pressure."),
+            ("topic", "heart"),
+        ],
+    );
+    let created = post_fields(&app, "/admin/stories", &cookie, &fields).await;
+    assert_eq!(created.status, 303, "{}", created.text);
+    let edit_path = created
+        .header("location")
+        .split('?')
+        .next()
+        .unwrap()
+        .to_owned();
+    let page = get(&app, &edit_path, &cookie).await;
+    assert!(
+        page.text.contains("<strong>juice</strong>"),
+        "the server's rendering beside the form"
+    );
+    assert!(page.text.contains("id=\"story-status\">draft<"));
+
+    let csrf = csrf_in(&page.text);
+    let action = format!("{edit_path}/action");
+    assert_eq!(
+        post(
+            &app,
+            &action,
+            &cookie,
+            &[("csrf", &csrf), ("action", "publish")],
+            &[]
+        )
+        .await
+        .status,
+        303
+    );
+    let public = app
+        .get("/research-news/beetroot-juice-and-blood-pressure")
+        .await;
+    assert_eq!(public.status, 200);
+    assert!(public.text.contains("Beetroot juice and blood pressure"));
+
+    // An edit in the admin UI shows on the (cached) public page at once.
+    let page = get(&app, &edit_path, &cookie).await;
+    let saved = post_fields(
+        &app,
+        &edit_path,
+        &cookie,
+        &editor_form(
+            &page.text,
+            &[
+                ("title", "Beetroot juice lowers blood pressure"),
+                ("change_kind", "update"),
+                ("change_note", "Clearer headline."),
+            ],
+        ),
+    )
+    .await;
+    assert_eq!(saved.status, 303, "{}", saved.text);
+    let public = app
+        .get("/research-news/beetroot-juice-and-blood-pressure")
+        .await;
+    assert!(public.text.contains("Beetroot juice lowers blood pressure"));
+
+    assert_eq!(
+        post(
+            &app,
+            &action,
+            &cookie,
+            &[
+                ("csrf", &csrf),
+                ("action", "archive"),
+                ("reason", "A larger trial followed.")
+            ],
+            &[]
+        )
+        .await
+        .status,
+        303
+    );
+    let public = app
+        .get("/research-news/beetroot-juice-and-blood-pressure")
+        .await;
+    assert!(
+        public.text.contains("A larger trial followed."),
+        "the archive banner"
+    );
+}
+
+#[sqlx::test]
+async fn two_editors_saving_one_story_get_a_conflict_screen_and_lose_nothing(pool: PgPool) {
+    editor(&pool, "ada@example.org").await;
+    editor(&pool, "bo@example.org").await;
+    let app = TestApp::new(pool.clone());
+    let ada = sign_in(&app, "ada@example.org").await;
+    let bo = sign_in(&app, "bo@example.org").await;
+    let blank = get(&app, "/admin/stories/new", &ada).await;
+    let created = post_fields(
+        &app,
+        "/admin/stories",
+        &ada,
+        &editor_form(
+            &blank.text,
+            &[
+                ("title", "Cold water swimming"),
+                ("body_markdown", "First text."),
+            ],
+        ),
+    )
+    .await;
+    let path = created
+        .header("location")
+        .split('?')
+        .next()
+        .unwrap()
+        .to_owned();
+
+    // Both open version 1.
+    let ada_page = get(&app, &path, &ada).await;
+    let bo_page = get(&app, &path, &bo).await;
+    let ada_save = post_fields(
+        &app,
+        &path,
+        &ada,
+        &editor_form(&ada_page.text, &[("body_markdown", "Ada's paragraph.")]),
+    )
+    .await;
+    assert_eq!(ada_save.status, 303);
+    let bo_save = post_fields(
+        &app,
+        &path,
+        &bo,
+        &editor_form(&bo_page.text, &[("body_markdown", "Bo's paragraph.")]),
+    )
+    .await;
+    assert_eq!(bo_save.status, 409, "no silent overwrite");
+    let doc = scraper::Html::parse_document(&bo_save.text);
+    let theirs = doc
+        .select(&scraper::Selector::parse("#theirs-body").unwrap())
+        .next()
+        .unwrap()
+        .text()
+        .collect::<String>();
+    assert_eq!(theirs, "Ada's paragraph.");
+    let form = editor_form(&bo_save.text, &[]);
+    assert!(
+        form.iter()
+            .any(|(k, v)| k == "body_markdown" && v == "Bo's paragraph."),
+        "Bo's text is kept"
+    );
+    // Saving again is Bo's deliberate choice, based on Ada's version.
+    let again = post_fields(&app, &path, &bo, &form).await;
+    assert_eq!(again.status, 303, "{}", again.text);
+    let bodies: Vec<String> = sqlx::query_scalar(
+        "SELECT snapshot->>'body_markdown' FROM article_revisions ORDER BY number",
+    )
+    .fetch_all(&pool)
+    .await
+    .unwrap();
+    assert_eq!(
+        bodies,
+        ["First text.", "Ada's paragraph.", "Bo's paragraph."],
+        "every version is a revision"
+    );
+}

@@ -31,9 +31,8 @@ pub struct DashboardQuery {
 }
 
 pub struct Row {
+    pub id: Uuid,
     pub title: String,
-    pub slug: String,
-    pub status: &'static str,
     pub status_label: &'static str,
     pub archived: bool,
     pub modified: String,
@@ -143,10 +142,9 @@ pub async fn show(
         rows: stories
             .into_iter()
             .map(|a| Row {
+                id: a.id,
                 modified: when(a.updated_at),
                 title: a.title,
-                slug: a.slug,
-                status: a.status.as_str(),
                 status_label: label(a.status.as_str()),
                 archived: a.archived,
             })

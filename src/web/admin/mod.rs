@@ -3,6 +3,7 @@
 
 mod auth;
 mod dashboard;
+mod editor;
 pub mod feedback;
 pub mod users;
 
@@ -64,6 +65,10 @@ pub fn routes(state: AppState) -> Router<AppState> {
             get(feedback::show_inbox).post(feedback::triage),
         )
         .route("/admin/feedback.csv", get(feedback::export_csv))
+        .route("/admin/stories", post(editor::create))
+        .route("/admin/stories/new", get(editor::new_story))
+        .route("/admin/stories/{id}", get(editor::edit).post(editor::save))
+        .route("/admin/stories/{id}/action", post(editor::act))
         .route("/admin/users", get(users::list).post(users::create))
         .route("/admin/users/{id}", get(users::show))
         .route("/admin/users/{id}/role", post(users::change_role))
@@ -81,6 +86,10 @@ pub fn routes(state: AppState) -> Router<AppState> {
     Router::new()
         .route("/admin/login", get(auth::show_login).post(auth::login))
         .merge(signed_in)
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
+            crate::cache::evict_after_write,
+        ))
         .layer(middleware::from_fn_with_state(state, same_origin_writes))
         .layer(sessions)
         .layer(middleware::from_fn(crate::cache::no_store))
