@@ -905,3 +905,93 @@ async fn two_editors_saving_one_story_get_a_conflict_screen_and_lose_nothing(poo
         "every version is a revision"
     );
 }
+
+#[sqlx::test]
+async fn revision_history_shows_a_readable_diff_and_restores(pool: PgPool) {
+    editor(&pool, "ada@example.org").await;
+    let app = TestApp::new(pool.clone());
+    let cookie = sign_in(&app, "ada@example.org").await;
+    let blank = get(&app, "/admin/stories/new", &cookie).await;
+    let created = post_fields(
+        &app,
+        "/admin/stories",
+        &cookie,
+        &editor_form(
+            &blank.text,
+            &[
+                ("title", "Green tea"),
+                ("body_markdown", "Line one.\nLine two.\n"),
+            ],
+        ),
+    )
+    .await;
+    let path = created
+        .header("location")
+        .split('?')
+        .next()
+        .unwrap()
+        .to_owned();
+    let page = get(&app, &path, &cookie).await;
+    let saved = post_fields(
+        &app,
+        &path,
+        &cookie,
+        &editor_form(
+            &page.text,
+            &[
+                ("title", "Green tea and memory"),
+                ("body_markdown", "Line one.\nLine 2, rewritten.\n"),
+            ],
+        ),
+    )
+    .await;
+    assert_eq!(saved.status, 303);
+
+    let history = get(&app, &format!("{path}/revisions"), &cookie).await;
+    assert_eq!(history.status, 200);
+    let doc = scraper::Html::parse_document(&history.text);
+    let lines: Vec<String> = doc
+        .select(&scraper::Selector::parse("#body-diff .diff-line").unwrap())
+        .map(|l| l.text().collect::<String>())
+        .collect();
+    assert_eq!(
+        lines,
+        ["\u{a0} Line one.", "− Line two.", "+ Line 2, rewritten."]
+    );
+    let fields: Vec<String> = doc
+        .select(&scraper::Selector::parse("#field-changes tbody tr").unwrap())
+        .map(|r| r.text().collect::<Vec<_>>().join("|"))
+        .collect();
+    assert_eq!(fields, ["Headline|Green tea|Green tea and memory"]);
+
+    let csrf = csrf_in(&history.text);
+    let restored = post(
+        &app,
+        &format!("{path}/revisions/1/restore"),
+        &cookie,
+        &[("csrf", &csrf), ("version", "2")],
+        &[],
+    )
+    .await;
+    assert_eq!(restored.status, 303, "{}", restored.text);
+    let (title, revisions): (String, i64) = sqlx::query_as(
+        "SELECT a.title, (SELECT count(*) FROM article_revisions r WHERE r.article_id = a.id) FROM articles a",
+    )
+    .fetch_one(&pool)
+    .await
+    .unwrap();
+    assert_eq!(
+        (title.as_str(), revisions),
+        ("Green tea", 3),
+        "a restore is a new revision"
+    );
+    let stale = post(
+        &app,
+        &format!("{path}/revisions/2/restore"),
+        &cookie,
+        &[("csrf", &csrf), ("version", "2")],
+        &[],
+    )
+    .await;
+    assert_eq!(stale.status, 412, "restoring from a stale page is refused");
+}

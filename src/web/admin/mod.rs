@@ -5,6 +5,7 @@ mod auth;
 mod dashboard;
 mod editor;
 pub mod feedback;
+mod revisions;
 pub mod users;
 
 use std::net::SocketAddr;
@@ -69,6 +70,11 @@ pub fn routes(state: AppState) -> Router<AppState> {
         .route("/admin/stories/new", get(editor::new_story))
         .route("/admin/stories/{id}", get(editor::edit).post(editor::save))
         .route("/admin/stories/{id}/action", post(editor::act))
+        .route("/admin/stories/{id}/revisions", get(revisions::show))
+        .route(
+            "/admin/stories/{id}/revisions/{number}/restore",
+            post(revisions::restore),
+        )
         .route("/admin/users", get(users::list).post(users::create))
         .route("/admin/users/{id}", get(users::show))
         .route("/admin/users/{id}/role", post(users::change_role))
