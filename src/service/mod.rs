@@ -6,4 +6,5 @@
 pub mod articles;
 pub mod auth;
 pub mod events;
+pub mod topics;
 pub mod users;

@@ -6,6 +6,7 @@ mod dashboard;
 mod editor;
 pub mod feedback;
 mod revisions;
+mod topics;
 pub mod users;
 
 use std::net::SocketAddr;
@@ -74,6 +75,11 @@ pub fn routes(state: AppState) -> Router<AppState> {
         .route(
             "/admin/stories/{id}/revisions/{number}/restore",
             post(revisions::restore),
+        )
+        .route("/admin/topics", get(topics::list).post(topics::create))
+        .route(
+            "/admin/topics/{slug}",
+            get(topics::edit).post(topics::update),
         )
         .route("/admin/users", get(users::list).post(users::create))
         .route("/admin/users/{id}", get(users::show))

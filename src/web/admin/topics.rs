@@ -1,0 +1,198 @@
+//! Topics: list with story counts, create, edit (name, slug, description).
+
+use askama::Template;
+use axum::Extension;
+use axum::extract::{Form, Path, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect, Response};
+use serde::Deserialize;
+use tower_sessions::Session;
+
+use super::auth::admin_layout;
+use super::{AdminUser, check_csrf, csrf_token};
+use crate::app::AppState;
+use crate::db;
+use crate::db::logins::LoginUser;
+use crate::domain::policy::{Action, Actor, can};
+use crate::error::{AppError, FieldError};
+use crate::service;
+use crate::web::pages::{Layout, render};
+
+fn actor(user: &LoginUser) -> Actor {
+    Actor {
+        id: user.id,
+        role: user.role,
+    }
+}
+
+#[derive(Debug, Default, Deserialize)]
+pub struct TopicForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    slug: String,
+    #[serde(default)]
+    name: String,
+    #[serde(default)]
+    description: String,
+}
+
+pub struct TopicLine {
+    pub slug: String,
+    pub name: String,
+    pub stories: i64,
+}
+
+#[derive(Template)]
+#[template(path = "admin/topics.html")]
+pub struct TopicsPage {
+    pub layout: Layout,
+    pub user_name: String,
+    pub csrf: String,
+    pub topics: Vec<TopicLine>,
+    /// The topic being edited, or `None` on the list.
+    pub editing: Option<String>,
+    pub slug: String,
+    pub name: String,
+    pub description: String,
+    pub errors: Vec<FieldError>,
+}
+
+impl TopicsPage {
+    pub fn error_for(&self, field: &str) -> Option<&str> {
+        self.errors
+            .iter()
+            .find(|e| e.field == field)
+            .map(|e| e.message.as_str())
+    }
+}
+
+async fn page(
+    state: &AppState,
+    session: &Session,
+    user: LoginUser,
+    editing: Option<String>,
+    form: &TopicForm,
+    errors: Vec<FieldError>,
+) -> Result<TopicsPage, AppError> {
+    let topics = db::topics::list_with_counts(&state.pool).await?;
+    Ok(TopicsPage {
+        layout: admin_layout("Topics"),
+        user_name: user.name,
+        csrf: csrf_token(session).await?,
+        topics: topics
+            .into_iter()
+            .map(|t| TopicLine {
+                slug: t.slug,
+                name: t.name,
+                stories: t.story_count,
+            })
+            .collect(),
+        editing,
+        slug: form.slug.clone(),
+        name: form.name.clone(),
+        description: form.description.clone(),
+        errors,
+    })
+}
+
+fn require(user: &LoginUser) -> Result<(), AppError> {
+    if can(actor(user), Action::ManageTopics, None) {
+        Ok(())
+    } else {
+        Err(AppError::Forbidden)
+    }
+}
+
+pub async fn list(
+    State(state): State<AppState>,
+    session: Session,
+    Extension(AdminUser(user)): Extension<AdminUser>,
+) -> Result<Response, AppError> {
+    require(&user)?;
+    render(
+        &page(
+            &state,
+            &session,
+            user,
+            None,
+            &TopicForm::default(),
+            Vec::new(),
+        )
+        .await?,
+    )
+}
+
+pub async fn create(
+    State(state): State<AppState>,
+    session: Session,
+    Extension(AdminUser(user)): Extension<AdminUser>,
+    Form(form): Form<TopicForm>,
+) -> Result<Response, AppError> {
+    check_csrf(&session, &form.csrf).await?;
+    let created = service::topics::create(
+        &state.pool,
+        actor(&user),
+        Some(form.slug.clone()),
+        Some(&form.name),
+        Some(&form.description),
+    )
+    .await;
+    match created {
+        Ok(_) => Ok(Redirect::to("/admin/topics").into_response()),
+        Err(AppError::Validation(errors)) => {
+            let mut response = render(&page(&state, &session, user, None, &form, errors).await?)?;
+            *response.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
+            Ok(response)
+        }
+        Err(other) => Err(other),
+    }
+}
+
+pub async fn edit(
+    State(state): State<AppState>,
+    session: Session,
+    Extension(AdminUser(user)): Extension<AdminUser>,
+    Path(slug): Path<String>,
+) -> Result<Response, AppError> {
+    require(&user)?;
+    let topic = db::topics::find_by_slug(&state.pool, &slug)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let form = TopicForm {
+        slug: topic.slug.clone(),
+        name: topic.name,
+        description: topic.description,
+        ..TopicForm::default()
+    };
+    render(&page(&state, &session, user, Some(topic.slug), &form, Vec::new()).await?)
+}
+
+pub async fn update(
+    State(state): State<AppState>,
+    session: Session,
+    Extension(AdminUser(user)): Extension<AdminUser>,
+    Path(slug): Path<String>,
+    Form(form): Form<TopicForm>,
+) -> Result<Response, AppError> {
+    check_csrf(&session, &form.csrf).await?;
+    let updated = service::topics::update(
+        &state.pool,
+        actor(&user),
+        &slug,
+        Some(form.slug.clone()),
+        Some(form.name.clone()),
+        Some(form.description.clone()),
+    )
+    .await;
+    match updated {
+        Ok(_) => Ok(Redirect::to("/admin/topics").into_response()),
+        Err(AppError::Validation(errors)) => {
+            let mut response =
+                render(&page(&state, &session, user, Some(slug), &form, errors).await?)?;
+            *response.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
+            Ok(response)
+        }
+        Err(other) => Err(other),
+    }
+}
