@@ -157,3 +157,140 @@ async fn an_editor_signs_in_and_triages_feedback_on_accessible_pages(pool: PgPoo
     assert_accessible(&client, "password").await;
     browser.close().await;
 }
+
+/// Signs in through the form.
+async fn sign_in(client: &Client, base: &str, email: &str) {
+    client.goto(&format!("{base}/admin/login")).await.unwrap();
+    client
+        .find(Locator::Css("#email"))
+        .await
+        .unwrap()
+        .send_keys(email)
+        .await
+        .unwrap();
+    client
+        .find(Locator::Css("#password"))
+        .await
+        .unwrap()
+        .send_keys(PASSWORD)
+        .await
+        .unwrap();
+    client
+        .find(Locator::Css(".admin-form button[type=submit]"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    client
+        .wait()
+        .for_element(Locator::Css(".admin-user"))
+        .await
+        .unwrap();
+}
+
+/// Replaces the editor's body text and saves.
+async fn write_body_and_save(client: &Client, text: &str) {
+    let body = client.find(Locator::Css("#body_markdown")).await.unwrap();
+    body.clear().await.unwrap();
+    body.send_keys(text).await.unwrap();
+    // Into view first, as a person would scroll to it.
+    client
+        .execute(
+            "document.querySelector('.editor-form button[type=submit]').scrollIntoView({block: 'center', behavior: 'instant'}); return true;",
+            vec![],
+        )
+        .await
+        .unwrap();
+    client
+        .find(Locator::Css(".editor-form button[type=submit]"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    client
+        .wait()
+        .for_element(Locator::Css("#editor-message"))
+        .await
+        .unwrap();
+}
+
+#[sqlx::test]
+async fn two_browser_sessions_editing_one_story_see_the_conflict_and_lose_nothing(pool: PgPool) {
+    for email in ["ada@example.org", "bo@example.org"] {
+        dateline::service::users::create_user(
+            &pool,
+            email,
+            "An Editor",
+            dateline::domain::policy::Role::Editor,
+            PASSWORD,
+        )
+        .await
+        .unwrap();
+    }
+    let story = ArticleBuilder::new("Cold water swimming")
+        .status(dateline::domain::article::ArticleStatus::Draft)
+        .insert(&pool)
+        .await;
+    let base = serve(pool.clone()).await;
+    let (ada, bo) = (browser().await, browser().await);
+    sign_in(&ada.client, &base, "ada@example.org").await;
+    sign_in(&bo.client, &base, "bo@example.org").await;
+    let editor = format!("{base}/admin/stories/{story}");
+    ada.client.goto(&editor).await.unwrap();
+    bo.client.goto(&editor).await.unwrap();
+    assert_accessible(&ada.client, "editor").await;
+
+    write_body_and_save(&ada.client, "Ada's paragraph.").await;
+    write_body_and_save(&bo.client, "Bo's paragraph.").await;
+    let theirs = bo
+        .client
+        .find(Locator::Css("#theirs-body"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert_eq!(theirs, "Ada's paragraph.");
+    let mine = bo
+        .client
+        .find(Locator::Css("#body_markdown"))
+        .await
+        .unwrap()
+        .prop("value")
+        .await
+        .unwrap();
+    assert_eq!(
+        mine.as_deref(),
+        Some("Bo's paragraph."),
+        "Bo's text is kept"
+    );
+    assert_accessible(&bo.client, "conflict screen").await;
+
+    // Bo keeps Ada's sentence too, then saves deliberately.
+    write_body_and_save(&bo.client, "Ada's paragraph.\n\nBo's paragraph.").await;
+    let mut message = String::new();
+    for _ in 0..50 {
+        message = bo
+            .client
+            .find(Locator::Css("#editor-message"))
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap_or_default();
+        if message == "Saved." {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    assert_eq!(message, "Saved.");
+    let body: String = sqlx::query_scalar("SELECT body_markdown FROM articles")
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+    assert_eq!(body, "Ada's paragraph.\n\nBo's paragraph.");
+    ada.close().await;
+    bo.close().await;
+}
