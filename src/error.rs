@@ -16,6 +16,14 @@ pub struct FieldError {
     pub message: String,
 }
 
+/// The message for `field` among `errors`, for re-rendered forms.
+pub fn message_for<'a>(errors: &'a [FieldError], field: &str) -> Option<&'a str> {
+    errors
+        .iter()
+        .find(|e| e.field == field)
+        .map(|e| e.message.as_str())
+}
+
 impl FieldError {
     pub fn new(field: impl Into<String>, message: impl Into<String>) -> Self {
         Self {

@@ -74,6 +74,16 @@ pub struct LoginUser {
     pub session_epoch: i32,
 }
 
+impl LoginUser {
+    /// The user as the policy sees them.
+    pub fn actor(&self) -> crate::domain::policy::Actor {
+        crate::domain::policy::Actor {
+            id: self.id,
+            role: self.role,
+        }
+    }
+}
+
 pub async fn find_for_login(pool: &PgPool, email: &str) -> sqlx::Result<Option<LoginUser>> {
     sqlx::query_as!(
         LoginUser,

@@ -140,10 +140,7 @@ pub struct PasswordPage {
 
 impl PasswordPage {
     pub fn error_for(&self, field: &str) -> Option<&str> {
-        self.errors
-            .iter()
-            .find(|e| e.field == field)
-            .map(|e| e.message.as_str())
+        crate::error::message_for(&self.errors, field)
     }
 }
 

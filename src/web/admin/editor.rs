@@ -19,17 +19,9 @@ use crate::db;
 use crate::db::logins::LoginUser;
 use crate::domain::article::ChangeKind;
 use crate::domain::lifecycle::Transition;
-use crate::domain::policy::Actor;
 use crate::error::{AppError, FieldError};
 use crate::service::articles::{self, ArchiveOptions, ArticleChanges, ArticleDoc, ChangeMeta};
 use crate::web::pages::{Layout, render};
-
-fn actor(user: &LoginUser) -> Actor {
-    Actor {
-        id: user.id,
-        role: user.role,
-    }
-}
 
 /// What the editor form holds.
 #[derive(Debug, Clone, Default)]
@@ -140,10 +132,7 @@ pub struct EditorPage {
 
 impl EditorPage {
     pub fn error_for(&self, field: &str) -> Option<&str> {
-        self.errors
-            .iter()
-            .find(|e| e.field == field)
-            .map(|e| e.message.as_str())
+        crate::error::message_for(&self.errors, field)
     }
 }
 
@@ -209,7 +198,7 @@ pub async fn create(
 ) -> Result<Response, AppError> {
     let draft = Draft::parse(&body);
     check_csrf(&session, &draft.csrf).await?;
-    match articles::create(&state.pool, actor(&user), draft.changes()).await {
+    match articles::create(&state.pool, user.actor(), draft.changes()).await {
         Ok(doc) => Ok(Redirect::to(&format!("/admin/stories/{}?saved=1", doc.id)).into_response()),
         Err(AppError::Validation(errors)) => {
             let mut page = editor_page(&state, &session, user, None, draft).await?;
@@ -237,7 +226,7 @@ pub async fn edit(
     axum::extract::Query(query): axum::extract::Query<ShowQuery>,
 ) -> Result<Response, AppError> {
     let id = parse_id(&id)?;
-    let doc = articles::get(&state.pool, actor(&user), id).await?;
+    let doc = articles::get(&state.pool, user.actor(), id).await?;
     let mut page = editor_page(&state, &session, user, Some(&doc), Draft::from_doc(&doc)).await?;
     if query.saved.is_some() {
         page.message = Some("Saved.".into());
@@ -259,7 +248,7 @@ pub async fn save(
         Ok(meta) => {
             articles::update(
                 &state.pool,
-                actor(&user),
+                user.actor(),
                 id,
                 Some(draft.version),
                 draft.changes(),
@@ -274,7 +263,7 @@ pub async fn save(
         Err(AppError::PreconditionFailed(_, _)) => {
             // Someone saved meanwhile: show theirs beside ours; the form keeps ours, now based
             // on their version, so saving again is a deliberate choice and nothing is lost.
-            let current = articles::get(&state.pool, actor(&user), id).await?;
+            let current = articles::get(&state.pool, user.actor(), id).await?;
             let theirs = Draft::from_doc(&current);
             let mut mine = draft;
             mine.version = current.version;
@@ -289,7 +278,7 @@ pub async fn save(
             with_status(&page, StatusCode::CONFLICT)
         }
         Err(AppError::Validation(errors)) => {
-            let doc = articles::get(&state.pool, actor(&user), id).await?;
+            let doc = articles::get(&state.pool, user.actor(), id).await?;
             let mut page = editor_page(&state, &session, user, Some(&doc), draft).await?;
             page.errors = errors;
             with_status(&page, StatusCode::UNPROCESSABLE_ENTITY)
@@ -333,17 +322,17 @@ pub async fn act(
         reason: Some(reason.trim().to_owned()).filter(|r| !r.is_empty()),
         superseded_by: None,
     };
-    match articles::transition(&state.pool, actor(&user), id, transition, options, None).await {
+    match articles::transition(&state.pool, user.actor(), id, transition, options, None).await {
         Ok(_) => Ok(Redirect::to(&format!("/admin/stories/{id}?saved=1")).into_response()),
         Err(AppError::Conflict(message)) => {
-            let doc = articles::get(&state.pool, actor(&user), id).await?;
+            let doc = articles::get(&state.pool, user.actor(), id).await?;
             let mut page =
                 editor_page(&state, &session, user, Some(&doc), Draft::from_doc(&doc)).await?;
             page.message = Some(message);
             with_status(&page, StatusCode::CONFLICT)
         }
         Err(AppError::Validation(errors)) => {
-            let doc = articles::get(&state.pool, actor(&user), id).await?;
+            let doc = articles::get(&state.pool, user.actor(), id).await?;
             let mut page =
                 editor_page(&state, &session, user, Some(&doc), Draft::from_doc(&doc)).await?;
             page.message = errors

@@ -12,11 +12,11 @@ use tower_sessions::Session;
 use uuid::Uuid;
 
 use super::auth::admin_layout;
-use super::{AdminUser, check_csrf, csrf_token};
+use super::{AdminUser, check_csrf, csrf_token, require};
 use crate::app::AppState;
 use crate::db;
 use crate::db::feedback::FeedbackFilter;
-use crate::domain::policy::{Action, Actor, can};
+use crate::domain::policy::Action;
 use crate::error::AppError;
 use crate::web::pages::{Layout, render};
 
@@ -24,18 +24,6 @@ pub const STATUSES: [&str; 4] = ["new", "read", "resolved", "spam"];
 const PER_PAGE: i64 = 50;
 /// Days shown in a story's chart.
 const CHART_DAYS: i64 = 30;
-
-fn require(user: &db::logins::LoginUser, action: Action) -> Result<(), AppError> {
-    let actor = Actor {
-        id: user.id,
-        role: user.role,
-    };
-    if can(actor, action, None) {
-        Ok(())
-    } else {
-        Err(AppError::Forbidden)
-    }
-}
 
 #[derive(Debug, Default, Deserialize)]
 pub struct InboxQuery {

@@ -107,6 +107,15 @@ pub fn routes(state: AppState) -> Router<AppState> {
         .layer(middleware::from_fn(crate::cache::no_store))
 }
 
+/// `403` unless the signed-in user may do `action`.
+fn require(user: &LoginUser, action: crate::domain::policy::Action) -> Result<(), AppError> {
+    if crate::domain::policy::can(user.actor(), action, None) {
+        Ok(())
+    } else {
+        Err(AppError::Forbidden)
+    }
+}
+
 /// Refuses state-changing requests sent from another site: `Sec-Fetch-Site` when the browser
 /// sends it, else `Origin` against the configured base URL. The form token is checked by each
 /// handler ([`check_csrf`]).

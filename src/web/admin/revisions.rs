@@ -13,7 +13,6 @@ use super::auth::admin_layout;
 use super::{AdminUser, check_csrf, csrf_token};
 use crate::app::AppState;
 use crate::db;
-use crate::domain::policy::Actor;
 use crate::error::AppError;
 use crate::service::articles;
 use crate::web::pages::{Layout, render};
@@ -123,10 +122,7 @@ pub async fn show(
     Query(query): Query<DiffQuery>,
 ) -> Result<Response, AppError> {
     let id = Uuid::parse_str(&id).map_err(|_| AppError::NotFound)?;
-    let actor = Actor {
-        id: user.id,
-        role: user.role,
-    };
+    let actor = user.actor();
     let doc = articles::get(&state.pool, actor, id).await?;
     let list = db::revisions::list(&state.pool, id).await?;
     let latest = list.first().map_or(1, |r| r.number);
@@ -181,10 +177,7 @@ pub async fn restore(
 ) -> Result<Response, AppError> {
     check_csrf(&session, &form.csrf).await?;
     let id = Uuid::parse_str(&id).map_err(|_| AppError::NotFound)?;
-    let actor = Actor {
-        id: user.id,
-        role: user.role,
-    };
+    let actor = user.actor();
     articles::restore_revision(&state.pool, actor, id, number, form.version).await?;
     Ok(Redirect::to(&format!("/admin/stories/{id}?saved=1")).into_response())
 }

@@ -9,21 +9,14 @@ use serde::Deserialize;
 use tower_sessions::Session;
 
 use super::auth::admin_layout;
-use super::{AdminUser, check_csrf, csrf_token};
+use super::{AdminUser, check_csrf, csrf_token, require};
 use crate::app::AppState;
 use crate::db;
 use crate::db::logins::LoginUser;
-use crate::domain::policy::{Action, Actor, can};
+use crate::domain::policy::Action;
 use crate::error::{AppError, FieldError};
 use crate::service;
 use crate::web::pages::{Layout, render};
-
-fn actor(user: &LoginUser) -> Actor {
-    Actor {
-        id: user.id,
-        role: user.role,
-    }
-}
 
 #[derive(Debug, Default, Deserialize)]
 pub struct TopicForm {
@@ -60,10 +53,7 @@ pub struct TopicsPage {
 
 impl TopicsPage {
     pub fn error_for(&self, field: &str) -> Option<&str> {
-        self.errors
-            .iter()
-            .find(|e| e.field == field)
-            .map(|e| e.message.as_str())
+        crate::error::message_for(&self.errors, field)
     }
 }
 
@@ -96,20 +86,12 @@ async fn page(
     })
 }
 
-fn require(user: &LoginUser) -> Result<(), AppError> {
-    if can(actor(user), Action::ManageTopics, None) {
-        Ok(())
-    } else {
-        Err(AppError::Forbidden)
-    }
-}
-
 pub async fn list(
     State(state): State<AppState>,
     session: Session,
     Extension(AdminUser(user)): Extension<AdminUser>,
 ) -> Result<Response, AppError> {
-    require(&user)?;
+    require(&user, Action::ManageTopics)?;
     render(
         &page(
             &state,
@@ -132,7 +114,7 @@ pub async fn create(
     check_csrf(&session, &form.csrf).await?;
     let created = service::topics::create(
         &state.pool,
-        actor(&user),
+        user.actor(),
         Some(form.slug.clone()),
         Some(&form.name),
         Some(&form.description),
@@ -155,7 +137,7 @@ pub async fn edit(
     Extension(AdminUser(user)): Extension<AdminUser>,
     Path(slug): Path<String>,
 ) -> Result<Response, AppError> {
-    require(&user)?;
+    require(&user, Action::ManageTopics)?;
     let topic = db::topics::find_by_slug(&state.pool, &slug)
         .await?
         .ok_or(AppError::NotFound)?;
@@ -178,7 +160,7 @@ pub async fn update(
     check_csrf(&session, &form.csrf).await?;
     let updated = service::topics::update(
         &state.pool,
-        actor(&user),
+        user.actor(),
         &slug,
         Some(form.slug.clone()),
         Some(form.name.clone()),

@@ -11,28 +11,16 @@ use tower_sessions::Session;
 use uuid::Uuid;
 
 use super::auth::admin_layout;
-use super::{AdminUser, check_csrf, csrf_token};
+use super::{AdminUser, check_csrf, csrf_token, require};
 use crate::app::AppState;
 use crate::db;
 use crate::db::logins::LoginUser;
-use crate::domain::policy::{Action, Actor, Role, can};
+use crate::domain::policy::{Action, Role};
 use crate::error::{AppError, FieldError};
 use crate::service;
 use crate::web::pages::{Layout, render};
 
 pub const ROLES: [&str; 3] = ["admin", "editor", "contributor"];
-
-fn require_admin(user: &LoginUser) -> Result<(), AppError> {
-    let actor = Actor {
-        id: user.id,
-        role: user.role,
-    };
-    if can(actor, Action::ManageUsers, None) {
-        Ok(())
-    } else {
-        Err(AppError::Forbidden)
-    }
-}
 
 fn parse_id(raw: &str) -> Result<Uuid, AppError> {
     Uuid::parse_str(raw).map_err(|_| AppError::NotFound)
@@ -61,10 +49,7 @@ pub struct UsersPage {
 
 impl UsersPage {
     pub fn error_for(&self, field: &str) -> Option<&str> {
-        self.errors
-            .iter()
-            .find(|e| e.field == field)
-            .map(|e| e.message.as_str())
+        crate::error::message_for(&self.errors, field)
     }
 }
 
@@ -102,7 +87,7 @@ pub async fn list(
     session: Session,
     Extension(AdminUser(user)): Extension<AdminUser>,
 ) -> Result<Response, AppError> {
-    require_admin(&user)?;
+    require(&user, Action::ManageUsers)?;
     render(&users_page(&state, &session, user, Vec::new(), None).await?)
 }
 
@@ -126,7 +111,7 @@ pub async fn create(
     Extension(AdminUser(user)): Extension<AdminUser>,
     Form(form): Form<NewUserForm>,
 ) -> Result<Response, AppError> {
-    require_admin(&user)?;
+    require(&user, Action::ManageUsers)?;
     check_csrf(&session, &form.csrf).await?;
     let Some(role) = Role::parse(&form.role) else {
         let errors = vec![FieldError::new(
@@ -231,7 +216,7 @@ pub async fn show(
     Extension(AdminUser(user)): Extension<AdminUser>,
     Path(id): Path<String>,
 ) -> Result<Response, AppError> {
-    require_admin(&user)?;
+    require(&user, Action::ManageUsers)?;
     let id = parse_id(&id)?;
     render(&user_page(&state, &session, user, id, None, None).await?)
 }
@@ -251,7 +236,7 @@ pub async fn change_role(
     Path(id): Path<String>,
     Form(form): Form<RoleForm>,
 ) -> Result<Response, AppError> {
-    require_admin(&user)?;
+    require(&user, Action::ManageUsers)?;
     check_csrf(&session, &form.csrf).await?;
     let id = parse_id(&id)?;
     let outcome = match Role::parse(&form.role) {
@@ -290,7 +275,7 @@ pub async fn disable(
     Path(id): Path<String>,
     Form(form): Form<CsrfForm>,
 ) -> Result<Response, AppError> {
-    require_admin(&user)?;
+    require(&user, Action::ManageUsers)?;
     check_csrf(&session, &form.csrf).await?;
     let id = parse_id(&id)?;
     service::users::disable_user(&state.pool, user.id, id).await?;
@@ -312,7 +297,7 @@ pub async fn create_token(
     Path(id): Path<String>,
     Form(form): Form<TokenForm>,
 ) -> Result<Response, AppError> {
-    require_admin(&user)?;
+    require(&user, Action::ManageUsers)?;
     check_csrf(&session, &form.csrf).await?;
     let id = parse_id(&id)?;
     let target = db::users::find_row(&state.pool, id)
@@ -344,7 +329,7 @@ pub async fn revoke_token(
     Path((id, token)): Path<(String, String)>,
     Form(form): Form<CsrfForm>,
 ) -> Result<Response, AppError> {
-    require_admin(&user)?;
+    require(&user, Action::ManageUsers)?;
     check_csrf(&session, &form.csrf).await?;
     let id = parse_id(&id)?;
     let token = parse_id(&token)?;
