@@ -462,7 +462,7 @@ pub async fn evict_after_write(
     let response = next.run(request).await;
     // Admin forms answer a successful write with a 303 to the next page.
     let succeeded = response.status().is_success() || response.status().is_redirection();
-    if write && succeeded {
+    if write && succeeded && changes_public_pages(&path) {
         match article_id_in(&path) {
             Some(id) => {
                 state.cache.evict_change(&ChangeEvent {
@@ -496,6 +496,15 @@ impl PageCache {
             pages.invalidate(key.as_str());
         }
     }
+}
+
+/// Whether a successful write to `path` can change what the public sees: autosaves, live
+/// previews and preview links cannot (an autosave every few seconds must not empty the cache).
+fn changes_public_pages(path: &str) -> bool {
+    !(path.ends_with("/autosave")
+        || path.ends_with("/autosave/discard")
+        || path.contains("/preview-links")
+        || path == "/admin/preview")
 }
 
 /// The story id in `/api/v1/articles/{id}/…` or `/admin/stories/{id}/…`.

@@ -3,6 +3,7 @@
 
 pub mod articles;
 pub mod audit;
+pub mod autosaves;
 pub mod dashboard;
 pub mod feedback;
 pub mod jobs;

@@ -65,3 +65,24 @@ pub async fn revoke(db: impl PgExecutor<'_>, id: Uuid) -> sqlx::Result<()> {
     .await?;
     Ok(())
 }
+
+/// A live link as the editor lists it (the token itself is never kept).
+#[derive(Debug, Clone)]
+pub struct LiveLink {
+    pub id: Uuid,
+    pub created_at: OffsetDateTime,
+    pub expires_at: OffsetDateTime,
+}
+
+/// The story's unexpired, unrevoked links, newest first.
+pub async fn list_live(pool: &PgPool, article_id: Uuid) -> sqlx::Result<Vec<LiveLink>> {
+    sqlx::query_as!(
+        LiveLink,
+        "SELECT id, created_at, expires_at FROM preview_links
+         WHERE article_id = $1 AND revoked_at IS NULL AND expires_at > now()
+         ORDER BY created_at DESC",
+        article_id
+    )
+    .fetch_all(pool)
+    .await
+}

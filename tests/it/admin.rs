@@ -8,16 +8,16 @@ use sqlx::PgPool;
 
 use crate::helpers::{ArticleBuilder, TestApp, TestResponse};
 
-const PASSWORD: &str = "correct horse battery staple 42";
+pub(crate) const PASSWORD: &str = "correct horse battery staple 42";
 
-async fn editor(pool: &PgPool, email: &str) {
+pub(crate) async fn editor(pool: &PgPool, email: &str) {
     dateline::service::users::create_user(pool, email, "Ada Editor", Role::Editor, PASSWORD)
         .await
         .unwrap();
 }
 
 /// The session cookie (`name=value`) a response sets.
-fn session_cookie(response: &TestResponse) -> Option<String> {
+pub(crate) fn session_cookie(response: &TestResponse) -> Option<String> {
     response
         .headers
         .get_all("set-cookie")
@@ -27,7 +27,7 @@ fn session_cookie(response: &TestResponse) -> Option<String> {
         .map(|v| v.split(';').next().unwrap().to_owned())
 }
 
-fn csrf_in(html: &str) -> String {
+pub(crate) fn csrf_in(html: &str) -> String {
     let doc = scraper::Html::parse_document(html);
     let selector = scraper::Selector::parse("input[name=csrf]").unwrap();
     doc.select(&selector)
@@ -37,7 +37,7 @@ fn csrf_in(html: &str) -> String {
         .to_owned()
 }
 
-async fn get(app: &TestApp, path: &str, cookie: &str) -> TestResponse {
+pub(crate) async fn get(app: &TestApp, path: &str, cookie: &str) -> TestResponse {
     app.request(
         Request::get(path)
             .header("cookie", cookie)
@@ -47,7 +47,7 @@ async fn get(app: &TestApp, path: &str, cookie: &str) -> TestResponse {
     .await
 }
 
-async fn post(
+pub(crate) async fn post(
     app: &TestApp,
     path: &str,
     cookie: &str,
@@ -75,7 +75,7 @@ async fn login_page(app: &TestApp) -> (String, String) {
 }
 
 /// Signs in; returns the new session cookie.
-async fn sign_in(app: &TestApp, email: &str) -> String {
+pub(crate) async fn sign_in(app: &TestApp, email: &str) -> String {
     let (cookie, csrf) = login_page(app).await;
     let response = post(
         app,
@@ -676,7 +676,7 @@ async fn admins_manage_users_and_tokens_and_disabling_ends_access(pool: PgPool) 
 }
 
 /// The editor form's fields as a list, from its page, with some replaced.
-fn editor_form(html: &str, replace: &[(&str, &str)]) -> Vec<(String, String)> {
+pub(crate) fn editor_form(html: &str, replace: &[(&str, &str)]) -> Vec<(String, String)> {
     let doc = scraper::Html::parse_document(html);
     let form = doc
         .select(&scraper::Selector::parse("form.editor-form").unwrap())
@@ -706,7 +706,7 @@ fn editor_form(html: &str, replace: &[(&str, &str)]) -> Vec<(String, String)> {
     fields
 }
 
-async fn post_fields(
+pub(crate) async fn post_fields(
     app: &TestApp,
     path: &str,
     cookie: &str,

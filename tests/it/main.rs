@@ -4,6 +4,7 @@
 mod helpers;
 
 mod admin;
+mod admin_editor;
 pub mod api;
 mod browser;
 mod cache;

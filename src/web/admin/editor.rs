@@ -1,14 +1,17 @@
-//! The story editor: create and edit through the service layer, with the saved version carried
-//! in the form so that a save over someone else's change shows a conflict screen (theirs beside
-//! yours, nothing lost) instead of overwriting; lifecycle actions; the server's rendering of
-//! the saved body beside the form.
+//! The story editor: every field of a story, created and edited through the service layer with
+//! the saved version carried in the form, so that a save over someone else's change shows a
+//! conflict screen (theirs beside yours, nothing lost) instead of overwriting. Lifecycle actions
+//! (submit, schedule, publish, archive with a superseded-by story …), a live preview rendered by
+//! the server, autosave kept apart from revisions, and preview links.
 
 use askama::Template;
-use axum::Extension;
 use axum::body::Bytes;
-use axum::extract::{Path, State};
-use axum::http::StatusCode;
+use axum::extract::{Path, Query, State};
+use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
+use axum::{Extension, Json};
+use serde::{Deserialize, Serialize};
+use time::OffsetDateTime;
 use tower_sessions::Session;
 use uuid::Uuid;
 
@@ -17,24 +20,174 @@ use super::{AdminUser, check_csrf, csrf_token};
 use crate::app::AppState;
 use crate::db;
 use crate::db::logins::LoginUser;
-use crate::domain::article::ChangeKind;
+use crate::domain::article::{ChangeKind, Review, Study};
+use crate::domain::dates;
 use crate::domain::lifecycle::Transition;
+use crate::domain::markdown;
+use crate::domain::slug::Slug;
 use crate::error::{AppError, FieldError};
 use crate::service::articles::{self, ArchiveOptions, ArticleChanges, ArticleDoc, ChangeMeta};
+use crate::service::{autosaves, previews};
 use crate::web::pages::{Layout, render};
 
-/// What the editor form holds.
-#[derive(Debug, Clone, Default)]
+/// The session key holding a just-made preview URL until the editor page shows it once.
+const FLASH_PREVIEW_URL: &str = "flash_preview_url";
+
+/// The "About this study" fields as typed.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct StudyForm {
+    pub citation: String,
+    pub doi: String,
+    pub pubmed_id: String,
+    pub trial_id: String,
+    pub presented_at: String,
+    pub study_type: String,
+    pub sample_size: String,
+    pub url: String,
+}
+
+/// The medical review fields as typed.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct ReviewForm {
+    pub reviewed_by: String,
+    pub last_reviewed: String,
+    pub next_review_due: String,
+}
+
+/// What the editor form holds; also what an autosave keeps.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
 pub struct Draft {
     pub title: String,
     pub slug: String,
     pub dek: String,
     pub body_markdown: String,
     pub topics: Vec<String>,
+    pub study: StudyForm,
+    pub review: ReviewForm,
     pub change_kind: String,
     pub change_note: String,
+    #[serde(skip)]
     pub version: i32,
+    #[serde(skip)]
     pub csrf: String,
+}
+
+fn text(value: &str) -> Option<String> {
+    Some(value.trim().to_owned()).filter(|v| !v.is_empty())
+}
+
+fn date_field(field: &'static str, raw: &str, errors: &mut Vec<FieldError>) -> Option<time::Date> {
+    let raw = raw.trim();
+    if raw.is_empty() {
+        return None;
+    }
+    let date = dates::parse_date_input(raw);
+    if date.is_none() {
+        errors.push(FieldError::new(field, "must be a date (YYYY-MM-DD)"));
+    }
+    date
+}
+
+impl StudyForm {
+    fn from_study(study: Option<&Study>) -> Self {
+        let Some(s) = study else {
+            return Self::default();
+        };
+        let owned = |v: &Option<String>| v.clone().unwrap_or_default();
+        Self {
+            citation: owned(&s.citation),
+            doi: owned(&s.doi),
+            pubmed_id: owned(&s.pubmed_id),
+            trial_id: owned(&s.trial_id),
+            presented_at: s.presented_at.map(|d| d.to_string()).unwrap_or_default(),
+            study_type: owned(&s.study_type),
+            sample_size: s.sample_size.map(|n| n.to_string()).unwrap_or_default(),
+            url: owned(&s.url),
+        }
+    }
+
+    /// `None` when every field is empty (no study box).
+    fn to_study(&self, errors: &mut Vec<FieldError>) -> Option<Study> {
+        if self.is_blank() {
+            return None;
+        }
+        let sample_size = match self.sample_size.trim() {
+            "" => None,
+            raw => match raw.replace([',', ' '], "").parse::<i64>() {
+                Ok(n) => Some(n),
+                Err(_) => {
+                    errors.push(FieldError::new(
+                        "study.sample_size",
+                        "must be a whole number",
+                    ));
+                    None
+                }
+            },
+        };
+        Some(Study {
+            citation: text(&self.citation),
+            doi: text(&self.doi),
+            pubmed_id: text(&self.pubmed_id),
+            trial_id: text(&self.trial_id),
+            presented_at: date_field("study.presented_at", &self.presented_at, errors),
+            study_type: text(&self.study_type),
+            sample_size,
+            url: text(&self.url),
+        })
+    }
+
+    fn is_blank(&self) -> bool {
+        [
+            &self.citation,
+            &self.doi,
+            &self.pubmed_id,
+            &self.trial_id,
+            &self.presented_at,
+            &self.study_type,
+            &self.sample_size,
+            &self.url,
+        ]
+        .iter()
+        .all(|v| v.trim().is_empty())
+    }
+}
+
+impl ReviewForm {
+    fn from_review(review: Option<&Review>) -> Self {
+        let Some(r) = review else {
+            return Self::default();
+        };
+        let date = |d: Option<time::Date>| d.map(|d| d.to_string()).unwrap_or_default();
+        Self {
+            reviewed_by: r.reviewed_by.clone().unwrap_or_default(),
+            last_reviewed: date(r.last_reviewed),
+            next_review_due: date(r.next_review_due),
+        }
+    }
+
+    fn is_blank(&self) -> bool {
+        [
+            &self.reviewed_by,
+            &self.last_reviewed,
+            &self.next_review_due,
+        ]
+        .iter()
+        .all(|v| v.trim().is_empty())
+    }
+
+    fn to_review(&self, errors: &mut Vec<FieldError>) -> Option<Review> {
+        if self.is_blank() {
+            return None;
+        }
+        Some(Review {
+            reviewed_by: text(&self.reviewed_by),
+            last_reviewed: date_field("review.last_reviewed", &self.last_reviewed, errors),
+            next_review_due: date_field("review.next_review_due", &self.next_review_due, errors),
+        })
+    }
 }
 
 impl Draft {
@@ -48,6 +201,17 @@ impl Draft {
                 "dek" => draft.dek = value,
                 "body_markdown" => draft.body_markdown = value.replace("\r\n", "\n"),
                 "topic" => draft.topics.push(value),
+                "study.citation" => draft.study.citation = value,
+                "study.doi" => draft.study.doi = value,
+                "study.pubmed_id" => draft.study.pubmed_id = value,
+                "study.trial_id" => draft.study.trial_id = value,
+                "study.presented_at" => draft.study.presented_at = value,
+                "study.study_type" => draft.study.study_type = value,
+                "study.sample_size" => draft.study.sample_size = value,
+                "study.url" => draft.study.url = value,
+                "review.reviewed_by" => draft.review.reviewed_by = value,
+                "review.last_reviewed" => draft.review.last_reviewed = value,
+                "review.next_review_due" => draft.review.next_review_due = value,
                 "change_kind" => draft.change_kind = value,
                 "change_note" => draft.change_note = value,
                 "version" => draft.version = value.parse().unwrap_or(0),
@@ -65,6 +229,8 @@ impl Draft {
             dek: doc.dek.clone(),
             body_markdown: doc.body_markdown.clone(),
             topics: doc.topics.clone(),
+            study: StudyForm::from_study(doc.study.as_ref()),
+            review: ReviewForm::from_review(doc.review.as_ref()),
             change_kind: "minor".into(),
             change_note: String::new(),
             version: doc.version,
@@ -72,16 +238,23 @@ impl Draft {
         }
     }
 
-    fn changes(&self) -> ArticleChanges {
-        ArticleChanges {
+    /// The changes the form asks for, or the fields it could not read.
+    fn changes(&self) -> Result<ArticleChanges, AppError> {
+        let mut errors = Vec::new();
+        let study = self.study.to_study(&mut errors);
+        let review = self.review.to_review(&mut errors);
+        if !errors.is_empty() {
+            return Err(AppError::Validation(errors));
+        }
+        Ok(ArticleChanges {
             title: Some(self.title.clone()),
             slug: Some(self.slug.clone()).filter(|s| !s.trim().is_empty()),
             dek: Some(self.dek.clone()),
             body_markdown: Some(self.body_markdown.clone()),
             topics: Some(self.topics.clone()),
-            study: None,
-            review: None,
-        }
+            study: Some(study),
+            review: Some(review),
+        })
     }
 
     fn meta(&self) -> Result<ChangeMeta, AppError> {
@@ -109,6 +282,26 @@ pub struct TopicChoice {
     pub checked: bool,
 }
 
+/// A published story offered by the superseded-by picker.
+pub struct StoryChoice {
+    pub slug: String,
+    pub title: String,
+}
+
+/// A live preview link, as listed beside the editor.
+pub struct PreviewLinkRow {
+    pub id: String,
+    pub expires: String,
+}
+
+/// What the publishing panel shows and keeps.
+#[derive(Debug, Clone, Default)]
+pub struct PublishForm {
+    pub publish_at: String,
+    pub reason: String,
+    pub superseded_by: String,
+}
+
 #[derive(Template)]
 #[template(path = "admin/editor.html")]
 pub struct EditorPage {
@@ -120,19 +313,44 @@ pub struct EditorPage {
     pub status: String,
     pub archived: bool,
     pub draft: Draft,
+    pub slug_suggestion: String,
     pub topics: Vec<TopicChoice>,
     pub errors: Vec<FieldError>,
     pub message: Option<String>,
-    /// The saved body as the site renders it (sanitised by the service layer).
+    /// The form's body as the site renders it (sanitised), refreshed live by `editor.js`.
     pub preview_html: String,
     pub public_url: Option<String>,
     /// A conflict: the story as someone else saved it.
     pub theirs: Option<Draft>,
+    /// "Scheduled for …" while scheduled.
+    pub scheduled_for: Option<String>,
+    /// "Archived on …" and the archive details.
+    pub archived_on: Option<String>,
+    pub archive_reason: Option<String>,
+    pub superseded_by_url: Option<String>,
+    pub publish: PublishForm,
+    pub recent_stories: Vec<StoryChoice>,
+    pub preview_links: Vec<PreviewLinkRow>,
+    /// A preview URL made a moment ago: its only showing.
+    pub new_preview_url: Option<String>,
+    /// When an autosave newer than the saved story exists (and is not in the form).
+    pub autosaved_at: Option<String>,
+    pub site_timezone: String,
 }
 
 impl EditorPage {
     pub fn error_for(&self, field: &str) -> Option<&str> {
         crate::error::message_for(&self.errors, field)
+    }
+
+    /// Whether the study or review section (`prefix` `study.` or `review.`) starts open: when
+    /// it holds something or an error.
+    pub fn section_open(&self, prefix: &str) -> bool {
+        let filled = match prefix {
+            "study." => !self.draft.study.is_blank(),
+            _ => !self.draft.review.is_blank(),
+        };
+        filled || self.errors.iter().any(|e| e.field.starts_with(prefix))
     }
 }
 
@@ -143,7 +361,50 @@ async fn editor_page(
     doc: Option<&ArticleDoc>,
     draft: Draft,
 ) -> Result<EditorPage, AppError> {
+    let tz = &state.config.timezone;
     let topics = db::topics::list(&state.pool).await?;
+    let actor = user.actor();
+    let (preview_links, recent_stories, superseded_by_url) = match doc {
+        Some(doc) => {
+            let links = previews::list_live(&state.pool, actor, doc.id)
+                .await?
+                .into_iter()
+                .map(|link| PreviewLinkRow {
+                    id: link.id.to_string(),
+                    expires: dates::long_datetime(link.expires_at, tz),
+                })
+                .collect();
+            let recent = if doc.status.as_str() == "published" && !doc.archived {
+                db::articles::list_published(&state.pool, false, 50, 0)
+                    .await?
+                    .into_iter()
+                    .filter(|s| s.id != doc.id)
+                    .map(|s| StoryChoice {
+                        slug: s.slug,
+                        title: s.title,
+                    })
+                    .collect()
+            } else {
+                Vec::new()
+            };
+            let newer = match doc.superseded_by {
+                Some(newer) => db::articles::find_published_link(&state.pool, newer)
+                    .await?
+                    .map(|(slug, _)| format!("/research-news/{slug}")),
+                None => None,
+            };
+            (links, recent, newer)
+        }
+        None => (Vec::new(), Vec::new(), None),
+    };
+    let new_preview_url = match doc {
+        Some(_) => session
+            .remove::<String>(FLASH_PREVIEW_URL)
+            .await
+            .map_err(|e| AppError::Internal(e.into()))?,
+        None => None,
+    };
+    let scheduled = doc.filter(|d| d.status.as_str() == "scheduled");
     Ok(EditorPage {
         layout: admin_layout(if doc.is_some() {
             "Edit story"
@@ -165,14 +426,37 @@ async fn editor_page(
                 name: t.name,
             })
             .collect(),
+        slug_suggestion: Slug::from_title(&draft.title)
+            .map(|s| s.as_str().to_owned())
+            .unwrap_or_default(),
+        preview_html: markdown::render(&draft.body_markdown).into_string(),
         draft,
         errors: Vec::new(),
         message: None,
-        preview_html: doc.map(|d| d.body_html.clone()).unwrap_or_default(),
         public_url: doc
             .filter(|d| d.status.as_str() == "published")
             .map(|d| format!("/research-news/{}", d.slug)),
         theirs: None,
+        scheduled_for: scheduled
+            .and_then(|d| d.published_at)
+            .map(|at| dates::long_datetime(at, tz)),
+        archived_on: doc
+            .and_then(|d| d.archived_at)
+            .map(|at| dates::long_datetime(at, tz)),
+        archive_reason: doc.and_then(|d| d.archive_reason.clone()),
+        superseded_by_url,
+        publish: PublishForm {
+            publish_at: scheduled
+                .and_then(|d| d.published_at)
+                .map(|at| dates::local_input(at, tz))
+                .unwrap_or_default(),
+            ..PublishForm::default()
+        },
+        recent_stories,
+        preview_links,
+        new_preview_url,
+        autosaved_at: None,
+        site_timezone: state.config.timezone_name.clone(),
     })
 }
 
@@ -180,6 +464,10 @@ fn with_status(page: &EditorPage, status: StatusCode) -> Result<Response, AppErr
     let mut response = render(page)?;
     *response.status_mut() = status;
     Ok(response)
+}
+
+fn to_story(id: Uuid) -> Response {
+    Redirect::to(&format!("/admin/stories/{id}?saved=1")).into_response()
 }
 
 pub async fn new_story(
@@ -198,8 +486,12 @@ pub async fn create(
 ) -> Result<Response, AppError> {
     let draft = Draft::parse(&body);
     check_csrf(&session, &draft.csrf).await?;
-    match articles::create(&state.pool, user.actor(), draft.changes()).await {
-        Ok(doc) => Ok(Redirect::to(&format!("/admin/stories/{}?saved=1", doc.id)).into_response()),
+    let outcome = match draft.changes() {
+        Ok(changes) => articles::create(&state.pool, user.actor(), changes).await,
+        Err(err) => Err(err),
+    };
+    match outcome {
+        Ok(doc) => Ok(to_story(doc.id)),
         Err(AppError::Validation(errors)) => {
             let mut page = editor_page(&state, &session, user, None, draft).await?;
             page.errors = errors;
@@ -216,6 +508,8 @@ fn parse_id(raw: &str) -> Result<Uuid, AppError> {
 #[derive(Debug, serde::Deserialize)]
 pub struct ShowQuery {
     saved: Option<String>,
+    /// `restore=autosave` puts the editor's autosaved text in the form.
+    restore: Option<String>,
 }
 
 pub async fn edit(
@@ -223,12 +517,38 @@ pub async fn edit(
     session: Session,
     Extension(AdminUser(user)): Extension<AdminUser>,
     Path(id): Path<String>,
-    axum::extract::Query(query): axum::extract::Query<ShowQuery>,
+    Query(query): Query<ShowQuery>,
 ) -> Result<Response, AppError> {
     let id = parse_id(&id)?;
-    let doc = articles::get(&state.pool, user.actor(), id).await?;
-    let mut page = editor_page(&state, &session, user, Some(&doc), Draft::from_doc(&doc)).await?;
-    if query.saved.is_some() {
+    let actor = user.actor();
+    let doc = articles::get(&state.pool, actor, id).await?;
+    let autosave = autosaves::find(&state.pool, actor, id).await?;
+    let tz = state.config.timezone.clone();
+    let restoring = query.restore.as_deref() == Some("autosave");
+    let mut draft = Draft::from_doc(&doc);
+    let mut restored_at = None;
+    let mut pending_at = None;
+    if let Some(saved) = &autosave {
+        let at = dates::long_datetime(saved.saved_at, &tz);
+        match serde_json::from_value::<Draft>(saved.payload.clone()) {
+            Ok(mut kept) if restoring => {
+                // Based on the version the editor had: if the story moved on since, saving
+                // shows the conflict screen rather than overwriting.
+                kept.version = saved.base_version;
+                draft = kept;
+                restored_at = Some(at);
+            }
+            Ok(kept) if kept != Draft::from_doc(&doc) => pending_at = Some(at),
+            _ => {}
+        }
+    }
+    let mut page = editor_page(&state, &session, user, Some(&doc), draft).await?;
+    page.autosaved_at = pending_at;
+    if let Some(at) = restored_at {
+        page.message = Some(format!(
+            "Your text autosaved on {at} is in the form. Save to keep it."
+        ));
+    } else if query.saved.is_some() {
         page.message = Some("Saved.".into());
     }
     render(&page)
@@ -244,26 +564,22 @@ pub async fn save(
     let id = parse_id(&id)?;
     let draft = Draft::parse(&body);
     check_csrf(&session, &draft.csrf).await?;
-    let outcome = match draft.meta() {
-        Ok(meta) => {
-            articles::update(
-                &state.pool,
-                user.actor(),
-                id,
-                Some(draft.version),
-                draft.changes(),
-                meta,
-            )
-            .await
+    let actor = user.actor();
+    let outcome = match draft.meta().and_then(|meta| Ok((meta, draft.changes()?))) {
+        Ok((meta, changes)) => {
+            articles::update(&state.pool, actor, id, Some(draft.version), changes, meta).await
         }
         Err(err) => Err(err),
     };
     match outcome {
-        Ok(doc) => Ok(Redirect::to(&format!("/admin/stories/{}?saved=1", doc.id)).into_response()),
+        Ok(doc) => {
+            autosaves::discard(&state.pool, actor, id).await?;
+            Ok(to_story(doc.id))
+        }
         Err(AppError::PreconditionFailed(_, _)) => {
             // Someone saved meanwhile: show theirs beside ours; the form keeps ours, now based
             // on their version, so saving again is a deliberate choice and nothing is lost.
-            let current = articles::get(&state.pool, user.actor(), id).await?;
+            let current = articles::get(&state.pool, actor, id).await?;
             let theirs = Draft::from_doc(&current);
             let mut mine = draft;
             mine.version = current.version;
@@ -278,7 +594,7 @@ pub async fn save(
             with_status(&page, StatusCode::CONFLICT)
         }
         Err(AppError::Validation(errors)) => {
-            let doc = articles::get(&state.pool, user.actor(), id).await?;
+            let doc = articles::get(&state.pool, actor, id).await?;
             let mut page = editor_page(&state, &session, user, Some(&doc), draft).await?;
             page.errors = errors;
             with_status(&page, StatusCode::UNPROCESSABLE_ENTITY)
@@ -287,8 +603,27 @@ pub async fn save(
     }
 }
 
-/// `POST /admin/stories/{id}/action`: `action` (submit, publish, unpublish, withdraw, archive,
-/// unarchive), `reason` for archive.
+/// Reads the superseded-by picker: a story's address, slug or id.
+async fn resolve_story(state: &AppState, raw: &str) -> Result<Option<Uuid>, AppError> {
+    let raw = raw.trim().trim_end_matches('/');
+    if raw.is_empty() {
+        return Ok(None);
+    }
+    let slug = raw.rsplit('/').next().unwrap_or(raw);
+    if let Ok(id) = Uuid::parse_str(slug) {
+        return Ok(Some(id));
+    }
+    match db::articles::find_by_slug(&state.pool, slug).await? {
+        Some(story) => Ok(Some(story.id)),
+        None => Err(AppError::field(
+            "superseded_by",
+            "is not the address of a published story",
+        )),
+    }
+}
+
+/// `POST /admin/stories/{id}/action`: `action` (submit, publish, schedule with `publish_at`,
+/// unpublish, withdraw, archive with `reason` and `superseded_by`, unarchive).
 pub async fn act(
     State(state): State<AppState>,
     session: Session,
@@ -299,47 +634,172 @@ pub async fn act(
     let id = parse_id(&id)?;
     let mut csrf = String::new();
     let mut action = String::new();
-    let mut reason = String::new();
+    let mut form = PublishForm::default();
     for (key, value) in url::form_urlencoded::parse(&body) {
         match key.as_ref() {
             "csrf" => csrf = value.into_owned(),
             "action" => action = value.into_owned(),
-            "reason" => reason = value.into_owned(),
+            "reason" => form.reason = value.into_owned(),
+            "publish_at" => form.publish_at = value.into_owned(),
+            "superseded_by" => form.superseded_by = value.into_owned(),
             _ => {}
         }
     }
     check_csrf(&session, &csrf).await?;
-    let transition = match action.as_str() {
-        "submit" => Transition::Submit,
-        "publish" => Transition::Publish { at: None },
-        "unpublish" => Transition::Unpublish,
-        "withdraw" => Transition::Withdraw,
-        "archive" => Transition::Archive,
-        "unarchive" => Transition::Unarchive,
-        _ => return Err(AppError::BadRequest("Unknown action.".into())),
-    };
-    let options = ArchiveOptions {
-        reason: Some(reason.trim().to_owned()).filter(|r| !r.is_empty()),
-        superseded_by: None,
-    };
-    match articles::transition(&state.pool, user.actor(), id, transition, options, None).await {
-        Ok(_) => Ok(Redirect::to(&format!("/admin/stories/{id}?saved=1")).into_response()),
-        Err(AppError::Conflict(message)) => {
-            let doc = articles::get(&state.pool, user.actor(), id).await?;
-            let mut page =
-                editor_page(&state, &session, user, Some(&doc), Draft::from_doc(&doc)).await?;
-            page.message = Some(message);
-            with_status(&page, StatusCode::CONFLICT)
-        }
-        Err(AppError::Validation(errors)) => {
-            let doc = articles::get(&state.pool, user.actor(), id).await?;
-            let mut page =
-                editor_page(&state, &session, user, Some(&doc), Draft::from_doc(&doc)).await?;
-            page.message = errors
-                .first()
-                .map(|e| format!("The {} {}.", e.field.replace('_', " "), e.message));
-            with_status(&page, StatusCode::UNPROCESSABLE_ENTITY)
-        }
-        Err(other) => Err(other),
+    let actor = user.actor();
+    let outcome = async {
+        let transition = match action.as_str() {
+            "submit" => Transition::Submit,
+            "publish" => Transition::Publish { at: None },
+            "schedule" => {
+                let at = dates::parse_local_input(&form.publish_at, &state.config.timezone)
+                    .ok_or_else(|| {
+                        AppError::field("publish_at", "must be a date and time to publish at")
+                    })?;
+                if at <= OffsetDateTime::now_utc() {
+                    return Err(AppError::field("publish_at", "must be in the future"));
+                }
+                Transition::Publish { at: Some(at) }
+            }
+            "unpublish" => Transition::Unpublish,
+            "withdraw" => Transition::Withdraw,
+            "archive" => Transition::Archive,
+            "unarchive" => Transition::Unarchive,
+            _ => return Err(AppError::BadRequest("Unknown action.".into())),
+        };
+        let options = ArchiveOptions {
+            reason: text(&form.reason),
+            superseded_by: if action == "archive" {
+                resolve_story(&state, &form.superseded_by).await?
+            } else {
+                None
+            },
+        };
+        articles::transition(&state.pool, actor, id, transition, options, None).await
     }
+    .await;
+    let (status, message, errors) = match outcome {
+        Ok(_) => {
+            autosaves::discard(&state.pool, actor, id).await?;
+            return Ok(to_story(id));
+        }
+        Err(AppError::Conflict(message)) => (StatusCode::CONFLICT, message, Vec::new()),
+        Err(AppError::Validation(errors)) => (
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "Please correct the fields marked below.".to_owned(),
+            errors,
+        ),
+        Err(other) => return Err(other),
+    };
+    let doc = articles::get(&state.pool, actor, id).await?;
+    let mut page = editor_page(&state, &session, user, Some(&doc), Draft::from_doc(&doc)).await?;
+    page.message = Some(message);
+    page.errors = errors;
+    page.publish = form;
+    with_status(&page, status)
+}
+
+/// `POST /admin/preview`: the Markdown of the form rendered and sanitised as the site will
+/// show it, for the live preview beside the editor.
+pub async fn preview(
+    session: Session,
+    Extension(AdminUser(_user)): Extension<AdminUser>,
+    body: Bytes,
+) -> Result<Response, AppError> {
+    let draft = Draft::parse(&body);
+    check_csrf(&session, &draft.csrf).await?;
+    if draft.body_markdown.len() > crate::domain::article::limits::BODY_BYTES {
+        return Err(AppError::field(
+            "body_markdown",
+            format!(
+                "must be at most {} bytes",
+                crate::domain::article::limits::BODY_BYTES
+            ),
+        ));
+    }
+    let html = markdown::render(&draft.body_markdown).into_string();
+    Ok(([(header::CONTENT_TYPE, "text/html; charset=utf-8")], html).into_response())
+}
+
+#[derive(Serialize)]
+struct AutosaveAnswer {
+    saved_at: String,
+}
+
+/// `POST /admin/stories/{id}/autosave`: keeps the form apart from the revisions.
+pub async fn autosave(
+    State(state): State<AppState>,
+    session: Session,
+    Extension(AdminUser(user)): Extension<AdminUser>,
+    Path(id): Path<String>,
+    body: Bytes,
+) -> Result<Response, AppError> {
+    let id = parse_id(&id)?;
+    let draft = Draft::parse(&body);
+    check_csrf(&session, &draft.csrf).await?;
+    let payload = serde_json::to_value(&draft).map_err(|e| AppError::Internal(e.into()))?;
+    let at = autosaves::save(&state.pool, user.actor(), id, draft.version, &payload).await?;
+    Ok(Json(AutosaveAnswer {
+        saved_at: dates::rfc3339(at),
+    })
+    .into_response())
+}
+
+fn csrf_field(body: &[u8]) -> String {
+    url::form_urlencoded::parse(body)
+        .find(|(key, _)| key == "csrf")
+        .map(|(_, value)| value.into_owned())
+        .unwrap_or_default()
+}
+
+/// `POST /admin/stories/{id}/autosave/discard`.
+pub async fn discard_autosave(
+    State(state): State<AppState>,
+    session: Session,
+    Extension(AdminUser(user)): Extension<AdminUser>,
+    Path(id): Path<String>,
+    body: Bytes,
+) -> Result<Response, AppError> {
+    let id = parse_id(&id)?;
+    check_csrf(&session, &csrf_field(&body)).await?;
+    autosaves::discard(&state.pool, user.actor(), id).await?;
+    Ok(Redirect::to(&format!("/admin/stories/{id}")).into_response())
+}
+
+/// `POST /admin/stories/{id}/preview-links`: `hours` (default 72).
+pub async fn create_preview_link(
+    State(state): State<AppState>,
+    session: Session,
+    Extension(AdminUser(user)): Extension<AdminUser>,
+    Path(id): Path<String>,
+    body: Bytes,
+) -> Result<Response, AppError> {
+    let id = parse_id(&id)?;
+    check_csrf(&session, &csrf_field(&body)).await?;
+    let hours = url::form_urlencoded::parse(&body)
+        .find(|(key, _)| key == "hours")
+        .and_then(|(_, value)| value.parse().ok())
+        .unwrap_or(previews::DEFAULT_HOURS);
+    let link =
+        previews::create(&state.pool, user.actor(), id, hours, &state.config.base_url).await?;
+    // Shown once, on the next page: the token is not kept anywhere else.
+    session
+        .insert(FLASH_PREVIEW_URL, &link.url)
+        .await
+        .map_err(|e| AppError::Internal(e.into()))?;
+    Ok(Redirect::to(&format!("/admin/stories/{id}")).into_response())
+}
+
+/// `POST /admin/preview-links/{id}/revoke`.
+pub async fn revoke_preview_link(
+    State(state): State<AppState>,
+    session: Session,
+    Extension(AdminUser(user)): Extension<AdminUser>,
+    Path(id): Path<String>,
+    body: Bytes,
+) -> Result<Response, AppError> {
+    let id = parse_id(&id)?;
+    check_csrf(&session, &csrf_field(&body)).await?;
+    let article = previews::revoke(&state.pool, user.actor(), id).await?;
+    Ok(Redirect::to(&format!("/admin/stories/{article}")).into_response())
 }

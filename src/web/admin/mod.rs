@@ -71,6 +71,20 @@ pub fn routes(state: AppState) -> Router<AppState> {
         .route("/admin/stories/new", get(editor::new_story))
         .route("/admin/stories/{id}", get(editor::edit).post(editor::save))
         .route("/admin/stories/{id}/action", post(editor::act))
+        .route("/admin/stories/{id}/autosave", post(editor::autosave))
+        .route(
+            "/admin/stories/{id}/autosave/discard",
+            post(editor::discard_autosave),
+        )
+        .route(
+            "/admin/stories/{id}/preview-links",
+            post(editor::create_preview_link),
+        )
+        .route(
+            "/admin/preview-links/{id}/revoke",
+            post(editor::revoke_preview_link),
+        )
+        .route("/admin/preview", post(editor::preview))
         .route("/admin/stories/{id}/revisions", get(revisions::show))
         .route(
             "/admin/stories/{id}/revisions/{number}/restore",

@@ -13,7 +13,7 @@ use crate::app::AppState;
 use crate::db;
 use crate::domain::article::{ArticleStatus, ChangeKind, Review, Study};
 use crate::domain::lifecycle::Transition;
-use crate::domain::policy::{Action, Role, can};
+use crate::domain::policy::Role;
 use crate::error::{ApiError, AppError, FieldError, Problem};
 use crate::extract::{ApiPath, ApiQuery, AppJson, CurrentUser, IfMatch, OptionalJson, parse_id};
 use crate::service::articles::{
@@ -545,36 +545,21 @@ pub async fn create_preview_link(
     OptionalJson(input): OptionalJson<NewPreviewLink>,
 ) -> Result<Response, ApiError> {
     let id = parse_id(&id)?;
-    let hours = input.expires_in_hours.unwrap_or(72);
-    if !(1..=720).contains(&hours) {
-        return Err(AppError::field("expires_in_hours", "must be from 1 to 720").into());
-    }
-    let article = db::articles::find_by_id(&state.pool, id)
-        .await?
-        .ok_or(AppError::NotFound)?;
-    let facts = crate::domain::policy::ArticleFacts {
-        created_by: article.created_by,
-        status: article.status,
-    };
-    if !can(user.actor(), Action::CreatePreviewLink, Some(facts)) {
-        return Err(AppError::Forbidden.into());
-    }
-    let (token, digest) = crate::domain::secret::new_token("");
-    let expires_at = OffsetDateTime::now_utc() + time::Duration::hours(hours);
-    let link_id = db::previews::insert(&state.pool, id, &digest, Some(user.id), expires_at).await?;
-    db::audit::record(
+    let hours = input
+        .expires_in_hours
+        .unwrap_or(crate::service::previews::DEFAULT_HOURS);
+    let link = crate::service::previews::create(
         &state.pool,
-        Some(user.id),
-        "preview_link.create",
-        "article",
-        Some(id),
-        serde_json::json!({ "preview_link": link_id }),
+        user.actor(),
+        id,
+        hours,
+        &state.config.base_url,
     )
     .await?;
     let body = PreviewLinkResponse {
-        id: link_id,
-        url: format!("{}/preview/{token}", state.config.base_url),
-        expires_at,
+        id: link.id,
+        url: link.url,
+        expires_at: link.expires_at,
     };
     Ok((StatusCode::CREATED, Json(body)).into_response())
 }
@@ -589,26 +574,6 @@ pub async fn delete_preview_link(
     ApiPath(id): ApiPath<String>,
 ) -> Result<StatusCode, ApiError> {
     let id = parse_id(&id)?;
-    let link = db::previews::find(&state.pool, id)
-        .await?
-        .ok_or(AppError::NotFound)?;
-    let article = db::articles::find_by_id(&state.pool, link.article_id).await?;
-    let facts = article.map(|a| crate::domain::policy::ArticleFacts {
-        created_by: a.created_by,
-        status: a.status,
-    });
-    if !can(user.actor(), Action::RevokePreviewLink, facts) {
-        return Err(AppError::Forbidden.into());
-    }
-    db::previews::revoke(&state.pool, id).await?;
-    db::audit::record(
-        &state.pool,
-        Some(user.id),
-        "preview_link.revoke",
-        "preview_link",
-        Some(id),
-        serde_json::json!({}),
-    )
-    .await?;
+    crate::service::previews::revoke(&state.pool, user.actor(), id).await?;
     Ok(StatusCode::NO_CONTENT)
 }
