@@ -24,11 +24,12 @@ use uuid::Uuid;
 use crate::app::AppState;
 use crate::service::events::{CHANNEL, ChangeEvent};
 
-/// `Cache-Control` of cacheable public pages: browsers keep them a minute, shared caches (a
-/// CDN) ten minutes and may serve a stale copy for another minute while they refetch. A CDN
-/// that purges by `Surrogate-Key` can keep them longer.
-pub const PUBLIC_CACHE_CONTROL: &str =
-    "public, max-age=60, s-maxage=600, stale-while-revalidate=60";
+/// `Cache-Control` of cacheable public pages: browsers revalidate every time (a cheap `304`
+/// from the ETag), so a correction or an archive banner shows at once, even to an editor who
+/// just looked at the page; shared caches (a CDN) keep them ten minutes and may serve a stale
+/// copy for another minute while they refetch. A CDN that purges by `Surrogate-Key` can keep
+/// them longer.
+pub const PUBLIC_CACHE_CONTROL: &str = "public, max-age=0, s-maxage=600, stale-while-revalidate=60";
 /// `Cache-Control` of admin, API, preview and form answers.
 pub const NO_STORE: &str = "no-store";
 

@@ -7,11 +7,11 @@ use sqlx::PgPool;
 use super::{browser, serve};
 use crate::helpers::ArticleBuilder;
 
-const PASSWORD: &str = "correct horse battery staple 42";
+pub(super) const PASSWORD: &str = "correct horse battery staple 42";
 
 /// Runs axe-core (installed by the test command, path in `DATELINE_AXE`) on the current page;
 /// returns the serious and critical violations as "rule: target" lines.
-async fn serious_violations(client: &Client) -> Vec<String> {
+pub(super) async fn serious_violations(client: &Client) -> Vec<String> {
     let path = std::env::var("DATELINE_AXE")
         .expect("DATELINE_AXE names axe.min.js (make test installs axe-core)");
     let source = std::fs::read_to_string(&path).expect("axe.min.js is readable");
@@ -31,14 +31,21 @@ async fn serious_violations(client: &Client) -> Vec<String> {
 }
 
 /// Saves a screenshot when `DATELINE_SCREENSHOTS` names a folder (for the README).
-async fn screenshot(client: &Client, name: &str) {
+pub(super) async fn screenshot(client: &Client, name: &str) {
     if let Ok(dir) = std::env::var("DATELINE_SCREENSHOTS") {
+        client
+            .execute(
+                "window.scrollTo(0, 0); document.activeElement?.blur(); return true;",
+                vec![],
+            )
+            .await
+            .unwrap();
         let png = client.screenshot().await.unwrap();
         std::fs::write(format!("{dir}/{name}.png"), png).unwrap();
     }
 }
 
-async fn assert_accessible(client: &Client, page: &str) {
+pub(super) async fn assert_accessible(client: &Client, page: &str) {
     let violations = serious_violations(client).await;
     assert!(violations.is_empty(), "{page}: {violations:#?}");
 }
@@ -159,7 +166,7 @@ async fn an_editor_signs_in_and_triages_feedback_on_accessible_pages(pool: PgPoo
 }
 
 /// Signs in through the form.
-async fn sign_in(client: &Client, base: &str, email: &str) {
+pub(super) async fn sign_in(client: &Client, base: &str, email: &str) {
     client.goto(&format!("{base}/admin/login")).await.unwrap();
     client
         .find(Locator::Css("#email"))
@@ -267,6 +274,7 @@ async fn two_browser_sessions_editing_one_story_see_the_conflict_and_lose_nothin
         "Bo's text is kept"
     );
     assert_accessible(&bo.client, "conflict screen").await;
+    screenshot(&bo.client, "admin-conflict").await;
 
     // Bo keeps Ada's sentence too, then saves deliberately.
     write_body_and_save(&bo.client, "Ada's paragraph.\n\nBo's paragraph.").await;

@@ -5,23 +5,8 @@ use std::time::Duration;
 use fantoccini::Locator;
 use sqlx::PgPool;
 
-use super::{browser, serve};
+use super::{browser, click, serve};
 use crate::helpers::ArticleBuilder;
-
-/// Scrolls an element into the middle of the viewport and clicks it, as a person would.
-async fn click(client: &fantoccini::Client, css: &str) {
-    let script = format!(
-        "const el = document.querySelector({css:?}); el.scrollIntoView({{block: 'center', behavior: 'instant'}}); return true;"
-    );
-    client.execute(&script, vec![]).await.unwrap();
-    client
-        .find(Locator::Css(css))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
-}
 
 #[sqlx::test]
 async fn the_widget_counts_characters_and_sends_inline_without_a_reload(pool: PgPool) {

@@ -3,6 +3,7 @@
 //! `chromium` and `chromium-driver`.
 
 mod admin;
+mod editorial;
 mod feedback_widget;
 
 use std::net::SocketAddr;
@@ -94,4 +95,30 @@ pub async fn serve(pool: PgPool) -> String {
         .unwrap();
     });
     base
+}
+
+/// Scrolls an element into the middle of the viewport and clicks it, as a person would.
+pub async fn click(client: &Client, css: &str) {
+    let script = format!(
+        "const el = document.querySelector({css:?}); el.scrollIntoView({{block: 'center', behavior: 'instant'}}); return true;"
+    );
+    client.execute(&script, vec![]).await.unwrap();
+    client
+        .find(fantoccini::Locator::Css(css))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+}
+
+/// Waits (up to 10 seconds) until `script` returns true in the page.
+pub async fn wait_until(client: &Client, script: &str, what: &str) {
+    for _ in 0..100 {
+        if client.execute(script, vec![]).await.unwrap() == serde_json::Value::Bool(true) {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    panic!("timed out waiting for {what}");
 }
