@@ -50,6 +50,13 @@ pub const CONTENT_SECURITY_POLICY: &str = "default-src 'self'; script-src 'self'
      img-src 'self' https:; font-src 'self'; connect-src 'self'; object-src 'none'; \
      base-uri 'none'; form-action 'self'; frame-ancestors 'none'";
 
+/// Powerful browser features no page of ours uses.
+pub const PERMISSIONS_POLICY: &str = "camera=(), microphone=(), geolocation=(), payment=(), \
+     usb=(), browsing-topics=()";
+
+/// HSTS, sent when the base URL is https: two years, subdomains included.
+pub const STRICT_TRANSPORT_SECURITY: &str = "max-age=63072000; includeSubDomains";
+
 /// How long one request may take before it is answered 503.
 pub const REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
 
@@ -103,10 +110,15 @@ pub fn build_router(state: AppState) -> Router {
         ))
         .layer(SetResponseHeaderLayer::overriding(
             HeaderName::from_static("permissions-policy"),
-            HeaderValue::from_static(
-                "camera=(), microphone=(), geolocation=(), interest-cohort=()",
-            ),
-        ));
+            HeaderValue::from_static(PERMISSIONS_POLICY),
+        ))
+        // Browsers that once reached the site over https never try plain http again.
+        .option_layer(state.config.base_url.starts_with("https://").then(|| {
+            SetResponseHeaderLayer::overriding(
+                header::STRICT_TRANSPORT_SECURITY,
+                HeaderValue::from_static(STRICT_TRANSPORT_SECURITY),
+            )
+        }));
 
     Router::new()
         .merge(crate::web::api::routes(state.clone()))
@@ -140,6 +152,10 @@ pub fn build_router(state: AppState) -> Router {
                 .layer(PropagateRequestIdLayer::new(x_request_id))
                 .layer(security_headers)
                 .layer(CatchPanicLayer::custom(crate::error::panic_response))
+                .layer(axum::middleware::from_fn(
+                    crate::web::limits::complete_unavailable,
+                ))
+                .layer(axum::middleware::from_fn(crate::web::limits::header_limits))
                 .layer(TimeoutLayer::with_status_code(
                     axum::http::StatusCode::SERVICE_UNAVAILABLE,
                     REQUEST_TIMEOUT,

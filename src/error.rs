@@ -65,6 +65,12 @@ pub enum AppError {
     PreconditionRequired,
     #[error("request body too large")]
     PayloadTooLarge,
+    /// A header field, or all of them, over the limit (`431`).
+    #[error("request headers too large")]
+    HeadersTooLarge,
+    /// The request target over the limit (`414`).
+    #[error("request target too long")]
+    UriTooLong,
     #[error("unsupported media type")]
     UnsupportedMediaType(String),
     /// Field errors (`422`).
@@ -84,6 +90,16 @@ impl From<sqlx::Error> for AppError {
         match err {
             sqlx::Error::RowNotFound => Self::NotFound,
             sqlx::Error::PoolTimedOut | sqlx::Error::Io(_) | sqlx::Error::PoolClosed => {
+                tracing::warn!(error = %err, "database unavailable");
+                Self::Unavailable
+            }
+            // The server shutting down or restarting (class 57), a broken connection (08), or
+            // out of connections or memory (53): unavailable for now, not a bug.
+            sqlx::Error::Database(ref db)
+                if db
+                    .code()
+                    .is_some_and(|code| ["57", "08", "53"].iter().any(|c| code.starts_with(c))) =>
+            {
                 tracing::warn!(error = %err, "database unavailable");
                 Self::Unavailable
             }
@@ -136,6 +152,8 @@ impl AppError {
             Self::Validation(_) => StatusCode::UNPROCESSABLE_ENTITY,
             Self::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
             Self::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
+            Self::HeadersTooLarge => StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE,
+            Self::UriTooLong => StatusCode::URI_TOO_LONG,
             Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -157,6 +175,8 @@ impl AppError {
                 "Send `If-Match: \"<version>\"` with the ETag you read, so that concurrent edits are detected.".into()
             }
             Self::PayloadTooLarge => "The request body is larger than this endpoint accepts.".into(),
+            Self::HeadersTooLarge => "A request header, or all of them together, is larger than we accept (8 KiB each, 32 KiB in all).".into(),
+            Self::UriTooLong => "The address is longer than we accept (8 KiB).".into(),
             Self::UnsupportedMediaType(expected) => format!("Send the body as {expected}."),
             Self::Validation(errors) => match errors.as_slice() {
                 [one] => format!("{} {}", one.field, one.message),
@@ -184,6 +204,8 @@ impl AppError {
             Self::PreconditionFailed(..) => "Edit conflict",
             Self::PreconditionRequired => "If-Match required",
             Self::PayloadTooLarge => "Request too large",
+            Self::HeadersTooLarge => "Request headers too large",
+            Self::UriTooLong => "Address too long",
             Self::UnsupportedMediaType(_) => "Unsupported media type",
             Self::Validation(_) => "Invalid input",
             Self::TooManyRequests { .. } => "Too many requests",

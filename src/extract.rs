@@ -1,8 +1,10 @@
 //! Our extractors: the authenticated `CurrentUser` (set by the API's guard layer), `AppJson`
 //! whose rejections are RFC 9457 problems with field errors, and `If-Match` parsing.
 
+use std::net::SocketAddr;
+
 use axum::body::Bytes;
-use axum::extract::{FromRequest, FromRequestParts, Request, State};
+use axum::extract::{ConnectInfo, FromRequest, FromRequestParts, Request, State};
 use axum::http::{HeaderMap, header, request::Parts};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
@@ -76,7 +78,29 @@ pub async fn require_api_token(
             });
             next.run(request).await
         }
-        Ok(None) => ApiError(AppError::Unauthorized).into_response(),
+        Ok(None) => {
+            // Guessing tokens: every miss is counted per client, and past a few the answer is
+            // `429` with a growing `Retry-After`.
+            let connect = request
+                .extensions()
+                .get::<ConnectInfo<SocketAddr>>()
+                .cloned();
+            let headers = request.headers().clone();
+            let waited = async {
+                let client =
+                    crate::web::limits::client_hash(&state, connect.as_ref(), &headers).await?;
+                crate::service::auth::token_rejected(&state.pool, &client).await
+            }
+            .await;
+            match waited {
+                Ok(0) => ApiError(AppError::Unauthorized).into_response(),
+                Ok(secs) => ApiError(AppError::TooManyRequests {
+                    retry_after_secs: secs,
+                })
+                .into_response(),
+                Err(err) => ApiError(err).into_response(),
+            }
+        }
         Err(err) => ApiError(err.into()).into_response(),
     }
 }

@@ -26,3 +26,63 @@ pub async fn record(
     .await?;
     Ok(())
 }
+
+/// One entry as the admin audit page lists it.
+#[derive(Debug, Clone)]
+pub struct AuditEntry {
+    pub id: Uuid,
+    pub created_at: time::OffsetDateTime,
+    pub action: String,
+    pub target_type: String,
+    pub target_id: Option<Uuid>,
+    pub detail: serde_json::Value,
+    pub actor_name: Option<String>,
+    pub actor_email: Option<String>,
+}
+
+/// Entries newest first, optionally those whose action starts with `action` (`article.`,
+/// `user.login` …) and those by one actor.
+pub async fn list(
+    pool: &sqlx::PgPool,
+    action: Option<&str>,
+    actor: Option<Uuid>,
+    limit: i64,
+    offset: i64,
+) -> sqlx::Result<Vec<AuditEntry>> {
+    sqlx::query_as!(
+        AuditEntry,
+        r#"
+        SELECT a.id, a.created_at, a.action, a.target_type, a.target_id, a.detail,
+               u.name AS "actor_name?", u.email AS "actor_email?"
+        FROM audit_log a
+        LEFT JOIN users u ON u.id = a.actor_id
+        WHERE ($1::text IS NULL OR starts_with(a.action, $1))
+          AND ($2::uuid IS NULL OR a.actor_id = $2)
+        ORDER BY a.created_at DESC, a.id DESC
+        LIMIT $3 OFFSET $4
+        "#,
+        action,
+        actor,
+        limit,
+        offset
+    )
+    .fetch_all(pool)
+    .await
+}
+
+/// How many entries [`list`] pages through.
+pub async fn count(
+    pool: &sqlx::PgPool,
+    action: Option<&str>,
+    actor: Option<Uuid>,
+) -> sqlx::Result<i64> {
+    sqlx::query_scalar!(
+        r#"SELECT count(*) AS "n!" FROM audit_log a
+           WHERE ($1::text IS NULL OR starts_with(a.action, $1))
+             AND ($2::uuid IS NULL OR a.actor_id = $2)"#,
+        action,
+        actor
+    )
+    .fetch_one(pool)
+    .await
+}

@@ -20,9 +20,9 @@ use std::str::FromStr;
 use std::time::Duration;
 
 use anyhow::Context;
-use sqlx::PgPool;
 use sqlx::migrate::Migrator;
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
+use sqlx::{Connection, PgPool};
 
 use crate::config::Config;
 
@@ -31,6 +31,9 @@ pub static MIGRATOR: Migrator = sqlx::migrate!();
 
 /// How long a request waits for a pooled connection before it fails (instead of hanging).
 pub const ACQUIRE_TIMEOUT: Duration = Duration::from_secs(3);
+
+/// The longest one statement of the pool may run (PostgreSQL's `statement_timeout`).
+pub const STATEMENT_TIMEOUT: &str = "30s";
 
 /// Connects to `DATABASE_URL`, or to the project-local cluster when it is unset (starting it when
 /// needed), and applies pending migrations.
@@ -48,15 +51,27 @@ pub async fn connect_and_migrate(config: &Config) -> anyhow::Result<PgPool> {
         // Web requests are short: starting parallel workers costs more (5-10 ms on two cores)
         // than they save, and they take cores from concurrent requests.
         .options([("max_parallel_workers_per_gather", "0")]);
-    let pool = PgPoolOptions::new()
-        .max_connections(config.db_pool_size)
-        .acquire_timeout(ACQUIRE_TIMEOUT)
-        .connect_with(options)
+    // Migrations may take long on a big table: they run on their own connection, without the
+    // statement time-out of the pool.
+    let mut migrating = sqlx::PgConnection::connect_with(&options)
         .await
         .context("could not connect to PostgreSQL (check DATABASE_URL)")?;
     MIGRATOR
-        .run(&pool)
+        .run(&mut migrating)
         .await
         .context("could not apply the database migrations")?;
+    migrating.close().await.ok();
+    // No statement may hold a connection (and its locks) longer than a request may take, and
+    // a transaction left idle is ended.
+    let limits = options.options([
+        ("statement_timeout", STATEMENT_TIMEOUT),
+        ("idle_in_transaction_session_timeout", STATEMENT_TIMEOUT),
+    ]);
+    let pool = PgPoolOptions::new()
+        .max_connections(config.db_pool_size)
+        .acquire_timeout(ACQUIRE_TIMEOUT)
+        .connect_with(limits)
+        .await
+        .context("could not connect to PostgreSQL (check DATABASE_URL)")?;
     Ok(pool)
 }

@@ -23,9 +23,22 @@ fn check_email(email: &str) -> bool {
         && !email.chars().any(|c| c.is_whitespace() || c.is_control())
 }
 
-/// Creates a user with an Argon2id hash of `password` (checked for length and strength).
+/// Creates a user with an Argon2id hash of `password` (checked for length and strength), from
+/// the command line.
 pub async fn create_user(
     pool: &PgPool,
+    email: &str,
+    name: &str,
+    role: Role,
+    password: &str,
+) -> Result<Uuid, AppError> {
+    create_user_by(pool, None, email, name, role, password).await
+}
+
+/// [`create_user`] by `actor` (an admin), who is named in the audit log.
+pub async fn create_user_by(
+    pool: &PgPool,
+    actor: Option<Uuid>,
     email: &str,
     name: &str,
     role: Role,
@@ -53,7 +66,7 @@ pub async fn create_user(
     let id = db::users::insert(pool, email, name, role, &hash).await?;
     db::audit::record(
         pool,
-        None,
+        actor,
         "user.create",
         "user",
         Some(id),
@@ -69,6 +82,16 @@ pub async fn create_token(
     email: &str,
     name: &str,
 ) -> Result<(Uuid, String), AppError> {
+    create_token_by(pool, None, email, name).await
+}
+
+/// [`create_token`] by `actor` (an admin; `None` from the command line).
+pub async fn create_token_by(
+    pool: &PgPool,
+    actor: Option<Uuid>,
+    email: &str,
+    name: &str,
+) -> Result<(Uuid, String), AppError> {
     let name = name.trim();
     if name.is_empty() || name.chars().count() > 100 {
         return Err(AppError::field("name", "must be 1 to 100 characters"));
@@ -80,24 +103,29 @@ pub async fn create_token(
     let id = db::users::insert_token(pool, user.id, name, &digest).await?;
     db::audit::record(
         pool,
-        Some(user.id),
+        actor,
         "token.create",
         "api_token",
         Some(id),
-        serde_json::json!({ "name": name }),
+        serde_json::json!({ "name": name, "owner": user.id }),
     )
     .await?;
     Ok((id, secret))
 }
 
-/// Revokes an API token.
+/// Revokes an API token (from the command line).
 pub async fn revoke_token(pool: &PgPool, id: Uuid) -> Result<(), AppError> {
+    revoke_token_by(pool, None, id).await
+}
+
+/// [`revoke_token`] by `actor` (an admin).
+pub async fn revoke_token_by(pool: &PgPool, actor: Option<Uuid>, id: Uuid) -> Result<(), AppError> {
     if !db::users::revoke_token(pool, id).await? {
         return Err(AppError::NotFound);
     }
     db::audit::record(
         pool,
-        None,
+        actor,
         "token.revoke",
         "api_token",
         Some(id),

@@ -4,6 +4,7 @@ pub mod admin;
 pub mod api;
 pub mod feedback;
 pub mod health;
+pub mod limits;
 pub mod pages;
 pub mod public;
 

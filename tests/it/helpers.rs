@@ -17,6 +17,7 @@ use uuid::Uuid;
 pub const BASE_URL: &str = "https://news.example.org";
 
 /// The real router over a test database.
+#[derive(Clone)]
 pub struct TestApp {
     router: axum::Router,
 }

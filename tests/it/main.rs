@@ -11,6 +11,7 @@ mod cache;
 mod cli;
 mod demo;
 mod feedback;
+mod hardening;
 mod health;
 mod localpg;
 mod migrations;

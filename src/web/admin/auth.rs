@@ -70,7 +70,8 @@ pub async fn login(
 ) -> Result<Response, AppError> {
     check_csrf(&session, &form.csrf).await?;
     let next = safe_next(form.next.as_deref());
-    let client = super::client_hash(&state, connect.as_ref().map(|c| &c.0), &headers).await?;
+    let client =
+        crate::web::limits::client_hash(&state, connect.as_ref().map(|c| &c.0), &headers).await?;
     let again = |status: StatusCode, message: &str, csrf: String| {
         let page = LoginPage {
             layout: admin_layout("Sign in"),
@@ -118,13 +119,24 @@ pub struct CsrfForm {
     csrf: String,
 }
 
-pub async fn logout(session: Session, Form(form): Form<CsrfForm>) -> Result<Response, AppError> {
+pub async fn logout(
+    State(state): State<AppState>,
+    session: Session,
+    Extension(AdminUser(user)): Extension<AdminUser>,
+    Form(form): Form<CsrfForm>,
+) -> Result<Response, AppError> {
     check_csrf(&session, &form.csrf).await?;
+    crate::db::audit::record(
+        &state.pool,
+        Some(user.id),
+        "user.logout",
+        "user",
+        Some(user.id),
+        serde_json::json!({}),
+    )
+    .await?;
     // Deletes the session row: the cookie is worthless from now on.
-    session
-        .flush()
-        .await
-        .map_err(|e| AppError::Internal(e.into()))?;
+    session.flush().await.map_err(super::session_failed)?;
     Ok(Redirect::to("/admin/login?signed_out=1").into_response())
 }
 

@@ -401,7 +401,7 @@ async fn editor_page(
         Some(_) => session
             .remove::<String>(FLASH_PREVIEW_URL)
             .await
-            .map_err(|e| AppError::Internal(e.into()))?,
+            .map_err(super::session_failed)?,
         None => None,
     };
     let scheduled = doc.filter(|d| d.status.as_str() == "scheduled");
@@ -786,7 +786,7 @@ pub async fn create_preview_link(
     session
         .insert(FLASH_PREVIEW_URL, &link.url)
         .await
-        .map_err(|e| AppError::Internal(e.into()))?;
+        .map_err(super::session_failed)?;
     Ok(Redirect::to(&format!("/admin/stories/{id}")).into_response())
 }
 

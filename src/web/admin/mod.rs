@@ -1,6 +1,7 @@
 //! The admin web UI: sign-in with sessions in PostgreSQL, CSRF protection on every form, and
 //! the editors' pages. Server-rendered; every write goes through the service layer.
 
+mod audit;
 mod auth;
 mod dashboard;
 mod editor;
@@ -9,10 +10,8 @@ mod revisions;
 mod topics;
 pub mod users;
 
-use std::net::SocketAddr;
-
 use axum::Router;
-use axum::extract::{ConnectInfo, Request, State};
+use axum::extract::{Request, State};
 use axum::http::{HeaderMap, Method, StatusCode, header};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Redirect, Response};
@@ -35,6 +34,16 @@ const CSRF: &str = "csrf";
 /// A session ends after two idle hours, and twelve hours after sign-in whatever happens.
 pub const IDLE_TIMEOUT: time::Duration = time::Duration::hours(2);
 pub const ABSOLUTE_TIMEOUT_SECS: i64 = 12 * 3600;
+
+/// A session store that cannot be read or written is the database being unreachable: `503`
+/// with `Retry-After`, never a `500`.
+pub(crate) fn session_failed(err: tower_sessions::session::Error) -> AppError {
+    tracing::warn!(error = %err, "session store unavailable");
+    AppError::Unavailable
+}
+
+/// The largest admin form accepted (`413` above).
+pub const ADMIN_BODY_LIMIT: usize = 1024 * 1024;
 
 /// The signed-in user, set by [`require_session`].
 #[derive(Debug, Clone)]
@@ -95,6 +104,7 @@ pub fn routes(state: AppState) -> Router<AppState> {
             "/admin/topics/{slug}",
             get(topics::edit).post(topics::update),
         )
+        .route("/admin/audit", get(audit::show))
         .route("/admin/users", get(users::list).post(users::create))
         .route("/admin/users/{id}", get(users::show))
         .route("/admin/users/{id}/role", post(users::change_role))
@@ -119,10 +129,15 @@ pub fn routes(state: AppState) -> Router<AppState> {
         .layer(middleware::from_fn_with_state(state, same_origin_writes))
         .layer(sessions)
         .layer(middleware::from_fn(crate::cache::no_store))
+        // A story body is at most 200,000 bytes; with the other fields, form-encoded, 1 MiB.
+        .layer(axum::extract::DefaultBodyLimit::max(ADMIN_BODY_LIMIT))
 }
 
 /// `403` unless the signed-in user may do `action`.
-fn require(user: &LoginUser, action: crate::domain::policy::Action) -> Result<(), AppError> {
+pub(crate) fn require(
+    user: &LoginUser,
+    action: crate::domain::policy::Action,
+) -> Result<(), AppError> {
     if crate::domain::policy::can(user.actor(), action, None) {
         Ok(())
     } else {
@@ -169,20 +184,13 @@ fn origin_of(url: &str) -> String {
 
 /// The session's CSRF token, created when missing.
 pub async fn csrf_token(session: &Session) -> Result<String, AppError> {
-    if let Some(token) = session
-        .get::<String>(CSRF)
-        .await
-        .map_err(|e| AppError::Internal(e.into()))?
-    {
+    if let Some(token) = session.get::<String>(CSRF).await.map_err(session_failed)? {
         return Ok(token);
     }
     let mut bytes = [0u8; 32];
     rand::rngs::OsRng.fill_bytes(&mut bytes);
     let token: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
-    session
-        .insert(CSRF, &token)
-        .await
-        .map_err(|e| AppError::Internal(e.into()))?;
+    session.insert(CSRF, &token).await.map_err(session_failed)?;
     Ok(token)
 }
 
@@ -191,7 +199,7 @@ pub async fn check_csrf(session: &Session, sent: &str) -> Result<(), AppError> {
     let expected = session
         .get::<String>(CSRF)
         .await
-        .map_err(|e| AppError::Internal(e.into()))?
+        .map_err(session_failed)?
         .unwrap_or_default();
     let equal = !expected.is_empty()
         && expected.len() == sent.len()
@@ -240,7 +248,7 @@ async fn require_session(
 }
 
 async fn session_user(state: &AppState, session: &Session) -> Result<Option<LoginUser>, AppError> {
-    let internal = |e: tower_sessions::session::Error| AppError::Internal(e.into());
+    let internal = session_failed;
     let Some(id) = session.get::<uuid::Uuid>(USER_ID).await.map_err(internal)? else {
         return Ok(None);
     };
@@ -269,7 +277,7 @@ async fn session_user(state: &AppState, session: &Session) -> Result<Option<Logi
 
 /// Starts a fresh session (a new id) for `user`.
 async fn start_session(session: &Session, user: &LoginUser) -> Result<(), AppError> {
-    let internal = |e: tower_sessions::session::Error| AppError::Internal(e.into());
+    let internal = session_failed;
     session.cycle_id().await.map_err(internal)?;
     session.insert(USER_ID, user.id).await.map_err(internal)?;
     session
@@ -287,18 +295,6 @@ async fn start_session(session: &Session, user: &LoginUser) -> Result<(), AppErr
     session.remove::<String>(CSRF).await.map_err(internal)?;
     csrf_token(session).await?;
     Ok(())
-}
-
-/// The client's keyed hash, as feedback computes it (for sign-in throttling).
-async fn client_hash(
-    state: &AppState,
-    connect: Option<&ConnectInfo<SocketAddr>>,
-    headers: &HeaderMap,
-) -> Result<Vec<u8>, AppError> {
-    let peer = connect.map(|c| c.0.ip());
-    let client = crate::web::feedback::client_address(peer, headers, &state.config.trusted_proxies);
-    let key = state.feedback_keys.day_key(&state.pool).await?;
-    Ok(crate::domain::feedback::client_hash(&key, &client))
 }
 
 /// Only paths inside the admin UI are followed after sign-in (no open redirects).

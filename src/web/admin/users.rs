@@ -122,8 +122,15 @@ pub async fn create(
         *response.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
         return Ok(response);
     };
-    match service::users::create_user(&state.pool, &form.email, &form.name, role, &form.password)
-        .await
+    match service::users::create_user_by(
+        &state.pool,
+        Some(user.id),
+        &form.email,
+        &form.name,
+        role,
+        &form.password,
+    )
+    .await
     {
         Ok(id) => Ok(Redirect::to(&format!("/admin/users/{id}")).into_response()),
         Err(AppError::Validation(errors)) => {
@@ -303,7 +310,9 @@ pub async fn create_token(
     let target = db::users::find_row(&state.pool, id)
         .await?
         .ok_or(AppError::NotFound)?;
-    match service::users::create_token(&state.pool, &target.email, &form.name).await {
+    match service::users::create_token_by(&state.pool, Some(user.id), &target.email, &form.name)
+        .await
+    {
         // Rendered, not redirected: the secret is shown this once and stored nowhere.
         Ok((_, secret)) => {
             render(&user_page(&state, &session, user, id, Some(secret), None).await?)
@@ -341,6 +350,6 @@ pub async fn revoke_token(
     if !owned {
         return Err(AppError::NotFound);
     }
-    service::users::revoke_token(&state.pool, token).await?;
+    service::users::revoke_token_by(&state.pool, Some(user.id), token).await?;
     Ok(Redirect::to(&format!("/admin/users/{id}")).into_response())
 }

@@ -1,0 +1,77 @@
+//! Limits shared by every route: header sizes, the answer of a request that ran out of time,
+//! and the client key used by the throttles (sign-in, API tokens).
+
+use std::net::SocketAddr;
+
+use axum::extract::{ConnectInfo, Request};
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+
+use crate::app::AppState;
+use crate::error::{ApiError, AppError};
+
+/// The longest single header value, and all headers together, in bytes. Browsers send a few
+/// KiB; a cookie jar of the admin is well under this.
+pub const MAX_HEADER_BYTES: usize = 8 * 1024;
+pub const MAX_HEADERS_TOTAL_BYTES: usize = 32 * 1024;
+/// The longest request target (path and query).
+pub const MAX_URI_BYTES: usize = 8 * 1024;
+
+fn answer(api: bool, error: AppError) -> Response {
+    if api {
+        ApiError(error).into_response()
+    } else {
+        error.into_response()
+    }
+}
+
+/// Refuses overlong request lines (`414`) and header fields (`431`) before any handler runs.
+pub async fn header_limits(request: Request, next: Next) -> Response {
+    let api = request.uri().path().starts_with("/api");
+    let uri_len = request
+        .uri()
+        .path_and_query()
+        .map_or(0, |pq| pq.as_str().len());
+    if uri_len > MAX_URI_BYTES {
+        return answer(api, AppError::UriTooLong);
+    }
+    let mut total = 0;
+    for (name, value) in request.headers() {
+        let size = name.as_str().len() + value.len();
+        if value.len() > MAX_HEADER_BYTES {
+            return answer(api, AppError::HeadersTooLarge);
+        }
+        total += size;
+    }
+    if total > MAX_HEADERS_TOTAL_BYTES {
+        return answer(api, AppError::HeadersTooLarge);
+    }
+    next.run(request).await
+}
+
+/// A `503` made below the handlers (the request time-out) has no body: it gets the same answer
+/// as a database outage, with `Retry-After`, as HTML or `application/problem+json`.
+pub async fn complete_unavailable(request: Request, next: Next) -> Response {
+    let api = request.uri().path().starts_with("/api");
+    let response = next.run(request).await;
+    if response.status() == StatusCode::SERVICE_UNAVAILABLE
+        && !response.headers().contains_key(header::RETRY_AFTER)
+    {
+        return answer(api, AppError::Unavailable);
+    }
+    response
+}
+
+/// The client's keyed hash (the feedback day key over its address, from a trusted proxy's
+/// header only when configured), for the sign-in and API token throttles.
+pub async fn client_hash(
+    state: &AppState,
+    connect: Option<&ConnectInfo<SocketAddr>>,
+    headers: &HeaderMap,
+) -> Result<Vec<u8>, AppError> {
+    let peer = connect.map(|c| c.0.ip());
+    let client = crate::web::feedback::client_address(peer, headers, &state.config.trusted_proxies);
+    let key = state.feedback_keys.day_key(&state.pool).await?;
+    Ok(crate::domain::feedback::client_hash(&key, &client))
+}
