@@ -37,9 +37,11 @@ impl AppState {
         Self {
             pool,
             cache: Arc::new(cache),
-            config: Arc::new(config),
-            feedback_keys: Arc::default(),
+            feedback_keys: Arc::new(crate::signals::keys::FeedbackKeys::with_secret(
+                config.secret_key.as_deref(),
+            )),
             views: Arc::default(),
+            config: Arc::new(config),
         }
     }
 }

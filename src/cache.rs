@@ -558,14 +558,16 @@ pub fn spawn_listener(pool: sqlx::PgPool, cache: Arc<PageCache>) -> tokio::task:
                             Err(_) => cache.clear(),
                         }
                     }
+                    // The connection is gone: notifications sent meanwhile are lost, so the
+                    // cache is dropped once listening again. Until then cached pages keep
+                    // being served (they are what readers would get from a CDN anyway), which
+                    // keeps the site up while PostgreSQL is down.
                     Ok(None) => {
-                        tracing::warn!("change listener lost its connection; cache dropped");
-                        cache.clear();
-                        // try_recv reconnects (and re-listens) on the next call.
+                        tracing::warn!("change listener lost its connection; reconnecting");
+                        break;
                     }
                     Err(err) => {
                         tracing::warn!(error = %err, "change listener failed; reconnecting");
-                        cache.clear();
                         tokio::time::sleep(Duration::from_millis(500)).await;
                         break;
                     }

@@ -30,6 +30,9 @@ pub enum Command {
     },
     /// Apply pending migrations and exit.
     Migrate,
+    /// Check the settings for a production deployment (as `serve` does at start-up when the
+    /// base URL is https); exits 1 and prints what to fix when one is unsafe.
+    Check,
     /// Load the demo stories and topics (idempotent).
     Demo,
     /// Generate a large data set of published stories for benchmarks (loads the demo topics first).
@@ -108,17 +111,42 @@ fn field_errors(err: AppError) -> anyhow::Error {
     }
 }
 
+/// The `RUST_LOG` filter in effect (`info` when unset).
+fn rust_log() -> String {
+    std::env::var("RUST_LOG").unwrap_or_else(|_| "info".to_owned())
+}
+
 /// Runs one subcommand to completion.
 pub async fn run(cli: Cli) -> anyhow::Result<()> {
     let config = Config::from_args(&cli.config)?;
     match cli.command {
         Command::Serve { demo } => {
+            let findings = crate::deploy_check::check(&config, &rust_log(), demo);
+            if !findings.is_empty() {
+                anyhow::bail!("{}", crate::deploy_check::refusal(&findings).trim_end());
+            }
             let pool = crate::db::connect_and_migrate(&config).await?;
             if demo {
                 let report = crate::demo::load(&pool).await?;
                 tracing::info!(%report, "demo content");
             }
             crate::server::serve(config, pool).await
+        }
+        Command::Check => {
+            let findings = crate::deploy_check::check(&config, &rust_log(), false);
+            if findings.is_empty() {
+                if crate::deploy_check::is_production(&config) {
+                    println!("ok: the settings are fit for production");
+                } else {
+                    println!(
+                        "ok: DATELINE_BASE_URL is not https, so this is a development set-up \
+                         (production checks apply to https base URLs)"
+                    );
+                }
+                Ok(())
+            } else {
+                anyhow::bail!("{}", crate::deploy_check::refusal(&findings).trim_end());
+            }
         }
         Command::Migrate => {
             crate::db::connect_and_migrate(&config).await?;

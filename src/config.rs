@@ -63,6 +63,27 @@ pub struct ConfigArgs {
     )]
     pub views_flush_secs: u64,
 
+    /// A long random secret (at least 32 characters, e.g. `openssl rand -hex 32`). It keys the
+    /// hashes of client addresses and the feedback form tokens together with keys kept in the
+    /// database, so a copy of the database alone cannot reverse them. Required when the base
+    /// URL is https.
+    #[arg(
+        long,
+        env = "DATELINE_SECRET_KEY",
+        global = true,
+        hide_env_values = true
+    )]
+    pub secret_key: Option<String>,
+
+    /// How long, in seconds, in-flight requests may run after SIGTERM before they are cut.
+    #[arg(
+        long,
+        env = "DATELINE_SHUTDOWN_GRACE_SECS",
+        default_value_t = 10,
+        global = true
+    )]
+    pub shutdown_grace_secs: u64,
+
     /// Memory for the rendered-page cache of public pages, in MiB (bodies and their gzip and
     /// brotli variants). 0 turns the cache off.
     #[arg(long, env = "DATELINE_CACHE_MB", default_value_t = 64, global = true)]
@@ -114,6 +135,8 @@ pub struct Config {
     pub db_pool_size: u32,
     pub trusted_proxies: Vec<std::net::IpAddr>,
     pub views_flush_secs: u64,
+    pub secret_key: Option<String>,
+    pub shutdown_grace: std::time::Duration,
     /// Bytes of rendered pages kept; 0 when the cache is off.
     pub cache_bytes: u64,
     pub cache_ttl: std::time::Duration,
@@ -152,6 +175,8 @@ impl Config {
             db_pool_size: args.db_pool_size,
             trusted_proxies: args.trusted_proxies.clone(),
             views_flush_secs: args.views_flush_secs.max(1),
+            secret_key: args.secret_key.clone().filter(|s| !s.is_empty()),
+            shutdown_grace: std::time::Duration::from_secs(args.shutdown_grace_secs),
             cache_bytes: args.cache_mb.saturating_mul(1024 * 1024),
             cache_ttl: std::time::Duration::from_secs(args.cache_ttl_secs.max(1)),
             local_pg: crate::localpg::LocalPgConfig {
@@ -173,6 +198,8 @@ impl Config {
             db_pool_size: 5,
             trusted_proxies: Vec::new(),
             views_flush_secs: 10,
+            secret_key: None,
+            shutdown_grace: std::time::Duration::from_secs(10),
             cache_bytes: 16 * 1024 * 1024,
             cache_ttl: std::time::Duration::from_secs(600),
             local_pg: crate::localpg::LocalPgConfig {

@@ -21,6 +21,7 @@ pub mod cli;
 pub mod config;
 pub mod db;
 pub mod demo;
+pub mod deploy_check;
 pub mod domain;
 pub mod error;
 pub mod extract;

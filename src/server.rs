@@ -16,22 +16,44 @@ pub async fn serve(config: Config, pool: PgPool) -> anyhow::Result<()> {
     let local = listener.local_addr()?;
     tracing::info!(address = %format!("http://{local}"), base_url = %config.base_url, "Dateline is serving");
     let flush_every = std::time::Duration::from_secs(config.views_flush_secs);
+    let grace = config.shutdown_grace;
     let state = AppState::new(config, pool.clone());
     let views = state.views.clone();
     let listener_task = crate::cache::spawn_listener(pool.clone(), state.cache.clone());
     let app = build_router(state);
     let scheduler = crate::jobs::scheduler::spawn(pool.clone());
-    let flusher = views.clone().spawn_flusher(pool.clone(), flush_every);
-    let served = axum::serve(
+    let stop_flusher = std::sync::Arc::new(tokio::sync::Notify::new());
+    let flusher = views
+        .clone()
+        .spawn_flusher(pool.clone(), flush_every, stop_flusher.clone());
+
+    // On SIGTERM: stop accepting, let in-flight requests finish, but for at most `grace`.
+    let (signalled, mut on_signal) = tokio::sync::watch::channel(false);
+    let server = axum::serve(
         listener,
         app.into_make_service_with_connect_info::<SocketAddr>(),
     )
-    .with_graceful_shutdown(shutdown_signal())
-    .await
-    .context("the server stopped with an error");
+    .with_graceful_shutdown(async move {
+        shutdown_signal().await;
+        let _ = signalled.send(true);
+    });
+    let deadline = async move {
+        let _ = on_signal.wait_for(|signalled| *signalled).await;
+        tokio::time::sleep(grace).await;
+    };
+    let served = tokio::select! {
+        served = std::future::IntoFuture::into_future(server) => {
+            served.context("the server stopped with an error")
+        }
+        () = deadline => {
+            tracing::warn!(grace_secs = grace.as_secs(), "in-flight requests did not finish in time; cutting them");
+            Ok(())
+        }
+    };
     scheduler.abort();
-    flusher.abort();
     listener_task.abort();
+    stop_flusher.notify_one();
+    let _ = flusher.await;
     match views.flush(&pool).await {
         Ok(written) => tracing::info!(written, "page views flushed"),
         Err(err) => {

@@ -58,17 +58,22 @@ impl ViewCounter {
         Ok(total)
     }
 
-    /// Flushes every `every` until aborted.
+    /// Flushes every `every` until `stop` is notified. A flush under way finishes first (an
+    /// aborted one could lose the batch it took), so await the handle after notifying.
     pub fn spawn_flusher(
         self: std::sync::Arc<Self>,
         pool: PgPool,
         every: Duration,
+        stop: std::sync::Arc<tokio::sync::Notify>,
     ) -> JoinHandle<()> {
         tokio::spawn(async move {
             let mut interval = tokio::time::interval(every);
             interval.tick().await;
             loop {
-                interval.tick().await;
+                tokio::select! {
+                    _ = interval.tick() => {}
+                    () = stop.notified() => return,
+                }
                 if let Err(err) = self.flush(&pool).await {
                     tracing::warn!(error = %err, pending = self.pending(), "could not write page views; will retry");
                 }

@@ -203,6 +203,123 @@ async fn bad_settings_are_refused_with_a_message_naming_the_setting() {
     assert!(stderr.contains("DATELINE_TIMEZONE"), "{stderr}");
 }
 
+#[tokio::test]
+async fn an_https_deployment_with_unsafe_settings_refuses_to_start_and_says_what_to_fix() {
+    let run = |secret: Option<&'static str>, rust_log: &'static str, command: &'static str| {
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_dateline"));
+        cmd.args([command, "--bind", "127.0.0.1:0"])
+            .env("DATELINE_BASE_URL", "https://news.example.org")
+            .env("DATABASE_URL", "postgres://nobody@127.0.0.1:1/none")
+            .env("RUST_LOG", rust_log)
+            .env_remove("DATELINE_SECRET_KEY")
+            .env_remove("DATELINE_DEMO")
+            .kill_on_drop(true);
+        if let Some(secret) = secret {
+            cmd.env("DATELINE_SECRET_KEY", secret);
+        }
+        cmd.output()
+    };
+    let refused = tokio::time::timeout(Duration::from_secs(10), run(None, "debug", "serve"))
+        .await
+        .expect("refuses at once, before any connection")
+        .unwrap();
+    assert!(!refused.status.success());
+    let stderr = String::from_utf8_lossy(&refused.stderr);
+    assert!(stderr.contains("Dateline will not start"), "{stderr}");
+    assert!(
+        stderr.contains("DATELINE_SECRET_KEY: is not set"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("RUST_LOG"), "{stderr}");
+    assert!(stderr.contains("fix: "), "{stderr}");
+
+    let short = run(Some("too-short"), "info", "check").await.unwrap();
+    assert!(!short.status.success());
+    assert!(String::from_utf8_lossy(&short.stderr).contains("9 characters"));
+
+    let sound = run(
+        Some("8c1f0e6b4a92d37e5f18c6a0b2d4e6f8a1c3e5b7"),
+        "info",
+        "check",
+    )
+    .await
+    .unwrap();
+    assert!(
+        sound.status.success(),
+        "{}",
+        String::from_utf8_lossy(&sound.stderr)
+    );
+    assert!(String::from_utf8_lossy(&sound.stdout).contains("fit for production"));
+}
+
+#[sqlx::test(migrations = false)]
+async fn sigterm_cuts_requests_that_outlive_the_grace_period_and_exits_0(pool: PgPool) {
+    let mut child = dateline(&pool)
+        .args(["serve", "--bind", "127.0.0.1:0", "--log-format", "json"])
+        .env("DATELINE_SHUTDOWN_GRACE_SECS", "2")
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut lines = BufReader::new(child.stderr.take().unwrap()).lines();
+    let address = tokio::time::timeout(Duration::from_secs(30), async {
+        while let Some(line) = lines.next_line().await.unwrap() {
+            let json: serde_json::Value = serde_json::from_str(&line).unwrap();
+            if json["fields"]["message"] == "Dateline is serving" {
+                return json["fields"]["address"]
+                    .as_str()
+                    .unwrap()
+                    .trim_start_matches("http://")
+                    .to_owned();
+            }
+        }
+        panic!("the server exited before serving");
+    })
+    .await
+    .unwrap();
+    // A request whose body never finishes arriving: in flight until cut.
+    let mut slow = tokio::net::TcpStream::connect(&address).await.unwrap();
+    slow.write_all(
+        format!(
+            "POST /research-news/any/feedback HTTP/1.1\r\nHost: {address}\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: 1000\r\n\r\nhelpful=yes&comment="
+        )
+        .as_bytes(),
+    )
+    .await
+    .unwrap();
+    tokio::time::sleep(Duration::from_millis(200)).await;
+
+    let pid = child.id().unwrap().to_string();
+    let signalled = std::time::Instant::now();
+    assert!(
+        Command::new("kill")
+            .args(["-TERM", &pid])
+            .status()
+            .await
+            .unwrap()
+            .success()
+    );
+    let status = tokio::time::timeout(Duration::from_secs(10), child.wait())
+        .await
+        .expect("exits within the grace period and a little")
+        .unwrap();
+    let took = signalled.elapsed();
+    assert!(status.success(), "exit code 0: {status:?}");
+    assert!(
+        took >= Duration::from_millis(1900),
+        "waited for the request: {took:?}"
+    );
+    assert!(
+        took < Duration::from_secs(6),
+        "but no longer than the grace: {took:?}"
+    );
+    let mut rest = String::new();
+    while let Ok(Some(line)) = lines.next_line().await {
+        rest.push_str(&line);
+    }
+    assert!(rest.contains("did not finish in time"), "{rest}");
+    assert!(rest.contains("shut down cleanly"), "{rest}");
+}
+
 #[sqlx::test]
 async fn user_add_reads_the_password_from_stdin_and_token_add_prints_it_once(pool: PgPool) {
     let add_user = |password: &'static str| {

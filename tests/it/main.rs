@@ -15,4 +15,5 @@ mod hardening;
 mod health;
 mod localpg;
 mod migrations;
+mod outage;
 mod public;

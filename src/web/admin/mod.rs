@@ -42,22 +42,41 @@ pub(crate) fn session_failed(err: tower_sessions::session::Error) -> AppError {
     AppError::Unavailable
 }
 
+/// The session cookie's name and whether it is `Secure`: over https, `__Host-` prefixed (bound
+/// to this host, path `/`, never sent over http).
+pub fn session_cookie(base_url: &str) -> (&'static str, bool) {
+    if base_url.starts_with("https://") {
+        ("__Host-dateline_session", true)
+    } else {
+        ("dateline_session", false)
+    }
+}
+
 /// The largest admin form accepted (`413` above).
 pub const ADMIN_BODY_LIMIT: usize = 1024 * 1024;
+
+/// tower-sessions answers a bare `500` (no body) when it cannot save a session; that is the
+/// database being unreachable, so it becomes our `503` page with `Retry-After`. Every `500` of
+/// our own has a body and a content type, so none is mistaken for it.
+async fn session_save_failed(request: Request, next: Next) -> Response {
+    let response = next.run(request).await;
+    if response.status() == StatusCode::INTERNAL_SERVER_ERROR
+        && !response.headers().contains_key(header::CONTENT_TYPE)
+    {
+        return AppError::Unavailable.into_response();
+    }
+    response
+}
 
 /// The signed-in user, set by [`require_session`].
 #[derive(Debug, Clone)]
 pub struct AdminUser(pub LoginUser);
 
 pub fn routes(state: AppState) -> Router<AppState> {
-    let secure = state.config.base_url.starts_with("https://");
+    let (cookie, secure) = session_cookie(&state.config.base_url);
     let store = PostgresStore::new(state.pool.clone());
     let sessions = SessionManagerLayer::new(store)
-        .with_name(if secure {
-            "__Host-dateline_session"
-        } else {
-            "dateline_session"
-        })
+        .with_name(cookie)
         .with_secure(secure)
         .with_http_only(true)
         .with_same_site(SameSite::Lax)
@@ -128,6 +147,7 @@ pub fn routes(state: AppState) -> Router<AppState> {
         ))
         .layer(middleware::from_fn_with_state(state, same_origin_writes))
         .layer(sessions)
+        .layer(middleware::from_fn(session_save_failed))
         .layer(middleware::from_fn(crate::cache::no_store))
         // A story body is at most 200,000 bytes; with the other fields, form-encoded, 1 MiB.
         .layer(axum::extract::DefaultBodyLimit::max(ADMIN_BODY_LIMIT))
