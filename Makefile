@@ -2,7 +2,7 @@
 .DEFAULT_GOAL := help
 SHELL := /bin/bash
 
-.PHONY: help run test db db-stop sqlx-prepare lint fmt bench-pages bench-feedback bench-search bench
+.PHONY: help run test db db-stop sqlx-prepare lint fmt bench-pages bench-feedback bench-search bench fault-test schemathesis audit
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
@@ -34,6 +34,12 @@ bench-pages: ## Story pages, 304s, search and feedback against nginx on 10,000 s
 	@scripts/bench.sh
 
 bench: bench-pages bench-feedback bench-search ## Every benchmark (writes docs/BENCHMARKS.md)
+
+fault-test: ## Crash PostgreSQL three times under load; check nothing acknowledged is lost (writes docs/FAULTS.md)
+	@scripts/fault-test.sh
+
+schemathesis: ## Schemathesis against the OpenAPI document, 120 examples per operation (over 5,000 requests; writes docs/SCHEMATHESIS.md)
+	@SCHEMATHESIS_REPORT=1 scripts/schemathesis.sh 120
 
 lint: ## Formatting and clippy, as CI checks them
 	cargo fmt --all -- --check

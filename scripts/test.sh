@@ -54,3 +54,6 @@ fi
 
 step "cargo test"
 cargo test --all-targets --locked --no-fail-fast
+
+step "schemathesis against the OpenAPI document (10 examples per operation; make schemathesis runs more)"
+scripts/schemathesis.sh 10

@@ -183,7 +183,7 @@ impl AppError {
             }
             Self::PayloadTooLarge => "The request body is larger than this endpoint accepts.".into(),
             Self::HeadersTooLarge => "A request header, or all of them together, is larger than we accept (8 KiB each, 32 KiB in all).".into(),
-            Self::UriTooLong => "The address is longer than we accept (8 KiB).".into(),
+            Self::UriTooLong => "The address is longer than we accept (32 KiB).".into(),
             Self::UnsupportedMediaType(expected) => format!("Send the body as {expected}."),
             Self::Validation(errors) => match errors.as_slice() {
                 [one] => format!("{} {}", one.field, one.message),

@@ -246,6 +246,10 @@ impl<S: Send + Sync, T: DeserializeOwned + Default> FromRequest<S> for OptionalJ
                 "application/json".into(),
             )));
         }
+        // The body is optional: JSON `null` is the same as none.
+        if bytes.trim_ascii() == b"null" {
+            return Ok(Self(T::default()));
+        }
         Ok(Self(parse_json(&bytes)?))
     }
 }
@@ -262,6 +266,33 @@ async fn read_body<S: Send + Sync>(request: Request, state: &S) -> Result<Bytes,
                 ))
             }
         })
+}
+
+/// A nested object field (`study`, `review`): only an object or `null`. (Serde alone would also
+/// read a struct from an array of its fields in order.) Absent → `None`.
+pub fn object_or_null<'de, T, D>(deserializer: D) -> Result<Option<T>, D::Error>
+where
+    T: DeserializeOwned,
+    D: serde::Deserializer<'de>,
+{
+    use serde::de::Error;
+    match <serde_json::Value as serde::Deserialize>::deserialize(deserializer)? {
+        serde_json::Value::Null => Ok(None),
+        value @ serde_json::Value::Object(_) => {
+            T::deserialize(value).map(Some).map_err(D::Error::custom)
+        }
+        _ => Err(D::Error::custom("must be an object or null")),
+    }
+}
+
+/// [`object_or_null`] for PATCH: absent → `None`, `null` → `Some(None)`, an object →
+/// `Some(Some(value))`.
+pub fn double_object_or_null<'de, T, D>(deserializer: D) -> Result<Option<Option<T>>, D::Error>
+where
+    T: DeserializeOwned,
+    D: serde::Deserializer<'de>,
+{
+    object_or_null(deserializer).map(Some)
 }
 
 /// For PATCH fields where `null` means "clear": absent → `None`, `null` → `Some(None)`,
@@ -294,6 +325,10 @@ impl IfMatch {
             return Self::Unknown;
         };
         let value = value.trim();
+        // An empty list names no version at all: the same as no header.
+        if value.is_empty() {
+            return Self::Missing;
+        }
         if value == "*" {
             return Self::Any;
         }
@@ -400,6 +435,7 @@ mod tests {
         );
         assert_eq!(IfMatch::from_headers(&headers("3")), IfMatch::Version(3));
         assert_eq!(IfMatch::from_headers(&headers("*")), IfMatch::Any);
+        assert_eq!(IfMatch::from_headers(&headers("")), IfMatch::Missing);
         assert_eq!(IfMatch::from_headers(&headers("\"abc\"")), IfMatch::Unknown);
         assert!(matches!(
             IfMatch::Missing.required(),

@@ -11,12 +11,12 @@ use axum::response::{IntoResponse, Response};
 use crate::app::AppState;
 use crate::error::{ApiError, AppError};
 
-/// The longest single header value, and all headers together, in bytes. Browsers send a few
-/// KiB; a cookie jar of the admin is well under this.
+/// The longest single header value, and all headers together (the request target aside), in
+/// bytes. Browsers send a few KiB; a cookie jar of the admin is well under this.
 pub const MAX_HEADER_BYTES: usize = 8 * 1024;
 pub const MAX_HEADERS_TOTAL_BYTES: usize = 32 * 1024;
-/// The longest request target (path and query).
-pub const MAX_URI_BYTES: usize = 8 * 1024;
+/// The longest request target (path and query): room for a search of 10 KB of text, encoded.
+pub const MAX_URI_BYTES: usize = 32 * 1024;
 
 fn answer(api: bool, error: AppError) -> Response {
     if api {

@@ -87,7 +87,7 @@ async fn overlong_headers_addresses_and_admin_forms_are_refused(pool: PgPool) {
         .collect();
     let pairs: Vec<(&str, &str)> = many.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
     assert_eq!(app.get_with("/", &pairs).await.status, 431, "32 KiB in all");
-    let long = format!("/search?q={}", "w".repeat(9 * 1024));
+    let long = format!("/search?q={}", "w".repeat(33 * 1024));
     assert_eq!(app.get(&long).await.status, 414);
 
     editor(&pool, "ada@example.org").await;

@@ -55,7 +55,9 @@ pub struct NewArticle {
     pub dek: Option<String>,
     pub body_markdown: Option<String>,
     pub topics: Option<Vec<String>>,
+    #[serde(default, deserialize_with = "crate::extract::object_or_null")]
     pub study: Option<Study>,
+    #[serde(default, deserialize_with = "crate::extract::object_or_null")]
     pub review: Option<Review>,
 }
 
@@ -68,10 +70,10 @@ pub struct UpdateArticle {
     pub dek: Option<String>,
     pub body_markdown: Option<String>,
     pub topics: Option<Vec<String>>,
-    #[serde(default, deserialize_with = "crate::extract::double_option")]
+    #[serde(default, deserialize_with = "crate::extract::double_object_or_null")]
     #[schema(value_type = Option<Study>)]
     pub study: Option<Option<Study>>,
-    #[serde(default, deserialize_with = "crate::extract::double_option")]
+    #[serde(default, deserialize_with = "crate::extract::double_object_or_null")]
     #[schema(value_type = Option<Review>)]
     pub review: Option<Option<Review>>,
     /// `minor` (default), `update` or `correction`.

@@ -33,11 +33,23 @@ pub struct FeedbackList {
     pub total: i64,
 }
 
+/// The statuses of a feedback entry, as documented.
+#[derive(Debug, utoipa::ToSchema)]
+#[schema(rename_all = "lowercase")]
+#[allow(dead_code)]
+pub enum FeedbackStatus {
+    New,
+    Read,
+    Resolved,
+    Spam,
+}
+
 /// A triage decision, and/or deleting the reader's email (`"email": null`).
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct UpdateFeedback {
     /// `new`, `read`, `resolved` or `spam`.
+    #[schema(value_type = Option<FeedbackStatus>)]
     pub status: Option<String>,
     /// Only `null`: deletes the reply address the reader gave.
     #[serde(default, deserialize_with = "crate::extract::double_option")]

@@ -100,7 +100,89 @@ pub fn v1_router() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(feedback::show_article_stats))
         .routes(routes!(show_me))
         .split_for_parts()
+        .map_second(document_problems)
 }
+
+trait MapSecond<A, B> {
+    fn map_second(self, f: impl FnOnce(B) -> B) -> (A, B);
+}
+
+impl<A, B> MapSecond<A, B> for (A, B) {
+    fn map_second(self, f: impl FnOnce(B) -> B) -> (A, B) {
+        (self.0, f(self.1))
+    }
+}
+
+/// Makes the document say what every operation really answers: problems as
+/// `application/problem+json`; `400`, `413` and `415` wherever a body is read; `429` (too many
+/// failed tokens from the client) wherever a token is checked; `503` everywhere (the database
+/// unreachable).
+fn document_problems(mut openapi: utoipa::openapi::OpenApi) -> utoipa::openapi::OpenApi {
+    use utoipa::openapi::{ContentBuilder, Ref, RefOr, ResponseBuilder};
+    let problem = |description: &str| {
+        RefOr::T(
+            ResponseBuilder::new()
+                .description(description)
+                .content(
+                    PROBLEM_JSON,
+                    ContentBuilder::new()
+                        .schema(Some(Ref::from_schema_name("Problem")))
+                        .build(),
+                )
+                .build(),
+        )
+    };
+    for item in openapi.paths.paths.values_mut() {
+        let operations = [
+            &mut item.get,
+            &mut item.post,
+            &mut item.patch,
+            &mut item.put,
+            &mut item.delete,
+        ];
+        for operation in operations.into_iter().flatten() {
+            for response in operation.responses.responses.values_mut() {
+                let RefOr::T(response) = response else {
+                    continue;
+                };
+                let is_problem = response.content.get("application/json").is_some_and(|c| {
+                    matches!(&c.schema, Some(RefOr::Ref(r)) if r.ref_location.ends_with("/Problem"))
+                });
+                if is_problem
+                    && let Some(content) = response.content.shift_remove("application/json")
+                {
+                    response.content.insert(PROBLEM_JSON.to_owned(), content);
+                }
+            }
+            let mut extra = vec![(
+                "503",
+                "The database cannot be reached; try again after Retry-After.",
+            )];
+            if operation.request_body.is_some() {
+                extra.push(("400", "The body is not valid JSON."));
+                extra.push(("413", "The body is larger than 1 MiB."));
+                extra.push(("415", "The body is not JSON."));
+            }
+            if operation.security.is_some() {
+                extra.push((
+                    "429",
+                    "Too many requests with unknown tokens from this client.",
+                ));
+            }
+            for (status, description) in extra {
+                operation
+                    .responses
+                    .responses
+                    .entry(status.to_owned())
+                    .or_insert_with(|| problem(description));
+            }
+        }
+    }
+    openapi
+}
+
+/// The media type of every error answer (RFC 9457).
+const PROBLEM_JSON: &str = "application/problem+json";
 
 /// One documented operation, for the docs page.
 pub struct DocOperation {
