@@ -30,6 +30,7 @@ pub struct InboxQuery {
     status: Option<String>,
     story: Option<String>,
     done: Option<u64>,
+    page: Option<String>,
 }
 
 impl InboxQuery {
@@ -71,6 +72,19 @@ pub struct InboxPage {
     pub story_title: Option<String>,
     pub query: String,
     pub done: Option<u64>,
+    pub page: i64,
+    pub pages: i64,
+}
+
+impl InboxPage {
+    /// The address of another page of the same filtered list.
+    pub fn page_href(&self, page: &i64) -> String {
+        if self.query.is_empty() {
+            format!("/admin/feedback?page={page}")
+        } else {
+            format!("/admin/feedback?{}&page={page}", self.query)
+        }
+    }
 }
 
 fn query_string(filter: &FeedbackFilter) -> String {
@@ -92,10 +106,17 @@ pub async fn show_inbox(
 ) -> Result<Response, AppError> {
     require(&user, Action::ViewFeedback)?;
     let filter = query.filter();
-    let (total, entries) = tokio::try_join!(
-        db::feedback::count(&state.pool, &filter),
-        db::feedback::list_inbox(&state.pool, &filter, PER_PAGE, 0),
-    )?;
+    let total = db::feedback::count(&state.pool, &filter).await?;
+    let pages = ((total + PER_PAGE - 1) / PER_PAGE).max(1);
+    // Capped both ways: a page past the end shows the last one.
+    let page = query
+        .page
+        .as_deref()
+        .and_then(|p| p.parse::<i64>().ok())
+        .unwrap_or(1)
+        .clamp(1, pages);
+    let entries =
+        db::feedback::list_inbox(&state.pool, &filter, PER_PAGE, (page - 1) * PER_PAGE).await?;
     let story_title = match filter.article_id {
         Some(id) => db::articles::find_by_id(&state.pool, id)
             .await?
@@ -135,6 +156,8 @@ pub async fn show_inbox(
         story_title,
         query: query_string(&filter),
         done: query.done,
+        page,
+        pages,
     })
 }
 

@@ -5,6 +5,7 @@
 mod admin;
 mod editorial;
 mod feedback_widget;
+mod xss;
 
 use std::net::SocketAddr;
 use std::process::{Child, Command, Stdio};
@@ -20,6 +21,7 @@ use sqlx::PgPool;
 pub struct Browser {
     pub client: Client,
     driver: Child,
+    profile: std::path::PathBuf,
 }
 
 impl Browser {
@@ -35,6 +37,14 @@ impl Drop for Browser {
     fn drop(&mut self) {
         let _ = self.driver.kill();
         let _ = self.driver.wait();
+        // Chromium outlives a killed chromedriver: end this session's browser processes too
+        // (found by their profile folder), so a failed test leaves nothing burning CPU.
+        let _ = Command::new("pkill")
+            .args(["-f", "--"])
+            .arg(format!("--user-data-dir={}", self.profile.display()))
+            .stderr(Stdio::null())
+            .status();
+        let _ = std::fs::remove_dir_all(&self.profile);
     }
 }
 
@@ -77,7 +87,11 @@ pub async fn browser() -> Browser {
         .connect(&format!("http://127.0.0.1:{port}"))
         .await
         .expect("a Chromium session");
-    Browser { client, driver }
+    Browser {
+        client,
+        driver,
+        profile,
+    }
 }
 
 /// Serves the app on a loopback port for the browser; returns its base URL.
