@@ -275,14 +275,30 @@ where
     T: DeserializeOwned,
     D: serde::Deserializer<'de>,
 {
-    use serde::de::Error;
-    match <serde_json::Value as serde::Deserialize>::deserialize(deserializer)? {
-        serde_json::Value::Null => Ok(None),
-        value @ serde_json::Value::Object(_) => {
-            T::deserialize(value).map(Some).map_err(D::Error::custom)
+    struct ObjectOrNull<T>(std::marker::PhantomData<T>);
+
+    impl<'de, T: DeserializeOwned> serde::de::Visitor<'de> for ObjectOrNull<T> {
+        type Value = Option<T>;
+
+        fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+            f.write_str("an object or null")
         }
-        _ => Err(D::Error::custom("must be an object or null")),
+
+        fn visit_unit<E: serde::de::Error>(self) -> Result<Self::Value, E> {
+            Ok(None)
+        }
+
+        fn visit_none<E: serde::de::Error>(self) -> Result<Self::Value, E> {
+            Ok(None)
+        }
+
+        // The same map access goes on, so errors keep their path (`study.sample_size`).
+        fn visit_map<A: serde::de::MapAccess<'de>>(self, map: A) -> Result<Self::Value, A::Error> {
+            T::deserialize(serde::de::value::MapAccessDeserializer::new(map)).map(Some)
+        }
     }
+
+    deserializer.deserialize_any(ObjectOrNull(std::marker::PhantomData))
 }
 
 /// [`object_or_null`] for PATCH: absent → `None`, `null` → `Some(None)`, an object →

@@ -36,6 +36,18 @@ pub async fn header_limits(request: Request, next: Next) -> Response {
     if uri_len > MAX_URI_BYTES {
         return answer(api, AppError::UriTooLong);
     }
+    // No address of ours holds a NUL character (and PostgreSQL text cannot): `%00` in a path
+    // names nothing.
+    if request.uri().path().to_ascii_lowercase().contains("%00") {
+        return answer(
+            api,
+            if api {
+                AppError::NoRoute
+            } else {
+                AppError::NotFound
+            },
+        );
+    }
     let mut total = 0;
     for (name, value) in request.headers() {
         let size = name.as_str().len() + value.len();
@@ -74,4 +86,33 @@ pub async fn client_hash(
     let client = crate::web::feedback::client_address(peer, headers, &state.config.trusted_proxies);
     let key = state.feedback_keys.day_key(&state.pool).await?;
     Ok(crate::domain::feedback::client_hash(&key, &client))
+}
+
+/// Admin forms: a value holding a NUL character is refused up front (`422`, naming the field),
+/// as the API does, since PostgreSQL text cannot store it.
+pub async fn refuse_nul_in_forms(request: Request, next: Next) -> Response {
+    let form = request
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("application/x-www-form-urlencoded"));
+    if !form {
+        return next.run(request).await;
+    }
+    let (parts, body) = request.into_parts();
+    let bytes = match axum::body::to_bytes(body, crate::web::admin::ADMIN_BODY_LIMIT).await {
+        Ok(bytes) => bytes,
+        Err(_) => return AppError::PayloadTooLarge.into_response(),
+    };
+    let nul_fields: Vec<crate::error::FieldError> = url::form_urlencoded::parse(&bytes)
+        .filter(|(_, value)| value.contains('\0'))
+        .map(|(key, _)| {
+            crate::error::FieldError::new(key.into_owned(), "must not contain NUL characters")
+        })
+        .collect();
+    if !nul_fields.is_empty() {
+        return AppError::Validation(nul_fields).into_response();
+    }
+    next.run(Request::from_parts(parts, axum::body::Body::from(bytes)))
+        .await
 }

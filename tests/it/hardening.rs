@@ -270,3 +270,29 @@ async fn a_hundred_concurrent_patches_with_one_if_match_make_one_revision(pool: 
     );
     assert_eq!(revisions().await, before + 1, "exactly one new revision");
 }
+
+#[sqlx::test]
+async fn nul_characters_are_refused_with_the_field_named(pool: PgPool) {
+    let app = TestApp::new(pool.clone());
+    assert_eq!(app.get("/research-news/a%00b").await.status, 404);
+    assert_eq!(app.get("/api/v1/articles/%00").await.status, 404);
+    editor(&pool, "ada@example.org").await;
+    let cookie = sign_in(&app, "ada@example.org").await;
+    let csrf = crate::admin::csrf_in(&get(&app, "/admin/stories/new", &cookie).await.text);
+    let response = post(
+        &app,
+        "/admin/stories",
+        &cookie,
+        &[("csrf", &csrf), ("title", "Coffee\0"), ("dek", "fine")],
+        &[],
+    )
+    .await;
+    assert_eq!(response.status, 422);
+    assert!(response.text.contains("title"), "{}", response.text);
+    assert!(response.text.contains("NUL"), "{}", response.text);
+    let stored: i64 = sqlx::query_scalar("SELECT count(*) FROM articles")
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+    assert_eq!(stored, 0);
+}

@@ -6,6 +6,7 @@ mod helpers;
 mod admin;
 mod admin_editor;
 pub mod api;
+mod bad_input;
 mod browser;
 mod cache;
 mod cli;

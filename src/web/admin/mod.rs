@@ -149,6 +149,7 @@ pub fn routes(state: AppState) -> Router<AppState> {
         .layer(sessions)
         .layer(middleware::from_fn(session_save_failed))
         .layer(middleware::from_fn(crate::cache::no_store))
+        .layer(middleware::from_fn(crate::web::limits::refuse_nul_in_forms))
         // A story body is at most 200,000 bytes; with the other fields, form-encoded, 1 MiB.
         .layer(axum::extract::DefaultBodyLimit::max(ADMIN_BODY_LIMIT))
 }

@@ -122,6 +122,9 @@ async fn invalid_input_gets_field_errors_and_stores_nothing(pool: PgPool) {
         (json!({"title": "ok", "version": 9}), "version"),
         (json!({"title": 5}), "title"),
         (json!({"title": "ok", "topics": "diabetes"}), "topics"),
+        // Serde alone would read a struct from an array of its fields.
+        (json!({"title": "ok", "study": [null, null]}), "study"),
+        (json!({"title": "ok", "review": ["Dr. A"]}), "review"),
         (
             json!({"title": "ok", "study": {"sample_size": "many"}}),
             "study.sample_size",
