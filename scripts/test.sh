@@ -40,6 +40,9 @@ export DATELINE_AXE="$PWD/.dateline/npm/node_modules/axe-core/axe.min.js"
 step "cargo fmt --check"
 cargo fmt --all -- --check
 
+step "dependency policy: cargo deny (licenses, bans, sources)"
+scripts/audit.sh
+
 step "cargo clippy (warnings are errors)"
 cargo clippy --all-targets --locked -- -D warnings
 

@@ -238,7 +238,8 @@ impl<S: Send + Sync, T: DeserializeOwned + Default> FromRequest<S> for OptionalJ
     async fn from_request(request: Request, state: &S) -> Result<Self, Self::Rejection> {
         let json = is_json(request.headers());
         let bytes = read_body(request, state).await?;
-        if bytes.iter().all(u8::is_ascii_whitespace) {
+        // No body at all: no options. (Whitespace alone is not JSON: 400 below.)
+        if bytes.is_empty() {
             return Ok(Self(T::default()));
         }
         if !json {
