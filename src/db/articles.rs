@@ -88,6 +88,89 @@ pub async fn find_by_slug(pool: &PgPool, slug: &str) -> sqlx::Result<Option<Arti
     .await
 }
 
+/// A story page's data: the article and what the page shows beside it.
+#[derive(Debug, Clone)]
+pub struct Story {
+    pub article: Article,
+    pub topics: Vec<crate::db::topics::TopicLink>,
+    pub notes: Vec<crate::db::revisions::PublicNote>,
+    /// The newer story's slug and title, when archived with a published successor.
+    pub superseded: Option<(String, String)>,
+}
+
+#[derive(Debug, Clone, serde::Deserialize)]
+struct StoryLink {
+    slug: String,
+    title: String,
+}
+
+/// The story at `slug` with its topics, its public change notes and its successor, in one
+/// query (the uncached story page's only one).
+pub async fn story_by_slug(pool: &PgPool, slug: &str) -> sqlx::Result<Option<Story>> {
+    let row = sqlx::query!(
+        r#"
+        SELECT a.id, a.slug, a.title, a.dek, a.body_markdown, a.body_html,
+               a.status AS "status: ArticleStatus", a.published_at, a.updated_at,
+               a.archived, a.archived_at, a.archive_reason, a.superseded_by,
+               a.study AS "study: Json<Study>", a.review AS "review: Json<Review>",
+               a.version, a.created_at, a.created_by, a.updated_by,
+               coalesce((
+                   SELECT json_agg(json_build_object('slug', t.slug, 'name', t.name)
+                                   ORDER BY at.position, t.name)
+                   FROM article_topics at JOIN topics t ON t.id = at.topic_id
+                   WHERE at.article_id = a.id
+               ), '[]') AS "topics!: Json<Vec<crate::db::topics::TopicLink>>",
+               coalesce((
+                   SELECT json_agg(json_build_object(
+                              'change_kind', r.change_kind, 'change_note', r.change_note,
+                              'created_at', to_char(r.created_at AT TIME ZONE 'UTC',
+                                                    'YYYY-MM-DD"T"HH24:MI:SS.US"Z"'))
+                          ORDER BY r.number)
+                   FROM article_revisions r
+                   WHERE r.article_id = a.id AND r.change_kind IN ('update', 'correction')
+                     AND r.change_note IS NOT NULL AND r.change_note <> ''
+               ), '[]') AS "notes!: Json<Vec<crate::db::revisions::PublicNote>>",
+               (
+                   SELECT json_build_object('slug', s.slug, 'title', s.title)
+                   FROM articles s
+                   WHERE a.archived AND s.id = a.superseded_by AND s.status = 'published'
+                     AND s.deleted_at IS NULL
+               ) AS "superseded: Json<StoryLink>"
+        FROM articles a
+        WHERE a.slug = $1 AND a.deleted_at IS NULL
+        "#,
+        slug
+    )
+    .fetch_optional(pool)
+    .await?;
+    Ok(row.map(|r| Story {
+        article: Article {
+            id: r.id,
+            slug: r.slug,
+            title: r.title,
+            dek: r.dek,
+            body_markdown: r.body_markdown,
+            body_html: r.body_html,
+            status: r.status,
+            published_at: r.published_at,
+            updated_at: r.updated_at,
+            archived: r.archived,
+            archived_at: r.archived_at,
+            archive_reason: r.archive_reason,
+            superseded_by: r.superseded_by,
+            study: r.study,
+            review: r.review,
+            version: r.version,
+            created_at: r.created_at,
+            created_by: r.created_by,
+            updated_by: r.updated_by,
+        },
+        topics: r.topics.0,
+        notes: r.notes.0,
+        superseded: r.superseded.map(|s| (s.0.slug, s.0.title)),
+    }))
+}
+
 /// The current slug of the article that used to live at `old_slug`.
 pub async fn current_slug_for_previous(
     pool: &PgPool,

@@ -19,10 +19,11 @@ pub struct NewRevision<'a> {
 }
 
 /// A public note from an `update` or `correction` change.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, serde::Deserialize)]
 pub struct PublicNote {
     pub change_kind: ChangeKind,
     pub change_note: String,
+    #[serde(with = "time::serde::rfc3339")]
     pub created_at: OffsetDateTime,
 }
 

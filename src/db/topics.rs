@@ -22,7 +22,7 @@ pub struct TopicWithCount {
 }
 
 /// A topic's slug and name, for links.
-#[derive(Debug, Clone, serde::Serialize)]
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub struct TopicLink {
     pub slug: String,
     pub name: String,

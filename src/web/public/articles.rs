@@ -164,7 +164,7 @@ pub async fn show_article(
     Query(query): Query<StoryQuery>,
     headers: axum::http::HeaderMap,
 ) -> Result<Response, AppError> {
-    let Some(article) = db::articles::find_by_slug(&state.pool, &slug).await? else {
+    let Some(story) = db::articles::story_by_slug(&state.pool, &slug).await? else {
         return match db::articles::current_slug_for_previous(&state.pool, &slug).await? {
             // 301, not axum's 308: the contract and search engines expect "Moved Permanently".
             Some(current) => Ok((
@@ -175,20 +175,20 @@ pub async fn show_article(
             None => Err(AppError::NotFound),
         };
     };
-    check_visible(&article)?;
+    check_visible(&story.article)?;
     let user_agent = headers
         .get(header::USER_AGENT)
         .and_then(|v| v.to_str().ok())
         .unwrap_or("");
+    let id = story.article.id;
     if crate::domain::feedback::browser_family(user_agent) != "Bot or script" {
-        state.views.record(article.id);
+        state.views.record(id);
     }
     let widget = FeedbackWidget {
         thanks: query.feedback.as_deref() == Some("thanks"),
         ..FeedbackWidget::default()
     };
-    let id = article.id;
-    Ok(crate::cache::CacheTags::story(id).attach(render_story(&state, article, widget).await?))
+    Ok(crate::cache::CacheTags::story(id).attach(render_story_parts(&state, story, widget).await?))
 }
 
 /// Readers may see published stories; withdrawn ones are gone, the rest do not exist for them.
@@ -232,9 +232,30 @@ async fn story_parts(
 pub async fn render_story(
     state: &AppState,
     article: Article,
+    widget: FeedbackWidget,
+) -> Result<Response, AppError> {
+    let (topics, notes, superseded) = story_parts(state, &article).await?;
+    let story = db::articles::Story {
+        article,
+        topics,
+        notes,
+        superseded,
+    };
+    render_story_parts(state, story, widget).await
+}
+
+/// Renders a story already loaded with its parts (the uncached page's single query).
+async fn render_story_parts(
+    state: &AppState,
+    story: db::articles::Story,
     mut widget: FeedbackWidget,
 ) -> Result<Response, AppError> {
-    let (topics, notes, superseded_by) = story_parts(state, &article).await?;
+    let db::articles::Story {
+        article,
+        topics,
+        notes,
+        superseded: superseded_by,
+    } = story;
     let key = state.feedback_keys.form_key(&state.pool).await?;
     widget.token = crate::domain::feedback::form_token(
         key,
