@@ -38,11 +38,26 @@ pub(crate) async fn start_server(
     tokio::io::Lines<BufReader<tokio::process::ChildStderr>>,
     String,
 ) {
-    let mut child = dateline(pool)
+    start_server_with(pool, &[]).await
+}
+
+/// [`start_server`] with extra environment variables.
+pub(crate) async fn start_server_with(
+    pool: &PgPool,
+    env: &[(&str, &str)],
+) -> (
+    tokio::process::Child,
+    tokio::io::Lines<BufReader<tokio::process::ChildStderr>>,
+    String,
+) {
+    let mut command = dateline(pool);
+    command
         .args(["serve", "--bind", "127.0.0.1:0", "--log-format", "json"])
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
+        .stderr(Stdio::piped());
+    for (name, value) in env {
+        command.env(name, value);
+    }
+    let mut child = command.spawn().unwrap();
     let mut lines = BufReader::new(child.stderr.take().unwrap()).lines();
     let address = tokio::time::timeout(Duration::from_secs(30), async {
         while let Some(line) = lines.next_line().await.unwrap() {
@@ -254,28 +269,8 @@ async fn an_https_deployment_with_unsafe_settings_refuses_to_start_and_says_what
 
 #[sqlx::test(migrations = false)]
 async fn sigterm_cuts_requests_that_outlive_the_grace_period_and_exits_0(pool: PgPool) {
-    let mut child = dateline(&pool)
-        .args(["serve", "--bind", "127.0.0.1:0", "--log-format", "json"])
-        .env("DATELINE_SHUTDOWN_GRACE_SECS", "2")
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut lines = BufReader::new(child.stderr.take().unwrap()).lines();
-    let address = tokio::time::timeout(Duration::from_secs(30), async {
-        while let Some(line) = lines.next_line().await.unwrap() {
-            let json: serde_json::Value = serde_json::from_str(&line).unwrap();
-            if json["fields"]["message"] == "Dateline is serving" {
-                return json["fields"]["address"]
-                    .as_str()
-                    .unwrap()
-                    .trim_start_matches("http://")
-                    .to_owned();
-            }
-        }
-        panic!("the server exited before serving");
-    })
-    .await
-    .unwrap();
+    let (mut child, mut lines, address) =
+        start_server_with(&pool, &[("DATELINE_SHUTDOWN_GRACE_SECS", "2")]).await;
     // A request whose body never finishes arriving: in flight until cut.
     let mut slow = tokio::net::TcpStream::connect(&address).await.unwrap();
     slow.write_all(

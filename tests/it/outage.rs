@@ -14,7 +14,7 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
 use tokio::task::AbortHandle;
 
-use crate::cli::{database_url, dateline};
+use crate::cli::{database_url, start_server_with};
 use crate::helpers::{ArticleBuilder, token_for};
 
 /// A TCP proxy in front of PostgreSQL that can play an outage.
@@ -113,44 +113,14 @@ async fn without_postgres_cached_pages_stay_up_the_rest_answers_503_and_all_reco
     let mut through_proxy = direct.clone();
     through_proxy.set_port(Some(proxy.port)).unwrap();
 
-    let mut child = dateline(&pool)
-        .env("DATABASE_URL", through_proxy.as_str())
-        .args(["serve", "--bind", "127.0.0.1:0", "--log-format", "json"])
-        .stderr(std::process::Stdio::piped())
-        .spawn()
-        .unwrap();
-    let stderr = child.stderr.take().unwrap();
-    let mut lines = tokio::io::BufReader::new(stderr);
-    let address = tokio::time::timeout(Duration::from_secs(30), async {
-        use tokio::io::AsyncBufReadExt;
-        let mut line = String::new();
-        loop {
-            line.clear();
-            assert!(
-                lines.read_line(&mut line).await.unwrap() > 0,
-                "the server exited"
-            );
-            let json: serde_json::Value = serde_json::from_str(&line).unwrap();
-            if json["fields"]["message"] == "Dateline is serving" {
-                return json["fields"]["address"]
-                    .as_str()
-                    .unwrap()
-                    .trim_start_matches("http://")
-                    .to_owned();
-            }
-        }
-    })
-    .await
-    .unwrap();
+    let (mut child, mut lines, address) =
+        start_server_with(&pool, &[("DATABASE_URL", through_proxy.as_str())]).await;
     // Keep reading the logs so the server never blocks on a full pipe.
     tokio::spawn(async move {
-        use tokio::io::AsyncBufReadExt;
-        let mut sink = String::new();
-        while lines.read_line(&mut sink).await.unwrap_or(0) > 0 {
-            if std::env::var("OUTAGE_LOGS").is_ok() && sink.contains("ERROR") {
-                eprintln!("{sink}");
+        while let Ok(Some(line)) = lines.next_line().await {
+            if std::env::var("OUTAGE_LOGS").is_ok() && line.contains("ERROR") {
+                eprintln!("{line}");
             }
-            sink.clear();
         }
     });
     let bearer = format!("Bearer {token}");
