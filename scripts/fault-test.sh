@@ -18,7 +18,9 @@ scripts/ensure-postgres.sh
 as_pg() { if [ "$(id -u)" -eq 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi; }
 
 say "building dateline"
-cargo build --locked --quiet --bin dateline
+# Built as `make test` builds it (without DATABASE_URL, which the sqlx macros track), so that
+# nothing is compiled again here.
+env -u DATABASE_URL cargo build --locked --quiet --bin dateline
 BIN=$PWD/target/debug/dateline
 
 say "a throw-away cluster in $DATA on port $PORT (default fsync and synchronous_commit)"

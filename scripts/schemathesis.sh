@@ -26,7 +26,9 @@ if [ ! -x .dateline/venv/bin/schemathesis ] || ! .dateline/venv/bin/schemathesis
   [ -x .dateline/venv/bin/python ] || python3 -m venv .dateline/venv
   .dateline/venv/bin/pip install --quiet --disable-pip-version-check "schemathesis==$VERSION"
 fi
-cargo build --locked --quiet --bin dateline
+# Built as `make test` builds it (without DATABASE_URL, which the sqlx macros track), so that
+# nothing is compiled again here.
+env -u DATABASE_URL cargo build --locked --quiet --bin dateline
 BIN=$PWD/target/debug/dateline
 base=${DATABASE_URL:-$($BIN local-db | tail -n 1)}
 admin="${base%/*}/postgres"
