@@ -336,6 +336,17 @@ async fn autosave_keeps_text_apart_from_revisions_until_saved(pool: PgPool) {
             .status,
         200
     );
+    // A lifecycle action does not carry the form's text, so the autosave survives it.
+    assert_eq!(
+        act(&app, &path, &ada, &[("action", "submit")]).await.status,
+        303
+    );
+    assert!(
+        get(&app, &path, &ada)
+            .await
+            .text
+            .contains("autosave-notice")
+    );
     let csrf = csrf_in(&page.text);
     let discarded = post(
         &app,

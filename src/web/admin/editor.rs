@@ -679,10 +679,8 @@ pub async fn act(
     }
     .await;
     let (status, message, errors) = match outcome {
-        Ok(_) => {
-            autosaves::discard(&state.pool, actor, id).await?;
-            return Ok(to_story(id));
-        }
+        // The autosave stays: the publishing form does not carry the editor's text.
+        Ok(_) => return Ok(to_story(id)),
         Err(AppError::Conflict(message)) => (StatusCode::CONFLICT, message, Vec::new()),
         Err(AppError::Validation(errors)) => (
             StatusCode::UNPROCESSABLE_ENTITY,
