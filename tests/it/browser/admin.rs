@@ -209,18 +209,12 @@ async fn write_body_and_save(client: &Client, text: &str) {
         )
         .await
         .unwrap();
-    client
-        .find(Locator::Css(".editor-form button[type=submit]"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
-    client
-        .wait()
-        .for_element(Locator::Css("#editor-message"))
-        .await
-        .unwrap();
+    super::submit_and_wait(
+        client,
+        ".editor-form button[type=submit]",
+        "#editor-message",
+    )
+    .await;
 }
 
 #[sqlx::test]

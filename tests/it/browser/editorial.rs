@@ -11,7 +11,7 @@ use fantoccini::{Client, Locator};
 use sqlx::PgPool;
 
 use super::admin::{PASSWORD, assert_accessible, screenshot, sign_in};
-use super::{browser, click, serve, wait_until};
+use super::{browser, click, serve, submit_and_wait, wait_until};
 use crate::helpers::insert_topic;
 
 async fn editor_account(pool: &PgPool, email: &str) {
@@ -47,14 +47,6 @@ async fn type_into(client: &Client, css: &str, text: &str) {
 }
 
 /// Clicks a button that leads to a new page and waits for `ready` on it.
-async fn submit_and_wait(client: &Client, button: &str, ready: &str) {
-    click(client, button).await;
-    client
-        .wait()
-        .for_element(Locator::Css(ready))
-        .await
-        .unwrap();
-}
 
 #[sqlx::test]
 async fn an_editor_takes_a_story_from_draft_to_archive_and_triages_a_readers_feedback(

@@ -136,3 +136,24 @@ pub async fn wait_until(client: &Client, script: &str, what: &str) {
     }
     panic!("timed out waiting for {what}");
 }
+
+/// Clicks a submit button and waits for the page it leads to. The current
+/// document is marked first, so an element that is already on it (the
+/// editor's "Saved." message, say) cannot satisfy the wait early.
+pub async fn submit_and_wait(client: &Client, button: &str, ready: &str) {
+    client
+        .execute("window.__datelineOldPage = true;", vec![])
+        .await
+        .unwrap();
+    click(client, button).await;
+    let ready = serde_json::to_string(ready).unwrap();
+    wait_until(
+        client,
+        &format!(
+            "return !window.__datelineOldPage && document.readyState === 'complete' \
+             && document.querySelector({ready}) !== null;"
+        ),
+        &format!("the page after submitting, with {ready}"),
+    )
+    .await;
+}
