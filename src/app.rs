@@ -4,15 +4,15 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use axum::Router;
-use axum::http::{HeaderName, HeaderValue, Request, header};
+use axum::http::{HeaderMap, HeaderName, HeaderValue, Request, header};
 use axum::routing::get;
 use sqlx::PgPool;
 use tower::ServiceBuilder;
+use tower::util::MapResponseLayer;
 use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::request_id::{
     MakeRequestId, PropagateRequestIdLayer, RequestId, SetRequestIdLayer,
 };
-use tower_http::set_header::SetResponseHeaderLayer;
 use tower_http::timeout::TimeoutLayer;
 use tower_http::trace::TraceLayer;
 
@@ -64,7 +64,7 @@ pub const REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
 
 /// Request ids: a random prefix per process and a counter, unique across instances without a
 /// call to the system's random source on every request (a UUID v4 each cost a syscall).
-#[derive(Clone)]
+#[derive(Debug, Clone)]
 pub struct RequestIds {
     prefix: Arc<str>,
     next: Arc<std::sync::atomic::AtomicU64>,
@@ -80,48 +80,89 @@ impl Default for RequestIds {
     }
 }
 
-impl MakeRequestId for RequestIds {
-    fn make_request_id<B>(&mut self, _request: &Request<B>) -> Option<RequestId> {
+impl RequestIds {
+    /// The next id.
+    pub fn next_id(&self) -> Option<HeaderValue> {
         let n = self.next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-        HeaderValue::from_str(&format!("{}-{n:x}", self.prefix))
-            .ok()
-            .map(RequestId::new)
+        HeaderValue::from_str(&format!("{}-{n:x}", self.prefix)).ok()
     }
 }
 
-/// The whole application: routes, then (outermost last) security headers, time-out, panic
-/// catching, request ids and tracing.
-pub fn build_router(state: AppState) -> Router {
-    let x_request_id = HeaderName::from_static("x-request-id");
-    let security_headers = ServiceBuilder::new()
-        .layer(SetResponseHeaderLayer::if_not_present(
+impl MakeRequestId for RequestIds {
+    fn make_request_id<B>(&mut self, _request: &Request<B>) -> Option<RequestId> {
+        self.next_id().map(RequestId::new)
+    }
+}
+
+/// The security headers of every answer. The Content-Security-Policy is a default a handler
+/// may replace; the others always win.
+#[derive(Debug, Clone)]
+pub struct SecurityHeaders(Arc<HeaderMap>);
+
+impl SecurityHeaders {
+    pub fn new(config: &Config) -> Self {
+        let mut headers = HeaderMap::with_capacity(8);
+        headers.insert(
             header::CONTENT_SECURITY_POLICY,
             HeaderValue::from_static(CONTENT_SECURITY_POLICY),
-        ))
-        .layer(SetResponseHeaderLayer::overriding(
+        );
+        headers.insert(
             header::X_CONTENT_TYPE_OPTIONS,
             HeaderValue::from_static("nosniff"),
-        ))
-        .layer(SetResponseHeaderLayer::overriding(
+        );
+        headers.insert(
             header::REFERRER_POLICY,
             HeaderValue::from_static("strict-origin-when-cross-origin"),
-        ))
-        .layer(SetResponseHeaderLayer::overriding(
-            header::X_FRAME_OPTIONS,
-            HeaderValue::from_static("DENY"),
-        ))
-        .layer(SetResponseHeaderLayer::overriding(
+        );
+        headers.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
+        headers.insert(
             HeaderName::from_static("permissions-policy"),
             HeaderValue::from_static(PERMISSIONS_POLICY),
-        ))
+        );
         // Browsers that once reached the site over https never try plain http again.
-        .option_layer(state.config.base_url.starts_with("https://").then(|| {
-            SetResponseHeaderLayer::overriding(
+        if config.base_url.starts_with("https://") {
+            headers.insert(
                 header::STRICT_TRANSPORT_SECURITY,
                 HeaderValue::from_static(STRICT_TRANSPORT_SECURITY),
-            )
-        }));
+            );
+        }
+        Self(Arc::new(headers))
+    }
 
+    /// Adds the headers to an answer.
+    pub fn apply(&self, headers: &mut HeaderMap) {
+        for (name, value) in self.0.iter() {
+            if name == header::CONTENT_SECURITY_POLICY && headers.contains_key(name) {
+                continue;
+            }
+            headers.insert(name.clone(), value.clone());
+        }
+    }
+}
+
+/// The whole application: the cache front ([`crate::web::front`]) over the router with its
+/// middleware stack.
+pub fn build_app(state: AppState) -> App {
+    let security = SecurityHeaders::new(&state.config);
+    let ids = RequestIds::default();
+    let front = crate::web::front::Front::new(&state, security.clone(), ids.clone());
+    front.wrap(router_with(state, security, ids))
+}
+
+/// The router with its middleware stack, without the cache front (tests that rewrite
+/// answers wrap this one).
+pub fn build_router(state: AppState) -> Router {
+    let security = SecurityHeaders::new(&state.config);
+    router_with(state, security, RequestIds::default())
+}
+
+/// What [`build_app`] makes: a `tower::Service` of HTTP requests.
+pub type App = crate::web::front::CacheFront<Router>;
+
+/// Routes, then (outermost last) security headers, time-out, panic catching, request ids and
+/// tracing.
+fn router_with(state: AppState, security: SecurityHeaders, ids: RequestIds) -> Router {
+    let x_request_id = HeaderName::from_static("x-request-id");
     Router::new()
         .merge(crate::web::api::routes(state.clone()))
         .merge(crate::web::admin::routes(state.clone()))
@@ -132,10 +173,7 @@ pub fn build_router(state: AppState) -> Router {
         .with_state(state)
         .layer(
             ServiceBuilder::new()
-                .layer(SetRequestIdLayer::new(
-                    x_request_id.clone(),
-                    RequestIds::default(),
-                ))
+                .layer(SetRequestIdLayer::new(x_request_id.clone(), ids))
                 .layer(
                     TraceLayer::new_for_http().make_span_with(|request: &Request<_>| {
                         let request_id = request
@@ -152,7 +190,12 @@ pub fn build_router(state: AppState) -> Router {
                     }),
                 )
                 .layer(PropagateRequestIdLayer::new(x_request_id))
-                .layer(security_headers)
+                .layer(MapResponseLayer::new(
+                    move |mut response: axum::http::Response<_>| {
+                        security.apply(response.headers_mut());
+                        response
+                    },
+                ))
                 .layer(CatchPanicLayer::custom(crate::error::panic_response))
                 .layer(axum::middleware::from_fn(
                     crate::web::limits::complete_unavailable,

@@ -15,7 +15,7 @@ use std::time::Duration;
 
 use axum::body::{Body, Bytes};
 use axum::extract::{Request, State};
-use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
+use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, Uri, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use sha2::{Digest, Sha256};
@@ -23,6 +23,7 @@ use uuid::Uuid;
 
 use crate::app::AppState;
 use crate::service::events::{CHANNEL, ChangeEvent};
+use crate::signals::views::ViewCounter;
 
 /// `Cache-Control` of cacheable public pages: browsers revalidate every time (a cheap `304`
 /// from the ETag), so a correction or an archive banner shows at once, even to an editor who
@@ -341,14 +342,44 @@ fn respond(
     response
 }
 
-fn count_view(state: &AppState, entry: &Entry, headers: &HeaderMap) {
+/// The key of a page: its path, and its query when it has one.
+fn cache_key(uri: &Uri) -> String {
+    match uri.query() {
+        Some(query) => format!("{}?{query}", uri.path()),
+        None => uri.path().to_owned(),
+    }
+}
+
+/// The answer to a `GET` or `HEAD` of a page the cache holds (a `304` when the client has it),
+/// counting a story's view; `None` when the request has to reach the handlers. Shared by the
+/// [`serve`] middleware and the front of the stack ([`crate::web::front`]).
+pub fn answer_hit(
+    cache: &PageCache,
+    views: &ViewCounter,
+    method: &Method,
+    uri: &Uri,
+    headers: &HeaderMap,
+) -> Option<Response> {
+    let head = method == Method::HEAD;
+    if (method != Method::GET && !head) || !cacheable_query(uri.query()) {
+        return None;
+    }
+    let entry = match uri.query() {
+        Some(query) => cache.get(&format!("{}?{query}", uri.path())),
+        None => cache.get(uri.path()),
+    }?;
+    count_view(views, &entry, headers);
+    Some(respond(&entry, None, headers, head))
+}
+
+fn count_view(views: &ViewCounter, entry: &Entry, headers: &HeaderMap) {
     if let Some(id) = entry.view_of {
         let user_agent = headers
             .get(header::USER_AGENT)
             .and_then(|v| v.to_str().ok())
             .unwrap_or("");
         if crate::domain::feedback::browser_family(user_agent) != "Bot or script" {
-            state.views.record(id);
+            views.record(id);
         }
     }
 }
@@ -375,16 +406,17 @@ pub async fn serve(State(state): State<AppState>, request: Request, next: Next) 
     if !cacheable_query(request.uri().query()) {
         return next.run(request).await;
     }
-    let key = match request.uri().query() {
-        Some(query) => std::borrow::Cow::Owned(format!("{}?{query}", request.uri().path())),
-        None => std::borrow::Cow::Borrowed(request.uri().path()),
-    };
     let cache = &state.cache;
-    if let Some(entry) = cache.get(&key) {
-        count_view(&state, &entry, request.headers());
-        return respond(&entry, None, request.headers(), head);
+    if let Some(response) = answer_hit(
+        cache,
+        &state.views,
+        request.method(),
+        request.uri(),
+        request.headers(),
+    ) {
+        return response;
     }
-    let key = key.into_owned();
+    let key = cache_key(request.uri());
     let generation = cache.generation.load(Ordering::Acquire);
     let path = request.uri().path().to_owned();
     let request_headers = request.headers().clone();

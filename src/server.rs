@@ -5,7 +5,9 @@ use std::net::SocketAddr;
 use anyhow::Context;
 use sqlx::PgPool;
 
-use crate::app::{AppState, build_router};
+use axum::ServiceExt as _;
+
+use crate::app::{AppState, build_app};
 use crate::config::Config;
 
 /// Serves until a shutdown signal arrives.
@@ -20,7 +22,7 @@ pub async fn serve(config: Config, pool: PgPool) -> anyhow::Result<()> {
     let state = AppState::new(config, pool.clone());
     let views = state.views.clone();
     let listener_task = crate::cache::spawn_listener(pool.clone(), state.cache.clone());
-    let app = build_router(state);
+    let app = build_app(state);
     let scheduler = crate::jobs::scheduler::spawn(pool.clone());
     let stop_flusher = std::sync::Arc::new(tokio::sync::Notify::new());
     let flusher = views

@@ -4,7 +4,7 @@
 use std::net::SocketAddr;
 
 use axum::extract::{ConnectInfo, Request};
-use axum::http::{HeaderMap, StatusCode, header};
+use axum::http::{HeaderMap, StatusCode, Uri, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 
@@ -28,38 +28,36 @@ fn answer(api: bool, error: AppError) -> Response {
 
 /// Refuses overlong request lines (`414`) and header fields (`431`) before any handler runs.
 pub async fn header_limits(request: Request, next: Next) -> Response {
-    let api = request.uri().path().starts_with("/api");
-    let uri_len = request
-        .uri()
-        .path_and_query()
-        .map_or(0, |pq| pq.as_str().len());
+    match over_limits(request.uri(), request.headers()) {
+        Some(error) => answer(request.uri().path().starts_with("/api"), error),
+        None => next.run(request).await,
+    }
+}
+
+/// What is wrong with a request's target or header fields, if anything.
+pub fn over_limits(uri: &Uri, headers: &HeaderMap) -> Option<AppError> {
+    let uri_len = uri.path_and_query().map_or(0, |pq| pq.as_str().len());
     if uri_len > MAX_URI_BYTES {
-        return answer(api, AppError::UriTooLong);
+        return Some(AppError::UriTooLong);
     }
     // No address of ours holds a NUL character (and PostgreSQL text cannot): `%00` in a path
     // names nothing.
-    if request.uri().path().to_ascii_lowercase().contains("%00") {
-        return answer(
-            api,
-            if api {
-                AppError::NoRoute
-            } else {
-                AppError::NotFound
-            },
-        );
+    let path = uri.path();
+    if path.contains('%') && path.to_ascii_lowercase().contains("%00") {
+        return Some(if path.starts_with("/api") {
+            AppError::NoRoute
+        } else {
+            AppError::NotFound
+        });
     }
     let mut total = 0;
-    for (name, value) in request.headers() {
-        let size = name.as_str().len() + value.len();
+    for (name, value) in headers {
         if value.len() > MAX_HEADER_BYTES {
-            return answer(api, AppError::HeadersTooLarge);
+            return Some(AppError::HeadersTooLarge);
         }
-        total += size;
+        total += name.as_str().len() + value.len();
     }
-    if total > MAX_HEADERS_TOTAL_BYTES {
-        return answer(api, AppError::HeadersTooLarge);
-    }
-    next.run(request).await
+    (total > MAX_HEADERS_TOTAL_BYTES).then_some(AppError::HeadersTooLarge)
 }
 
 /// A `503` made below the handlers (the request time-out) has no body: it gets the same answer

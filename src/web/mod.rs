@@ -3,6 +3,7 @@
 pub mod admin;
 pub mod api;
 pub mod feedback;
+pub mod front;
 pub mod health;
 pub mod limits;
 pub mod pages;

@@ -76,6 +76,74 @@ async fn public_pages_carry_strong_etags_cdn_headers_and_answer_304(pool: PgPool
     }
 }
 
+/// Cache hits are answered at the front of the stack (`web::front`); the answer must be the
+/// one the whole stack gives on a miss: every header, the same bytes.
+#[sqlx::test]
+async fn a_cache_hit_carries_every_header_the_full_stack_gives(pool: PgPool) {
+    ArticleBuilder::new("Walking after meals")
+        .slug("walking")
+        .insert(&pool)
+        .await;
+    let names = |response: &crate::helpers::TestResponse| {
+        let mut names: Vec<String> = response
+            .headers
+            .keys()
+            .map(|n| n.as_str().to_owned())
+            .collect();
+        names.sort();
+        names
+    };
+    for accept in ["br, gzip", "gzip", "identity"] {
+        let headers = [("accept-encoding", accept)];
+        // A new app: an empty cache.
+        let app = TestApp::new(pool.clone());
+        let miss = app.get_with("/research-news/walking", &headers).await;
+        let hit = app.get_with("/research-news/walking", &headers).await;
+        assert_eq!(miss.status, 200);
+        assert_eq!(hit.status, 200);
+        assert_eq!(names(&hit), names(&miss), "{accept}");
+        for (name, value) in &miss.headers {
+            if name != "x-request-id" {
+                assert_eq!(hit.headers.get(name), Some(value), "{accept}: {name}");
+            }
+        }
+        assert_ne!(hit.header("x-request-id"), miss.header("x-request-id"));
+        assert_eq!(hit.bytes, miss.bytes, "{accept}");
+        for name in [
+            "content-security-policy",
+            "x-content-type-options",
+            "referrer-policy",
+            "permissions-policy",
+            "x-frame-options",
+            "surrogate-key",
+        ] {
+            assert!(!hit.header(name).is_empty(), "{accept}: {name}");
+        }
+    }
+    // A client's request id is kept; a `304` from the cache carries the same headers too.
+    let app = TestApp::new(pool);
+    let etag = app
+        .get("/research-news/walking")
+        .await
+        .header("etag")
+        .to_owned();
+    let not_modified = app
+        .get_with(
+            "/research-news/walking",
+            &[("if-none-match", &etag), ("x-request-id", "trace-42")],
+        )
+        .await;
+    assert_eq!(not_modified.status, 304);
+    assert_eq!(not_modified.header("x-request-id"), "trace-42");
+    assert!(!not_modified.header("content-security-policy").is_empty());
+    // Limits hold for cached pages as for any other.
+    let huge = "x".repeat(9 * 1024);
+    let refused = app
+        .get_with("/research-news/walking", &[("x-padding", &huge)])
+        .await;
+    assert_eq!(refused.status, 431);
+}
+
 #[sqlx::test]
 async fn compressed_variants_decode_to_the_same_page(pool: PgPool) {
     ArticleBuilder::new("Coffee and heart rhythm")

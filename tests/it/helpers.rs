@@ -2,7 +2,7 @@
 
 use axum::body::Body;
 use axum::http::{HeaderMap, Request, StatusCode};
-use dateline::app::{AppState, build_router};
+use dateline::app::{AppState, build_app};
 use dateline::config::Config;
 use dateline::db;
 use dateline::domain::article::{ArticleStatus, ChangeKind, Study};
@@ -19,7 +19,7 @@ pub const BASE_URL: &str = "https://news.example.org";
 /// The real router over a test database.
 #[derive(Clone)]
 pub struct TestApp {
-    router: axum::Router,
+    router: dateline::app::App,
 }
 
 /// A buffered answer.
@@ -59,7 +59,7 @@ impl TestApp {
     }
 
     pub fn with_config(pool: PgPool, config: Config) -> Self {
-        let router = build_router(AppState::new(config, pool));
+        let router = build_app(AppState::new(config, pool));
         Self { router }
     }
 
@@ -395,7 +395,7 @@ impl TestApp {
     /// An app over a state the test keeps a handle on (page views, keys).
     pub fn from_state(state: AppState) -> Self {
         Self {
-            router: build_router(state),
+            router: build_app(state),
         }
     }
 }

@@ -11,7 +11,8 @@ use std::net::SocketAddr;
 use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
-use dateline::app::{AppState, build_router};
+use axum::ServiceExt as _;
+use dateline::app::{AppState, build_app};
 use dateline::config::Config;
 use fantoccini::{Client, ClientBuilder};
 use sqlx::PgPool;
@@ -99,7 +100,7 @@ pub async fn serve(pool: PgPool) -> String {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
     let base = format!("http://{addr}");
-    let app = build_router(AppState::new(Config::for_tests(&base), pool));
+    let app = build_app(AppState::new(Config::for_tests(&base), pool));
     tokio::spawn(async move {
         axum::serve(
             listener,

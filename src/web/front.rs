@@ -1,0 +1,121 @@
+//! The front of the stack: the first code every request meets.
+//!
+//! A `GET` or `HEAD` of a page the rendered-page cache holds is answered here, before the
+//! router and the middleware stack, the way a caching proxy in the same process would: the
+//! same bytes, ETag, `304`, cache headers, security headers and request id the full stack
+//! gives (the cache middleware in the router answers exactly the same way; tests compare the
+//! two). What the stack would add around such an answer is not needed for it: it runs no
+//! handler that could time out, fail or touch the database, and a hit is not logged (the
+//! request log is written at `debug` level anyway). Requests over the header limits, every
+//! miss, every other method and every other path go through the whole stack.
+
+use std::convert::Infallible;
+use std::panic::AssertUnwindSafe;
+use std::sync::Arc;
+use std::task::{Context, Poll};
+
+use axum::body::HttpBody as _;
+use axum::extract::Request;
+use axum::http::{HeaderName, HeaderValue, header};
+use axum::response::Response;
+use futures_util::future::{Either, Ready, ready};
+use tower::Service;
+
+use crate::app::{AppState, RequestIds, SecurityHeaders};
+use crate::cache::PageCache;
+use crate::signals::views::ViewCounter;
+
+const X_REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
+
+/// What the front needs, shared by every connection.
+#[derive(Debug)]
+pub struct Front {
+    cache: Arc<PageCache>,
+    views: Arc<ViewCounter>,
+    security: SecurityHeaders,
+    ids: RequestIds,
+}
+
+impl Front {
+    pub fn new(state: &AppState, security: SecurityHeaders, ids: RequestIds) -> Self {
+        Self {
+            cache: state.cache.clone(),
+            views: state.views.clone(),
+            security,
+            ids,
+        }
+    }
+
+    /// Puts the front before `inner`.
+    pub fn wrap<S>(self, inner: S) -> CacheFront<S> {
+        CacheFront {
+            front: Arc::new(self),
+            inner,
+        }
+    }
+
+    /// The cached answer to this request, with every header the stack adds, if there is one.
+    fn answer(&self, request: &Request) -> Option<Response> {
+        if !self.cache.enabled()
+            || crate::web::limits::over_limits(request.uri(), request.headers()).is_some()
+        {
+            return None;
+        }
+        let mut response = crate::cache::answer_hit(
+            &self.cache,
+            &self.views,
+            request.method(),
+            request.uri(),
+            request.headers(),
+        )?;
+        // As the router does for every answer it makes.
+        let length = response.body().size_hint().exact();
+        let headers = response.headers_mut();
+        if let Some(length) = length
+            && !headers.contains_key(header::CONTENT_LENGTH)
+        {
+            headers.insert(header::CONTENT_LENGTH, HeaderValue::from(length));
+        }
+        self.security.apply(headers);
+        // As the request-id layers do: the client's id is kept, or one is made.
+        if let Some(id) = request
+            .headers()
+            .get(&X_REQUEST_ID)
+            .cloned()
+            .or_else(|| self.ids.next_id())
+        {
+            headers.insert(X_REQUEST_ID, id);
+        }
+        Some(response)
+    }
+}
+
+/// The service [`Front::wrap`] makes.
+#[derive(Debug, Clone)]
+pub struct CacheFront<S> {
+    front: Arc<Front>,
+    inner: S,
+}
+
+impl<S> Service<Request> for CacheFront<S>
+where
+    S: Service<Request, Response = Response, Error = Infallible>,
+{
+    type Response = Response;
+    type Error = Infallible;
+    type Future = Either<Ready<Result<Response, Infallible>>, S::Future>;
+
+    fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Self::Error>> {
+        self.inner.poll_ready(cx)
+    }
+
+    fn call(&mut self, request: Request) -> Self::Future {
+        // A fault here must not cost the connection: the full stack (with its panic
+        // catching) answers instead.
+        let hit = std::panic::catch_unwind(AssertUnwindSafe(|| self.front.answer(&request)));
+        match hit {
+            Ok(Some(response)) => Either::Left(ready(Ok(response))),
+            _ => Either::Right(self.inner.call(request)),
+        }
+    }
+}
