@@ -29,6 +29,8 @@ pub struct AppState {
     pub views: Arc<crate::signals::views::ViewCounter>,
     /// Rendered public pages.
     pub cache: Arc<crate::cache::PageCache>,
+    /// Where the recent part of a search starts.
+    pub search_window: Arc<crate::db::search::RecentWindow>,
 }
 
 impl AppState {
@@ -41,6 +43,7 @@ impl AppState {
                 config.secret_key.as_deref(),
             )),
             views: Arc::default(),
+            search_window: Arc::default(),
             config: Arc::new(config),
         }
     }

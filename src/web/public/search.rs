@@ -77,6 +77,7 @@ pub async fn search(
         if page > db::search::COUNT_CAP / super::PER_PAGE {
             return Err(AppError::NotFound);
         }
+        let recent_since = state.search_window.since(&state.pool).await;
         // The count and the page of results are independent: ask for both at once.
         let (total, rows) = tokio::try_join!(
             db::search::count(&state.pool, &q, &filter),
@@ -86,6 +87,7 @@ pub async fn search(
                 &filter,
                 super::PER_PAGE,
                 (page - 1) * super::PER_PAGE,
+                recent_since,
             ),
         )?;
         let total = total.min(db::search::COUNT_CAP + 1);

@@ -245,3 +245,60 @@ async fn the_index_follows_every_editorial_change(pool: PgPool) {
     assert!(deleted.status.is_success(), "{}", deleted.text);
     assert!(titles(&app.get("/search?q=cataract").await.text).is_empty());
 }
+
+/// The search looks among recent stories first and reads older ones only when those are too
+/// few; where "recent" starts must never change the answer, only the work.
+#[sqlx::test]
+async fn where_the_recent_part_starts_never_changes_the_results(pool: PgPool) {
+    use dateline::db::search::{RANK_WINDOW, SearchFilter, search};
+    let now = time::OffsetDateTime::now_utc();
+    let mut dates = Vec::new();
+    for n in 0..(RANK_WINDOW + 40) {
+        let at = now - time::Duration::hours(n);
+        // Title matches rank above body matches: mixed through time.
+        let title = if n % 7 == 0 {
+            format!("Remission number {n}")
+        } else {
+            format!("Story number {n}")
+        };
+        let body = if n % 3 == 0 {
+            "Nothing to see."
+        } else {
+            "Patients stayed in remission."
+        };
+        ArticleBuilder::new(&title)
+            .body(body)
+            .published_at(at)
+            .insert(&pool)
+            .await;
+        dates.push(at);
+    }
+    let filter = SearchFilter::default();
+    for (limit, offset) in [(20, 0), (20, 20), (20, 180), (20, 200)] {
+        let everything = search(&pool, "remission", &filter, limit, offset, None)
+            .await
+            .unwrap();
+        let ids = |hits: Vec<dateline::db::search::SearchHit>| {
+            hits.into_iter().map(|h| h.id).collect::<Vec<_>>()
+        };
+        let everything = ids(everything);
+        if offset < 180 {
+            assert_eq!(everything.len(), 20, "page at {offset}");
+        }
+        for cut in [0, 5, 100, 199, 239] {
+            let windowed = search(&pool, "remission", &filter, limit, offset, Some(dates[cut]))
+                .await
+                .unwrap();
+            assert_eq!(
+                ids(windowed),
+                everything,
+                "cut at story {cut}, offset {offset}"
+            );
+        }
+    }
+    // The window's start is the 10,000th newest story: with fewer, there is none.
+    assert_eq!(
+        dateline::db::search::recent_since(&pool).await.unwrap(),
+        None
+    );
+}
