@@ -27,6 +27,8 @@ pub struct AppState {
     pub feedback_keys: Arc<crate::signals::keys::FeedbackKeys>,
     /// Page views not yet written.
     pub views: Arc<crate::signals::views::ViewCounter>,
+    /// Feedback entries on their way to the database, in batches.
+    pub feedback_writer: Arc<crate::signals::writer::FeedbackWriter>,
     /// Rendered public pages.
     pub cache: Arc<crate::cache::PageCache>,
     /// Where the recent part of a search starts.
@@ -43,6 +45,7 @@ impl AppState {
                 config.secret_key.as_deref(),
             )),
             views: Arc::default(),
+            feedback_writer: Arc::default(),
             search_window: Arc::default(),
             config: Arc::new(config),
         }

@@ -85,28 +85,30 @@ pub enum AppError {
     Internal(#[from] anyhow::Error),
 }
 
+/// Whether a database error means "unavailable for now" (a `503`) rather than a bug: the
+/// database unreachable, closed, or a connection that broke mid-handshake (a protocol or TLS
+/// error); the server shutting down or restarting (SQLSTATE class 57), a broken connection
+/// (08), or out of connections or memory (53).
+pub fn database_unavailable(err: &sqlx::Error) -> bool {
+    match err {
+        sqlx::Error::PoolTimedOut
+        | sqlx::Error::Io(_)
+        | sqlx::Error::PoolClosed
+        | sqlx::Error::Protocol(_)
+        | sqlx::Error::Tls(_)
+        | sqlx::Error::WorkerCrashed => true,
+        sqlx::Error::Database(db) => db
+            .code()
+            .is_some_and(|code| ["57", "08", "53"].iter().any(|c| code.starts_with(c))),
+        _ => false,
+    }
+}
+
 impl From<sqlx::Error> for AppError {
     fn from(err: sqlx::Error) -> Self {
         match err {
             sqlx::Error::RowNotFound => Self::NotFound,
-            // Unreachable, closed, or a connection that broke mid-handshake (a protocol or TLS
-            // error): the database is unavailable for now.
-            sqlx::Error::PoolTimedOut
-            | sqlx::Error::Io(_)
-            | sqlx::Error::PoolClosed
-            | sqlx::Error::Protocol(_)
-            | sqlx::Error::Tls(_)
-            | sqlx::Error::WorkerCrashed => {
-                tracing::warn!(error = %err, "database unavailable");
-                Self::Unavailable
-            }
-            // The server shutting down or restarting (class 57), a broken connection (08), or
-            // out of connections or memory (53): unavailable for now, not a bug.
-            sqlx::Error::Database(ref db)
-                if db
-                    .code()
-                    .is_some_and(|code| ["57", "08", "53"].iter().any(|c| code.starts_with(c))) =>
-            {
+            ref unavailable if database_unavailable(unavailable) => {
                 tracing::warn!(error = %err, "database unavailable");
                 Self::Unavailable
             }

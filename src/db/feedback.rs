@@ -77,22 +77,23 @@ pub async fn set_status(pool: &PgPool, id: Uuid, status: &str) -> sqlx::Result<O
 }
 
 /// A reader's entry to store, after validation and spam checks.
+/// One reader's entry, before the checks of [`insert_batch`].
 #[derive(Debug, Clone)]
-pub struct NewFeedback<'a> {
+pub struct NewFeedback {
     /// The story, by its current slug.
-    pub slug: &'a str,
+    pub slug: String,
     /// The revision the reader saw; the current one when absent or out of range.
     pub revision_number: Option<i32>,
     pub helpful: Option<bool>,
-    pub comment: Option<&'a str>,
-    pub email: Option<&'a str>,
-    pub client_hash: &'a [u8],
-    pub user_agent_family: &'a str,
+    pub comment: Option<String>,
+    pub email: Option<String>,
+    pub client_hash: Vec<u8>,
+    pub user_agent_family: String,
     /// `Some` stores the entry as spam, with the reason.
-    pub spam_reason: Option<&'a str>,
+    pub spam_reason: Option<String>,
 }
 
-/// What [`insert_checked`] did.
+/// What [`insert_batch`] did with one entry.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum InsertOutcome {
     Stored(Uuid),
@@ -108,73 +109,119 @@ pub enum InsertOutcome {
 pub const PER_MINUTE: i64 = 5;
 pub const PER_DAY: i64 = 30;
 
-/// Stores an entry for the published story at `slug` unless the client is over its limits or
-/// sent the same comment within ten minutes: one statement, one round trip.
-pub async fn insert_checked(pool: &PgPool, new: &NewFeedback<'_>) -> sqlx::Result<InsertOutcome> {
-    let row = sqlx::query!(
+/// Stores each entry for the published story at its slug unless its client is over its
+/// limits or sent the same comment within ten minutes: one statement (one round trip, one
+/// commit) for the whole batch, each entry checked on its own. Entries of one batch must come
+/// from different clients, since they do not see each other's rows
+/// ([`crate::signals::writer`] makes sure of it). The outcomes are in the entries' order.
+pub async fn insert_batch(
+    pool: &PgPool,
+    entries: &[NewFeedback],
+) -> sqlx::Result<Vec<InsertOutcome>> {
+    let ids: Vec<Uuid> = entries.iter().map(|_| Uuid::now_v7()).collect();
+    let slugs: Vec<&str> = entries.iter().map(|e| e.slug.as_str()).collect();
+    let revisions: Vec<Option<i32>> = entries.iter().map(|e| e.revision_number).collect();
+    let helpful: Vec<Option<bool>> = entries.iter().map(|e| e.helpful).collect();
+    let comments: Vec<Option<&str>> = entries.iter().map(|e| e.comment.as_deref()).collect();
+    let emails: Vec<Option<&str>> = entries.iter().map(|e| e.email.as_deref()).collect();
+    let clients: Vec<&[u8]> = entries.iter().map(|e| e.client_hash.as_slice()).collect();
+    let families: Vec<&str> = entries
+        .iter()
+        .map(|e| e.user_agent_family.as_str())
+        .collect();
+    let spam: Vec<Option<&str>> = entries.iter().map(|e| e.spam_reason.as_deref()).collect();
+    let rows = sqlx::query!(
         r#"
-        WITH article AS (
-            SELECT id, status, version FROM articles WHERE slug = $2 AND deleted_at IS NULL
+        WITH input AS (
+            SELECT *
+            FROM unnest($1::uuid[], $2::text[], $3::int[], $4::boolean[], $5::text[], $6::text[],
+                        $7::bytea[], $8::text[], $9::text[])
+                 WITH ORDINALITY AS i(id, slug, revision_number, helpful, comment, email,
+                                      client_hash, user_agent_family, spam_reason, n)
         ),
-        recent AS (
-            SELECT count(*) FILTER (WHERE created_at > now() - interval '1 minute') AS minute,
-                   count(*) AS day,
-                   min(created_at) FILTER (WHERE created_at > now() - interval '1 minute') AS oldest_minute
-            FROM feedback
-            WHERE client_hash = $7 AND created_at > now() - interval '1 day'
-        ),
-        duplicate AS (
-            SELECT f.id FROM feedback f JOIN article a ON a.id = f.article_id
-            WHERE f.client_hash = $7 AND $5::text IS NOT NULL AND f.comment = $5
-              AND f.created_at > now() - interval '10 minutes'
-            LIMIT 1
+        checked AS MATERIALIZED (
+            SELECT i.*, a.id AS article_id, a.status AS article_status, a.version,
+                   r.minute, r.day, r.oldest_minute, d.id AS duplicate
+            FROM input i
+            LEFT JOIN articles a ON a.slug = i.slug AND a.deleted_at IS NULL
+            CROSS JOIN LATERAL (
+                SELECT count(*) FILTER (WHERE f.created_at > now() - interval '1 minute') AS minute,
+                       count(*) AS day,
+                       min(f.created_at) FILTER (WHERE f.created_at > now() - interval '1 minute')
+                           AS oldest_minute
+                FROM feedback f
+                WHERE f.client_hash = i.client_hash AND f.created_at > now() - interval '1 day'
+            ) r
+            LEFT JOIN LATERAL (
+                SELECT f.id FROM feedback f
+                WHERE f.client_hash = i.client_hash AND i.comment IS NOT NULL
+                  AND f.comment = i.comment AND f.article_id = a.id
+                  AND f.created_at > now() - interval '10 minutes'
+                LIMIT 1
+            ) d ON true
         ),
         inserted AS (
             INSERT INTO feedback (id, article_id, revision_number, helpful, comment, email, status,
                                   client_hash, user_agent_family, spam_reason)
-            SELECT $1, a.id,
-                   CASE WHEN $3::int BETWEEN 1 AND a.version THEN $3::int ELSE a.version END,
-                   $4, $5, $6, CASE WHEN $9::text IS NULL THEN 'new' ELSE 'spam' END, $7, $8, $9
-            FROM article a
-            WHERE a.status = 'published'
-              AND NOT EXISTS (SELECT 1 FROM duplicate)
-              AND (SELECT minute FROM recent) < $10 AND (SELECT day FROM recent) < $11
+            SELECT c.id, c.article_id,
+                   CASE WHEN c.revision_number BETWEEN 1 AND c.version THEN c.revision_number
+                        ELSE c.version END,
+                   c.helpful, c.comment, c.email,
+                   CASE WHEN c.spam_reason IS NULL THEN 'new' ELSE 'spam' END,
+                   c.client_hash, c.user_agent_family, c.spam_reason
+            FROM checked c
+            WHERE c.article_status = 'published' AND c.duplicate IS NULL
+              AND c.minute < $10 AND c.day < $11
             RETURNING id
         )
-        SELECT (SELECT status FROM article) AS status,
-               (SELECT id FROM inserted) AS inserted,
-               (SELECT id FROM duplicate) AS duplicate,
-               (SELECT minute FROM recent) AS "minute!",
-               (SELECT extract(epoch FROM (oldest_minute + interval '1 minute' - now()))::bigint FROM recent) AS retry_after
+        SELECT c.n AS "n!", c.article_status AS "status?",
+               (SELECT i.id FROM inserted i WHERE i.id = c.id) AS inserted,
+               c.duplicate AS "duplicate?", c.minute AS "minute!",
+               extract(epoch FROM (c.oldest_minute + interval '1 minute' - now()))::bigint
+                   AS retry_after
+        FROM checked c
+        ORDER BY c.n
         "#,
-        Uuid::now_v7(),
-        new.slug,
-        new.revision_number,
-        new.helpful,
-        new.comment,
-        new.email,
-        new.client_hash,
-        new.user_agent_family,
-        new.spam_reason,
+        &ids,
+        &slugs as &[&str],
+        &revisions as &[Option<i32>],
+        &helpful as &[Option<bool>],
+        &comments as &[Option<&str>],
+        &emails as &[Option<&str>],
+        &clients as &[&[u8]],
+        &families as &[&str],
+        &spam as &[Option<&str>],
         PER_MINUTE,
         PER_DAY,
     )
-    .fetch_one(pool)
+    .fetch_all(pool)
     .await?;
-    Ok(match (row.status, row.inserted, row.duplicate) {
-        (Some(status), _, _) if status != "published" => InsertOutcome::NotPublic(Some(status)),
-        (None, _, _) => InsertOutcome::NotPublic(None),
-        (_, Some(id), _) => InsertOutcome::Stored(id),
-        (_, None, Some(id)) => InsertOutcome::Duplicate(id),
-        (_, None, None) => {
-            let retry = if row.minute >= PER_MINUTE {
-                row.retry_after.unwrap_or(60).clamp(1, 60)
-            } else {
-                3600
-            };
-            InsertOutcome::RateLimited(retry)
-        }
-    })
+    // One row per entry, numbered from 1 (the slug is unique among stories not deleted).
+    let mut outcomes: Vec<Option<InsertOutcome>> = vec![None; entries.len()];
+    for row in rows {
+        let slot = usize::try_from(row.n - 1)
+            .ok()
+            .and_then(|n| outcomes.get_mut(n))
+            .ok_or(sqlx::Error::RowNotFound)?;
+        *slot = Some(match (row.status, row.inserted, row.duplicate) {
+            (Some(status), _, _) if status != "published" => InsertOutcome::NotPublic(Some(status)),
+            (None, _, _) => InsertOutcome::NotPublic(None),
+            (_, Some(id), _) => InsertOutcome::Stored(id),
+            (_, None, Some(id)) => InsertOutcome::Duplicate(id),
+            (_, None, None) => {
+                let retry = if row.minute >= PER_MINUTE {
+                    row.retry_after.unwrap_or(60).clamp(1, 60)
+                } else {
+                    3600
+                };
+                InsertOutcome::RateLimited(retry)
+            }
+        });
+    }
+    outcomes
+        .into_iter()
+        .map(|o| o.ok_or(sqlx::Error::RowNotFound))
+        .collect()
 }
 
 /// Helpfulness and comment counts of one story (spam left out), read from an index.

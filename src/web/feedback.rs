@@ -229,20 +229,22 @@ async fn handle(
         .get(header::USER_AGENT)
         .and_then(|v| v.to_str().ok())
         .unwrap_or("");
-    let outcome = db::feedback::insert_checked(
-        &state.pool,
-        &NewFeedback {
-            slug,
-            revision_number: revision.and_then(|r| i32::try_from(r).ok()),
-            helpful: valid.helpful,
-            comment: valid.comment.as_deref(),
-            email: valid.email.as_deref(),
-            client_hash: &client_hash,
-            user_agent_family: rules::browser_family(user_agent),
-            spam_reason,
-        },
-    )
-    .await?;
+    let outcome = state
+        .feedback_writer
+        .submit(
+            &state.pool,
+            NewFeedback {
+                slug: slug.to_owned(),
+                revision_number: revision.and_then(|r| i32::try_from(r).ok()),
+                helpful: valid.helpful,
+                comment: valid.comment.clone(),
+                email: valid.email.clone(),
+                client_hash: client_hash.to_vec(),
+                user_agent_family: rules::browser_family(user_agent).to_owned(),
+                spam_reason: spam_reason.map(str::to_owned),
+            },
+        )
+        .await?;
     let id = match outcome {
         InsertOutcome::Stored(id) | InsertOutcome::Duplicate(id) => id,
         InsertOutcome::NotPublic(Some(status)) if status == "withdrawn" => {
