@@ -109,29 +109,8 @@ pub enum InsertOutcome {
 pub const PER_MINUTE: i64 = 5;
 pub const PER_DAY: i64 = 30;
 
-/// Stores each entry for the published story at its slug unless its client is over its
-/// limits or sent the same comment within ten minutes: one statement (one round trip, one
-/// commit) for the whole batch, each entry checked on its own. Entries of one batch must come
-/// from different clients, since they do not see each other's rows
-/// ([`crate::signals::writer`] makes sure of it). The outcomes are in the entries' order.
-pub async fn insert_batch(
-    pool: &PgPool,
-    entries: &[NewFeedback],
-) -> sqlx::Result<Vec<InsertOutcome>> {
-    let ids: Vec<Uuid> = entries.iter().map(|_| Uuid::now_v7()).collect();
-    let slugs: Vec<&str> = entries.iter().map(|e| e.slug.as_str()).collect();
-    let revisions: Vec<Option<i32>> = entries.iter().map(|e| e.revision_number).collect();
-    let helpful: Vec<Option<bool>> = entries.iter().map(|e| e.helpful).collect();
-    let comments: Vec<Option<&str>> = entries.iter().map(|e| e.comment.as_deref()).collect();
-    let emails: Vec<Option<&str>> = entries.iter().map(|e| e.email.as_deref()).collect();
-    let clients: Vec<&[u8]> = entries.iter().map(|e| e.client_hash.as_slice()).collect();
-    let families: Vec<&str> = entries
-        .iter()
-        .map(|e| e.user_agent_family.as_str())
-        .collect();
-    let spam: Vec<Option<&str>> = entries.iter().map(|e| e.spam_reason.as_deref()).collect();
-    let rows = sqlx::query!(
-        r#"
+/// The statement of [`insert_batch`].
+const BATCH_INSERT: &str = r#"
         WITH input AS (
             SELECT *
             FROM unnest($1::uuid[], $2::text[], $3::int[], $4::boolean[], $5::text[], $6::text[],
@@ -174,28 +153,74 @@ pub async fn insert_batch(
               AND c.minute < $10 AND c.day < $11
             RETURNING id
         )
-        SELECT c.n AS "n!", c.article_status AS "status?",
+        SELECT c.n AS n, c.article_status AS status,
                (SELECT i.id FROM inserted i WHERE i.id = c.id) AS inserted,
-               c.duplicate AS "duplicate?", c.minute AS "minute!",
+               c.duplicate AS duplicate, c.minute AS minute,
                extract(epoch FROM (c.oldest_minute + interval '1 minute' - now()))::bigint
                    AS retry_after
         FROM checked c
         ORDER BY c.n
-        "#,
-        &ids,
-        &slugs as &[&str],
-        &revisions as &[Option<i32>],
-        &helpful as &[Option<bool>],
-        &comments as &[Option<&str>],
-        &emails as &[Option<&str>],
-        &clients as &[&[u8]],
-        &families as &[&str],
-        &spam as &[Option<&str>],
-        PER_MINUTE,
-        PER_DAY,
-    )
-    .fetch_all(pool)
-    .await?;
+        "#;
+
+/// What [`insert_batch`] learns of one entry (not the `query_as!` macro: the statement runs
+/// inside a transaction with settings of its own; the tests that post feedback check it).
+#[derive(sqlx::FromRow)]
+struct BatchRow {
+    n: i64,
+    status: Option<String>,
+    inserted: Option<Uuid>,
+    duplicate: Option<Uuid>,
+    minute: i64,
+    retry_after: Option<i64>,
+}
+
+/// Stores each entry for the published story at its slug unless its client is over its
+/// limits or sent the same comment within ten minutes: one statement (one round trip, one
+/// commit) for the whole batch, each entry checked on its own. Entries of one batch must come
+/// from different clients, since they do not see each other's rows
+/// ([`crate::signals::writer`] makes sure of it). The outcomes are in the entries' order.
+pub async fn insert_batch(
+    pool: &PgPool,
+    entries: &[NewFeedback],
+) -> sqlx::Result<Vec<InsertOutcome>> {
+    let ids: Vec<Uuid> = entries.iter().map(|_| Uuid::now_v7()).collect();
+    let slugs: Vec<&str> = entries.iter().map(|e| e.slug.as_str()).collect();
+    let revisions: Vec<Option<i32>> = entries.iter().map(|e| e.revision_number).collect();
+    let helpful: Vec<Option<bool>> = entries.iter().map(|e| e.helpful).collect();
+    let comments: Vec<Option<&str>> = entries.iter().map(|e| e.comment.as_deref()).collect();
+    let emails: Vec<Option<&str>> = entries.iter().map(|e| e.email.as_deref()).collect();
+    let clients: Vec<&[u8]> = entries.iter().map(|e| e.client_hash.as_slice()).collect();
+    let families: Vec<&str> = entries
+        .iter()
+        .map(|e| e.user_agent_family.as_str())
+        .collect();
+    let spam: Vec<Option<&str>> = entries.iter().map(|e| e.spam_reason.as_deref()).collect();
+    // The plan of this statement is kept per connection, and PostgreSQL may build it while the
+    // table is tiny (right after an ANALYZE of a new site's first rows): scanning the whole
+    // table for each entry then looks cheapest, and stays in the kept plan as the table grows
+    // (1-2 s a batch was seen in a benchmark that grows it fast). With sequential scans off
+    // while it is planned, the plan always looks entries up through the client and slug
+    // indexes, whatever the statistics say. A plan made afresh for every batch avoids it too,
+    // but halved the throughput.
+    let mut tx = pool.begin().await?;
+    sqlx::query("SET LOCAL enable_seqscan = off")
+        .execute(&mut *tx)
+        .await?;
+    let rows: Vec<BatchRow> = sqlx::query_as(BATCH_INSERT)
+        .bind(&ids)
+        .bind(&slugs)
+        .bind(&revisions)
+        .bind(&helpful)
+        .bind(&comments)
+        .bind(&emails)
+        .bind(&clients)
+        .bind(&families)
+        .bind(&spam)
+        .bind(PER_MINUTE)
+        .bind(PER_DAY)
+        .fetch_all(&mut *tx)
+        .await?;
+    tx.commit().await?;
     // One row per entry, numbered from 1 (the slug is unique among stories not deleted).
     let mut outcomes: Vec<Option<InsertOutcome>> = vec![None; entries.len()];
     for row in rows {

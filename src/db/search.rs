@@ -62,7 +62,7 @@ pub async fn search(
                     SELECT 1 FROM article_topics at JOIN topics t ON t.id = at.topic_id
                     WHERE at.article_id = s.article_id AND t.slug = $2))
               AND ($3::boolean IS NULL OR s.archived = $3)
-            ORDER BY s.published_at DESC
+            ORDER BY s.published_at DESC, s.article_id
             LIMIT $7
         ),
         older AS MATERIALIZED (
@@ -77,7 +77,7 @@ pub async fn search(
                     SELECT 1 FROM article_topics at JOIN topics t ON t.id = at.topic_id
                     WHERE at.article_id = s.article_id AND t.slug = $2))
               AND ($3::boolean IS NULL OR s.archived = $3)
-            ORDER BY s.published_at DESC
+            ORDER BY s.published_at DESC, s.article_id
             LIMIT $7
         ),
         ranked AS (
@@ -86,7 +86,7 @@ pub async fn search(
             FROM (
                 SELECT * FROM recent
                 UNION ALL
-                SELECT * FROM (SELECT * FROM older ORDER BY published_at DESC
+                SELECT * FROM (SELECT * FROM older ORDER BY published_at DESC, article_id
                                LIMIT $7 - (SELECT count(*) FROM recent)) AS rest
             ) AS c
             ORDER BY rank DESC, c.published_at DESC, c.article_id

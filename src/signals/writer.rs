@@ -7,13 +7,14 @@
 //! outcome, so a crash loses no entry a reader was told was received, and a batch that fails
 //! fails as a whole (one statement) and every request in it gets the error. Each entry is still
 //! checked on its own (rate limits, duplicates, the story's status); entries from the same
-//! client are never written at the same time, so that each sees the ones before it.
+//! client are never written at the same time, so that each sees the ones before it. An entry
+//! whose reader gave up waiting (its request timed out) is not written.
 
-use std::collections::{HashSet, VecDeque};
-use std::sync::{Arc, Mutex, OnceLock};
+use std::collections::{HashMap, HashSet, VecDeque};
+use std::sync::{Arc, Mutex, OnceLock, PoisonError};
 
 use sqlx::PgPool;
-use tokio::sync::{Notify, Semaphore, mpsc, oneshot};
+use tokio::sync::{Notify, OwnedSemaphorePermit, Semaphore, mpsc, oneshot};
 
 use crate::db::feedback::{InsertOutcome, NewFeedback};
 use crate::error::AppError;
@@ -59,74 +60,157 @@ fn spawn_batcher(pool: PgPool) -> mpsc::Sender<Job> {
     sender
 }
 
-/// Takes whatever is waiting (at least one entry) as the next batch, whenever a batch slot is
-/// free. An entry whose client already has one in this batch or in a batch being written waits
-/// for a later batch: one client's entries are written one after another, so each sees the
-/// ones before it (exact rate limits and duplicate checks on this instance).
+/// Entries a client may have waiting; more at once are over its limit anyway and are
+/// answered `429` at once, so that one client cannot fill the queue.
+pub const MAX_WAITING_PER_CLIENT: usize = 2 * crate::db::feedback::PER_MINUTE as usize;
+
+/// Entries waiting for a batch: a queue per client, and the clients in the order they came.
+#[derive(Default)]
+struct Waiting {
+    by_client: HashMap<Vec<u8>, VecDeque<Job>>,
+    order: VecDeque<Vec<u8>>,
+}
+
+impl Waiting {
+    fn push(&mut self, job: Job) {
+        // The reader gave up (the request timed out or the connection closed): not stored.
+        if job.reply.is_closed() {
+            return;
+        }
+        let queue = self
+            .by_client
+            .entry(job.entry.client_hash.clone())
+            .or_default();
+        if queue.len() >= MAX_WAITING_PER_CLIENT {
+            let _ = job.reply.send(Ok(InsertOutcome::RateLimited(60)));
+            return;
+        }
+        if queue.is_empty() {
+            self.order.push_back(job.entry.client_hash.clone());
+        }
+        queue.push_back(job);
+    }
+
+    fn is_empty(&self) -> bool {
+        self.order.is_empty()
+    }
+
+    /// The next batch: the oldest entry of each client that has none being written, clients
+    /// in the order they came, at most [`MAX_BATCH`]. Their clients are marked as being written.
+    fn take_batch(&mut self, writing: &mut HashSet<Vec<u8>>) -> Vec<Job> {
+        let mut batch = Vec::new();
+        let mut still_waiting = VecDeque::with_capacity(self.order.len());
+        while let Some(client) = self.order.pop_front() {
+            if batch.len() == MAX_BATCH || writing.contains(&client) {
+                still_waiting.push_back(client);
+                continue;
+            }
+            let Some(queue) = self.by_client.get_mut(&client) else {
+                continue;
+            };
+            while let Some(job) = queue.pop_front() {
+                if !job.reply.is_closed() {
+                    batch.push(job);
+                    writing.insert(client.clone());
+                    break;
+                }
+            }
+            if queue.is_empty() {
+                self.by_client.remove(&client);
+            } else {
+                still_waiting.push_back(client);
+            }
+        }
+        self.order = still_waiting;
+        batch
+    }
+}
+
+/// Marks a batch's clients as written and frees its slot when the batch ends, however it ends.
+struct BatchDone {
+    clients: Vec<Vec<u8>>,
+    writing: Arc<Mutex<HashSet<Vec<u8>>>>,
+    written: Arc<Notify>,
+    _slot: OwnedSemaphorePermit,
+}
+
+impl Drop for BatchDone {
+    fn drop(&mut self) {
+        let mut writing = self.writing.lock().unwrap_or_else(PoisonError::into_inner);
+        for client in &self.clients {
+            writing.remove(client);
+        }
+        drop(writing);
+        self.written.notify_one();
+    }
+}
+
+/// Takes what is waiting as the next batch whenever a batch slot is free. An entry whose client
+/// has one in a batch being written waits for a later batch: one client's entries are written
+/// one after another, so each sees the ones before it (exact rate limits and duplicate checks
+/// on this instance), and a client with many entries waiting holds up nobody else.
 async fn batch_loop(pool: PgPool, mut receiver: mpsc::Receiver<Job>) {
     let slots = Arc::new(Semaphore::new(CONCURRENT_BATCHES));
     let writing: Arc<Mutex<HashSet<Vec<u8>>>> = Arc::default();
     let written = Arc::new(Notify::new());
-    let mut held: VecDeque<Job> = VecDeque::new();
+    let mut waiting = Waiting::default();
+    // False once every sender is gone (the application is shutting down).
+    let mut open = true;
     loop {
-        let Ok(slot) = slots.clone().acquire_owned().await else {
-            return;
-        };
-        if held.is_empty() {
+        while let Ok(job) = receiver.try_recv() {
+            waiting.push(job);
+        }
+        if waiting.is_empty() {
+            if !open {
+                return;
+            }
             match receiver.recv().await {
-                Some(job) => held.push_back(job),
-                // Every sender is gone: the application is shutting down.
-                None => return,
-            }
-        }
-        while held.len() < 4 * MAX_BATCH {
-            match receiver.try_recv() {
-                Ok(job) => held.push_back(job),
-                Err(_) => break,
-            }
-        }
-        let mut batch: Vec<Job> = Vec::with_capacity(held.len().min(MAX_BATCH));
-        let mut later = VecDeque::new();
-        {
-            let mut writing = writing.lock().expect("writing lock");
-            while let Some(job) = held.pop_front() {
-                if batch.len() == MAX_BATCH || writing.contains(&job.entry.client_hash) {
-                    later.push_back(job);
-                } else {
-                    writing.insert(job.entry.client_hash.clone());
-                    batch.push(job);
-                }
-            }
-        }
-        held = later;
-        if batch.is_empty() {
-            // Everything waiting belongs to clients being written: wait for a batch to end
-            // (or for a new entry).
-            drop(slot);
-            tokio::select! {
-                () = written.notified() => {}
-                job = receiver.recv() => match job {
-                    Some(job) => held.push_back(job),
-                    None if held.is_empty() => return,
-                    None => {}
-                },
+                Some(job) => waiting.push(job),
+                None => open = false,
             }
             continue;
         }
-        let (pool, writing, written) = (pool.clone(), writing.clone(), written.clone());
-        tokio::spawn(async move {
-            let clients: Vec<Vec<u8>> = batch
+        let Ok(slot) = slots.clone().acquire_owned().await else {
+            return;
+        };
+        // What came while the slot was busy goes in this batch too.
+        while let Ok(job) = receiver.try_recv() {
+            waiting.push(job);
+        }
+        let batch = waiting.take_batch(&mut writing.lock().unwrap_or_else(PoisonError::into_inner));
+        if batch.is_empty() {
+            drop(slot);
+            if waiting.is_empty() {
+                continue;
+            }
+            // Every waiting client has an entry being written: wait for a batch to end (or,
+            // while open, for a new entry).
+            if open {
+                tokio::select! {
+                    () = written.notified() => {}
+                    job = receiver.recv() => match job {
+                        Some(job) => waiting.push(job),
+                        None => open = false,
+                    },
+                }
+            } else {
+                written.notified().await;
+            }
+            continue;
+        }
+        let done = BatchDone {
+            clients: batch
                 .iter()
                 .map(|job| job.entry.client_hash.clone())
-                .collect();
+                .collect(),
+            writing: writing.clone(),
+            written: written.clone(),
+            _slot: slot,
+        };
+        let pool = pool.clone();
+        tokio::spawn(async move {
             write_batch(&pool, batch).await;
-            let mut writing = writing.lock().expect("writing lock");
-            for client in &clients {
-                writing.remove(client);
-            }
-            drop(writing);
-            drop(slot);
-            written.notify_one();
+            drop(done);
         });
     }
 }
