@@ -175,8 +175,8 @@ struct BatchRow {
 }
 
 /// Stores each entry for the published story at its slug unless its client is over its
-/// limits or sent the same comment within ten minutes: one statement (one round trip, one
-/// commit) for the whole batch, each entry checked on its own. Entries of one batch must come
+/// limits or sent the same comment within ten minutes: one statement and one commit for the
+/// whole batch, each entry checked on its own. Entries of one batch must come
 /// from different clients, since they do not see each other's rows
 /// ([`crate::signals::writer`] makes sure of it). The outcomes are in the entries' order.
 pub async fn insert_batch(
