@@ -343,10 +343,10 @@ fn respond(
 }
 
 /// The key of a page: its path, and its query when it has one.
-fn cache_key(uri: &Uri) -> String {
+fn cache_key(uri: &Uri) -> std::borrow::Cow<'_, str> {
     match uri.query() {
-        Some(query) => format!("{}?{query}", uri.path()),
-        None => uri.path().to_owned(),
+        Some(query) => format!("{}?{query}", uri.path()).into(),
+        None => uri.path().into(),
     }
 }
 
@@ -364,10 +364,7 @@ pub fn answer_hit(
     if (method != Method::GET && !head) || !cacheable_query(uri.query()) {
         return None;
     }
-    let entry = match uri.query() {
-        Some(query) => cache.get(&format!("{}?{query}", uri.path())),
-        None => cache.get(uri.path()),
-    }?;
+    let entry = cache.get(&cache_key(uri))?;
     count_view(views, &entry, headers);
     Some(respond(&entry, None, headers, head))
 }
@@ -416,7 +413,7 @@ pub async fn serve(State(state): State<AppState>, request: Request, next: Next) 
     ) {
         return response;
     }
-    let key = cache_key(request.uri());
+    let key = cache_key(request.uri()).into_owned();
     let generation = cache.generation.load(Ordering::Acquire);
     let path = request.uri().path().to_owned();
     let request_headers = request.headers().clone();

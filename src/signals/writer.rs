@@ -216,22 +216,23 @@ async fn batch_loop(pool: PgPool, mut receiver: mpsc::Receiver<Job>) {
 }
 
 async fn write_batch(pool: &PgPool, batch: Vec<Job>) {
-    let entries: Vec<NewFeedback> = batch.iter().map(|job| job.entry.clone()).collect();
+    let (entries, replies): (Vec<NewFeedback>, Vec<Reply>) =
+        batch.into_iter().map(|job| (job.entry, job.reply)).unzip();
     match crate::db::feedback::insert_batch(pool, &entries).await {
         Ok(outcomes) => {
-            for (job, outcome) in batch.into_iter().zip(outcomes) {
-                let _ = job.reply.send(Ok(outcome));
+            for (reply, outcome) in replies.into_iter().zip(outcomes) {
+                let _ = reply.send(Ok(outcome));
             }
         }
         Err(err) => {
             let unavailable = crate::error::database_unavailable(&err);
             if unavailable {
-                tracing::warn!(error = %err, entries = batch.len(), "database unavailable; feedback not stored");
+                tracing::warn!(error = %err, entries = entries.len(), "database unavailable; feedback not stored");
             } else {
-                tracing::error!(error = %err, entries = batch.len(), "could not store feedback");
+                tracing::error!(error = %err, entries = entries.len(), "could not store feedback");
             }
-            for job in batch {
-                let _ = job.reply.send(Err(if unavailable {
+            for reply in replies {
+                let _ = reply.send(Err(if unavailable {
                     AppError::Unavailable
                 } else {
                     AppError::Internal(anyhow::anyhow!("could not store feedback"))
