@@ -99,6 +99,11 @@ pub struct ConfigArgs {
     )]
     pub cache_ttl_secs: u64,
 
+    /// Threads that serve HTTP, each with its own event loop and its own listening socket on
+    /// the bind address (SO_REUSEPORT), as nginx's worker processes do. Default: one per core.
+    #[arg(long, env = "DATELINE_HTTP_THREADS", global = true)]
+    pub http_threads: Option<usize>,
+
     /// Folder of the project-local PostgreSQL cluster (used only when DATABASE_URL is unset).
     #[arg(
         long,
@@ -140,6 +145,8 @@ pub struct Config {
     /// Bytes of rendered pages kept; 0 when the cache is off.
     pub cache_bytes: u64,
     pub cache_ttl: std::time::Duration,
+    /// Threads serving HTTP (at least 1).
+    pub http_threads: usize,
     pub local_pg: crate::localpg::LocalPgConfig,
 }
 
@@ -166,6 +173,11 @@ impl Config {
         if args.db_pool_size == 0 {
             bail!("DATELINE_DB_POOL_SIZE must be at least 1");
         }
+        let http_threads = match args.http_threads {
+            Some(0) => bail!("DATELINE_HTTP_THREADS must be at least 1"),
+            Some(n) => n,
+            None => std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get),
+        };
         Ok(Self {
             database_url: args.database_url.clone().filter(|url| !url.is_empty()),
             bind: args.bind,
@@ -179,6 +191,7 @@ impl Config {
             shutdown_grace: std::time::Duration::from_secs(args.shutdown_grace_secs),
             cache_bytes: args.cache_mb.saturating_mul(1024 * 1024),
             cache_ttl: std::time::Duration::from_secs(args.cache_ttl_secs.max(1)),
+            http_threads,
             local_pg: crate::localpg::LocalPgConfig {
                 dir: args.local_pg_dir.clone(),
                 port: args.local_pg_port,
@@ -202,6 +215,7 @@ impl Config {
             shutdown_grace: std::time::Duration::from_secs(10),
             cache_bytes: 16 * 1024 * 1024,
             cache_ttl: std::time::Duration::from_secs(600),
+            http_threads: 1,
             local_pg: crate::localpg::LocalPgConfig {
                 dir: PathBuf::from(".dateline/postgres"),
                 port: 54329,

@@ -1,14 +1,26 @@
 //! Runs the HTTP server until SIGTERM or Ctrl-C, then drains in-flight requests.
+//!
+//! HTTP is served the way nginx's worker processes serve it: by `DATELINE_HTTP_THREADS`
+//! threads (one per core by default), each with its own single-threaded event loop, so a
+//! request is read, answered and written on one thread with no hand-over between threads.
+//! One accept loop on the main runtime hands new connections to the threads in turn (every
+//! thread gets as many, whatever the clients' addresses). Background work (the scheduler, the
+//! change listener, the page-view flusher, the feedback batches) runs on the main runtime.
 
 use std::net::SocketAddr;
+use std::time::Duration;
 
 use anyhow::Context;
-use sqlx::PgPool;
-
 use axum::ServiceExt as _;
+use axum::serve::ListenerExt as _;
+use sqlx::PgPool;
+use tokio::sync::{mpsc, oneshot, watch};
 
-use crate::app::{AppState, build_app};
+use crate::app::{App, AppState, build_app};
 use crate::config::Config;
+
+/// Connections accepted but not yet taken up by their thread, per thread.
+const HANDOFF_QUEUE: usize = 1024;
 
 /// Serves until a shutdown signal arrives.
 pub async fn serve(config: Config, pool: PgPool) -> anyhow::Result<()> {
@@ -16,9 +28,10 @@ pub async fn serve(config: Config, pool: PgPool) -> anyhow::Result<()> {
         .await
         .with_context(|| format!("could not listen on {} (DATELINE_BIND)", config.bind))?;
     let local = listener.local_addr()?;
-    tracing::info!(address = %format!("http://{local}"), base_url = %config.base_url, "Dateline is serving");
-    let flush_every = std::time::Duration::from_secs(config.views_flush_secs);
+    let flush_every = Duration::from_secs(config.views_flush_secs);
     let grace = config.shutdown_grace;
+    let threads = config.http_threads;
+    let base_url = config.base_url.clone();
     let state = AppState::new(config, pool.clone());
     let views = state.views.clone();
     let listener_task = crate::cache::spawn_listener(pool.clone(), state.cache.clone());
@@ -30,28 +43,44 @@ pub async fn serve(config: Config, pool: PgPool) -> anyhow::Result<()> {
         .spawn_flusher(pool.clone(), flush_every, stop_flusher.clone());
 
     // On SIGTERM: stop accepting, let in-flight requests finish, but for at most `grace`.
-    let (signalled, mut on_signal) = tokio::sync::watch::channel(false);
-    let server = axum::serve(
-        listener,
-        app.into_make_service_with_connect_info::<SocketAddr>(),
-    )
-    .with_graceful_shutdown(async move {
-        shutdown_signal().await;
-        let _ = signalled.send(true);
-    });
-    let deadline = async move {
-        let _ = on_signal.wait_for(|signalled| *signalled).await;
-        tokio::time::sleep(grace).await;
-    };
+    let (signalled, on_signal) = watch::channel(false);
+    // Held until the end: each HTTP thread keeps running its event loop until then, because
+    // pooled database connections opened on it may still serve the final flush below.
+    let (release, released) = watch::channel(false);
+    let mut handoffs = Vec::with_capacity(threads);
+    let mut finished = Vec::with_capacity(threads);
+    for index in 0..threads {
+        let (handoff, incoming) = mpsc::channel(HANDOFF_QUEUE);
+        let listener = Handoff { incoming, local };
+        finished.push(spawn_http_thread(
+            index,
+            listener,
+            app.clone(),
+            on_signal.clone(),
+            released.clone(),
+        )?);
+        handoffs.push(handoff);
+    }
+    let acceptor = tokio::spawn(hand_out(listener, handoffs));
+    tracing::info!(address = %format!("http://{local}"), %base_url, http_threads = threads, "Dateline is serving");
+    let all_finished = futures_util::future::join_all(finished);
+    tokio::pin!(all_finished);
+
     let served = tokio::select! {
-        served = std::future::IntoFuture::into_future(server) => {
-            served.context("the server stopped with an error")
-        }
-        () = deadline => {
-            tracing::warn!(grace_secs = grace.as_secs(), "in-flight requests did not finish in time; cutting them");
-            Ok(())
+        results = &mut all_finished => threads_ended(results, "before any shutdown signal"),
+        () = shutdown_signal() => {
+            acceptor.abort();
+            let _ = signalled.send(true);
+            tokio::select! {
+                results = &mut all_finished => threads_ended(results, "while draining"),
+                () = tokio::time::sleep(grace) => {
+                    tracing::warn!(grace_secs = grace.as_secs(), "in-flight requests did not finish in time; cutting them");
+                    Ok(())
+                }
+            }
         }
     };
+    acceptor.abort();
     scheduler.abort();
     listener_task.abort();
     stop_flusher.notify_one();
@@ -64,8 +93,126 @@ pub async fn serve(config: Config, pool: PgPool) -> anyhow::Result<()> {
     }
     served?;
     pool.close().await;
+    drop(release);
     tracing::info!("shut down cleanly");
     Ok(())
+}
+
+/// `Ok` when every HTTP thread stopped cleanly.
+fn threads_ended(
+    results: Vec<Result<std::io::Result<()>, oneshot::error::RecvError>>,
+    when: &str,
+) -> anyhow::Result<()> {
+    for result in results {
+        match result {
+            Ok(Ok(())) => {}
+            Ok(Err(err)) => return Err(err).context(format!("an HTTP thread failed {when}")),
+            Err(_) => anyhow::bail!("an HTTP thread stopped {when}"),
+        }
+    }
+    Ok(())
+}
+
+/// Starts one HTTP thread serving the connections `listener` hands it; the receiver gets how
+/// serving ended (after the graceful drain that `stop` starts).
+fn spawn_http_thread(
+    index: usize,
+    listener: Handoff,
+    app: App,
+    mut stop: watch::Receiver<bool>,
+    mut released: watch::Receiver<bool>,
+) -> anyhow::Result<oneshot::Receiver<std::io::Result<()>>> {
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .context("could not start an HTTP thread's event loop")?;
+    let (done, finished) = oneshot::channel();
+    std::thread::Builder::new()
+        .name(format!("dateline-http-{index}"))
+        .spawn(move || {
+            let served = runtime.block_on(async move {
+                // `tap_io` gives the handlers the peer address (`ConnectInfo<SocketAddr>`).
+                let listener = listener.tap_io(|_| {});
+                axum::serve(
+                    listener,
+                    app.into_make_service_with_connect_info::<SocketAddr>(),
+                )
+                .with_graceful_shutdown(async move {
+                    let _ = stop.wait_for(|signalled| *signalled).await;
+                })
+                .await
+            });
+            let _ = done.send(served);
+            runtime.block_on(async move {
+                let _ = released.wait_for(|released| *released).await;
+            });
+        })
+        .context("could not start an HTTP thread")?;
+    Ok(finished)
+}
+
+/// Accepts connections and hands them to the HTTP threads in turn.
+async fn hand_out(
+    listener: tokio::net::TcpListener,
+    threads: Vec<mpsc::Sender<(std::net::TcpStream, SocketAddr)>>,
+) {
+    let mut next = 0;
+    loop {
+        let (stream, peer) = match listener.accept().await {
+            Ok(accepted) => accepted,
+            Err(err) => {
+                // As axum does: a failed connection is the client's business; anything else
+                // (out of file descriptors) is waited out.
+                if !matches!(
+                    err.kind(),
+                    std::io::ErrorKind::ConnectionRefused
+                        | std::io::ErrorKind::ConnectionAborted
+                        | std::io::ErrorKind::ConnectionReset
+                ) {
+                    tracing::error!(error = %err, "could not accept a connection");
+                    tokio::time::sleep(Duration::from_secs(1)).await;
+                }
+                continue;
+            }
+        };
+        let Ok(stream) = stream.into_std() else {
+            continue;
+        };
+        let thread = &threads[next % threads.len()];
+        next = next.wrapping_add(1);
+        if thread.send((stream, peer)).await.is_err() {
+            return;
+        }
+    }
+}
+
+/// The connections handed to one HTTP thread, as axum's listener.
+struct Handoff {
+    incoming: mpsc::Receiver<(std::net::TcpStream, SocketAddr)>,
+    local: SocketAddr,
+}
+
+impl axum::serve::Listener for Handoff {
+    type Io = tokio::net::TcpStream;
+    type Addr = SocketAddr;
+
+    async fn accept(&mut self) -> (Self::Io, Self::Addr) {
+        loop {
+            let Some((stream, peer)) = self.incoming.recv().await else {
+                // No more connections will come (shutting down): wait to be stopped.
+                return std::future::pending().await;
+            };
+            // Registers the connection with this thread's event loop.
+            match tokio::net::TcpStream::from_std(stream) {
+                Ok(stream) => return (stream, peer),
+                Err(err) => tracing::warn!(error = %err, "could not take up a connection"),
+            }
+        }
+    }
+
+    fn local_addr(&self) -> std::io::Result<Self::Addr> {
+        Ok(self.local)
+    }
 }
 
 /// Resolves on Ctrl-C or SIGTERM.

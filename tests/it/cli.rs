@@ -204,6 +204,50 @@ async fn page_views_counted_before_sigterm_are_written_at_shutdown(pool: PgPool)
     assert_eq!(after, 5, "flushed on graceful shutdown");
 }
 
+#[sqlx::test(migrations = false)]
+async fn each_http_thread_serves_its_share_of_connections(pool: PgPool) {
+    let (mut child, _lines, address) =
+        start_server_with(&pool, &[("DATELINE_HTTP_THREADS", "3")]).await;
+    let pid = child.id().expect("running");
+    let names: Vec<String> = std::fs::read_dir(format!("/proc/{pid}/task"))
+        .expect("the server's threads")
+        .filter_map(|task| std::fs::read_to_string(task.ok()?.path().join("comm")).ok())
+        .map(|name| name.trim().to_owned())
+        .filter(|name| name.starts_with("dateline-http-"))
+        .collect();
+    assert_eq!(names.len(), 3, "{names:?}");
+
+    // Nine connections open at once (three per thread, handed out in turn), each asked twice
+    // over keep-alive: every one is answered.
+    let mut streams = Vec::new();
+    for _ in 0..9 {
+        streams.push(tokio::net::TcpStream::connect(&address).await.unwrap());
+    }
+    for round in 0..2 {
+        for stream in &mut streams {
+            stream
+                .write_all(format!("GET /healthz HTTP/1.1\r\nHost: {address}\r\n\r\n").as_bytes())
+                .await
+                .unwrap();
+        }
+        for stream in &mut streams {
+            let mut buffer = vec![0u8; 4096];
+            let read = tokio::time::timeout(Duration::from_secs(10), stream.read(&mut buffer))
+                .await
+                .expect("answered within 10 s")
+                .unwrap();
+            let answer = String::from_utf8_lossy(&buffer[..read]);
+            assert!(
+                answer.starts_with("HTTP/1.1 200"),
+                "round {round}: {answer}"
+            );
+        }
+    }
+    drop(streams);
+    child.start_kill().unwrap();
+    let _ = child.wait().await;
+}
+
 #[tokio::test]
 async fn bad_settings_are_refused_with_a_message_naming_the_setting() {
     let output = Command::new(env!("CARGO_BIN_EXE_dateline"))
@@ -216,6 +260,20 @@ async fn bad_settings_are_refused_with_a_message_naming_the_setting() {
     assert!(!output.status.success());
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(stderr.contains("DATELINE_TIMEZONE"), "{stderr}");
+
+    let output = Command::new(env!("CARGO_BIN_EXE_dateline"))
+        .args(["migrate"])
+        .env("DATELINE_HTTP_THREADS", "0")
+        .env("DATABASE_URL", "postgres://nobody@127.0.0.1:1/none")
+        .output()
+        .await
+        .unwrap();
+    assert!(!output.status.success());
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains("DATELINE_HTTP_THREADS must be at least 1"),
+        "{stderr}"
+    );
 }
 
 #[tokio::test]
