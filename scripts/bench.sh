@@ -3,18 +3,19 @@
 # measured in one run with wrk on loopback, the cases interleaved round by round. Writes the
 # table and a chart of the ratios to docs/BENCHMARKS.md.
 #
-#   BENCH_STORIES (10000)  BENCH_DURATION per case and round, s (10)  BENCH_ROUNDS (2)
+#   BENCH_STORIES (10000)  BENCH_DURATION per case and round, s (10)  BENCH_ROUNDS (3)
 #   BENCH_CONNECTIONS (64)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 STORIES=${BENCH_STORIES:-10000}
 DURATION=${BENCH_DURATION:-10}
-ROUNDS=${BENCH_ROUNDS:-2}
+ROUNDS=${BENCH_ROUNDS:-3}
 CONNECTIONS=${BENCH_CONNECTIONS:-64}
 CACHED_PORT=3911
 UNCACHED_PORT=3912
 NGINX_PORT=3913
+NGINX_SAME_PORT=3914
 say() { printf '==> %s\n' "$*"; }
 
 need=()
@@ -79,10 +80,31 @@ rss_kb=$(awk '/VmRSS/ {print $2}' "/proc/$cached_pid/status")
 say "server resident memory with every story cached: $((rss_kb / 1024)) MB"
 
 # nginx serves the very same page: the bytes Dateline sends, and their gzip as gzip_static.
+# On one port with nginx's own headers only; on another with the same response headers
+# Dateline sends (cache, Surrogate-Key, security headers, a request id), which a static server
+# in front of these pages would have to send too.
 mkdir -p "$work/www" "$work/nginx"
 curl -sf "http://127.0.0.1:$CACHED_PORT$story" -o "$work/www/story.html"
 gzip -6 -k -n "$work/www/story.html"
 chmod -R a+rX "$work/www"
+curl -sf -D "$work/dateline-headers" -o /dev/null -H 'Accept-Encoding: gzip' "http://127.0.0.1:$CACHED_PORT$story"
+python3 - "$work/dateline-headers" >"$work/same-headers.conf" <<'PY'
+import sys
+wanted = ["cache-control", "vary", "surrogate-key", "content-security-policy", "x-content-type-options",
+          "referrer-policy", "x-frame-options", "permissions-policy", "strict-transport-security"]
+found = {}
+for line in open(sys.argv[1], encoding="latin-1").read().splitlines()[1:]:
+    name, _, value = line.partition(":")
+    if name.strip().lower() in wanted:
+        value = value.strip()
+        assert '"' not in value and "$" not in value, value
+        found[name.strip().lower()] = value
+missing = [n for n in wanted[:8] if n not in found]
+assert not missing, f"Dateline sent no {missing}"
+for name, value in found.items():
+    print(f'    add_header {name} "{value}";')
+print("    add_header x-request-id $request_id;")
+PY
 cat >"$work/nginx.conf" <<EOF
 worker_processes auto;
 pid $work/nginx.pid;
@@ -101,14 +123,22 @@ http {
     listen 127.0.0.1:$NGINX_PORT reuseport;
     root $work/www;
   }
+  server {
+    listen 127.0.0.1:$NGINX_SAME_PORT reuseport;
+    root $work/www;
+$(cat "$work/same-headers.conf")
+  }
 }
 EOF
 $NGINX -c "$work/nginx.conf" -p "$work"
 until curl -sf -o /dev/null "http://127.0.0.1:$NGINX_PORT/story.html"; do sleep 0.05; done
+curl -sfI "http://127.0.0.1:$NGINX_SAME_PORT/story.html" | grep -qi '^content-security-policy:' \
+  || { echo "error: nginx does not send the same headers" >&2; exit 1; }
 
 gz='Accept-Encoding: gzip'
 etag_of() { curl -sfI -H "$gz" "$1" | awk 'tolower($1) == "etag:" {print $2}' | tr -d '\r'; }
 nginx_etag=$(etag_of "http://127.0.0.1:$NGINX_PORT/story.html")
+nginx_same_etag=$(etag_of "http://127.0.0.1:$NGINX_SAME_PORT/story.html")
 dateline_etag=$(etag_of "http://127.0.0.1:$CACHED_PORT$story")
 # The same bytes on both sides.
 cmp <(curl -sf -H "$gz" "http://127.0.0.1:$NGINX_PORT/story.html" | gunzip) \
@@ -117,8 +147,10 @@ cmp <(curl -sf -H "$gz" "http://127.0.0.1:$NGINX_PORT/story.html" | gunzip) \
 # name | url | extra wrk arguments
 cases=(
   "nginx: story page|http://127.0.0.1:$NGINX_PORT/story.html|-H|$gz"
+  "nginx, same headers: story page|http://127.0.0.1:$NGINX_SAME_PORT/story.html|-H|$gz"
   "Dateline: cached story page|http://127.0.0.1:$CACHED_PORT$story|-H|$gz"
   "nginx: 304|http://127.0.0.1:$NGINX_PORT/story.html|-H|$gz|-H|If-None-Match: $nginx_etag"
+  "nginx, same headers: 304|http://127.0.0.1:$NGINX_SAME_PORT/story.html|-H|$gz|-H|If-None-Match: $nginx_same_etag"
   "Dateline: 304|http://127.0.0.1:$CACHED_PORT$story|-H|$gz|-H|If-None-Match: $dateline_etag"
   "Dateline: uncached story page|http://127.0.0.1:$UNCACHED_PORT$story|-H|$gz"
   "Dateline: front page|http://127.0.0.1:$CACHED_PORT/|-H|$gz"

@@ -90,7 +90,9 @@ impl RequestIds {
     /// The next id.
     pub fn next_id(&self) -> Option<HeaderValue> {
         let n = self.next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-        HeaderValue::from_str(&format!("{}-{n:x}", self.prefix)).ok()
+        // The formatted string becomes the header's bytes as it is (no copy).
+        HeaderValue::from_maybe_shared(axum::body::Bytes::from(format!("{}-{n:x}", self.prefix)))
+            .ok()
     }
 }
 
