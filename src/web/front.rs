@@ -8,6 +8,12 @@
 //! handler that could time out, fail or touch the database, and a hit is not logged (the
 //! request log is written at `debug` level anyway). Requests over the header limits, every
 //! miss, every other method and every other path go through the whole stack.
+//!
+//! The whole stack runs on the runtime the front was made on (the server's main, work-stealing
+//! one), not on the HTTP thread that read the request: handlers wait on the database and
+//! render pages, and on a single-threaded event loop a pooled connection is only handed back
+//! once every task queued before its clean-up has run, which halved the throughput of
+//! uncached pages. The HTTP threads parse, answer hits and write; see `crate::server`.
 
 use std::convert::Infallible;
 use std::panic::AssertUnwindSafe;
@@ -17,8 +23,8 @@ use std::task::{Context, Poll};
 use axum::body::HttpBody as _;
 use axum::extract::Request;
 use axum::http::{HeaderName, HeaderValue, header};
-use axum::response::Response;
-use futures_util::future::{Either, Ready, ready};
+use axum::response::{IntoResponse as _, Response};
+use futures_util::future::{BoxFuture, Either, Ready, ready};
 use tower::Service;
 
 use crate::app::{AppState, RequestIds, SecurityHeaders};
@@ -30,6 +36,8 @@ const X_REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
 /// What the front needs, shared by every connection.
 #[derive(Debug)]
 pub struct Front {
+    /// Where the full stack runs (`None` outside a runtime: on the caller's task).
+    runtime: Option<tokio::runtime::Handle>,
     cache: Arc<PageCache>,
     views: Arc<ViewCounter>,
     security: SecurityHeaders,
@@ -39,6 +47,7 @@ pub struct Front {
 impl Front {
     pub fn new(state: &AppState, security: SecurityHeaders, ids: RequestIds) -> Self {
         Self {
+            runtime: tokio::runtime::Handle::try_current().ok(),
             cache: state.cache.clone(),
             views: state.views.clone(),
             security,
@@ -100,10 +109,14 @@ pub struct CacheFront<S> {
 impl<S> Service<Request> for CacheFront<S>
 where
     S: Service<Request, Response = Response, Error = Infallible>,
+    S::Future: Send + 'static,
 {
     type Response = Response;
     type Error = Infallible;
-    type Future = Either<Ready<Result<Response, Infallible>>, S::Future>;
+    type Future = Either<
+        Ready<Result<Response, Infallible>>,
+        BoxFuture<'static, Result<Response, Infallible>>,
+    >;
 
     fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Self::Error>> {
         self.inner.poll_ready(cx)
@@ -113,9 +126,36 @@ where
         // A fault here must not cost the connection: the full stack (with its panic
         // catching) answers instead.
         let hit = std::panic::catch_unwind(AssertUnwindSafe(|| self.front.answer(&request)));
-        match hit {
-            Ok(Some(response)) => Either::Left(ready(Ok(response))),
-            _ => Either::Right(self.inner.call(request)),
+        if let Ok(Some(response)) = hit {
+            return Either::Left(ready(Ok(response)));
         }
+        let stack = self.inner.call(request);
+        let Some(runtime) = &self.front.runtime else {
+            return Either::Right(Box::pin(stack));
+        };
+        let mut task = AbortOnDrop(runtime.spawn(stack));
+        Either::Right(Box::pin(async move {
+            match (&mut task.0).await {
+                Ok(answer) => answer,
+                // Only at shutdown, or if the stack's own panic catching failed.
+                Err(err) => {
+                    tracing::error!(error = %err, "a request's task ended without an answer");
+                    Ok(
+                        crate::error::AppError::Internal(anyhow::anyhow!("request task ended"))
+                            .into_response(),
+                    )
+                }
+            }
+        }))
+    }
+}
+
+/// A request's task on the main runtime, cancelled when the connection gives up on it (as the
+/// stack's future would be if it ran on the connection's own task).
+struct AbortOnDrop<T>(tokio::task::JoinHandle<T>);
+
+impl<T> Drop for AbortOnDrop<T> {
+    fn drop(&mut self) {
+        self.0.abort();
     }
 }
