@@ -2,10 +2,12 @@
 //!
 //! HTTP is served the way nginx's worker processes serve it: by `DATELINE_HTTP_THREADS`
 //! threads (one per core by default), each with its own single-threaded event loop, so a
-//! request is read, answered and written on one thread with no hand-over between threads.
+//! cached page is read, answered and written on one thread with no hand-over between threads.
 //! One accept loop on the main runtime hands new connections to the threads in turn (every
-//! thread gets as many, whatever the clients' addresses). Background work (the scheduler, the
-//! change listener, the page-view flusher, the feedback batches) runs on the main runtime.
+//! thread gets as many, whatever the clients' addresses). Requests that need the router (cache
+//! misses, the admin, the API, feedback) run as tasks on the main work-stealing runtime
+//! (`crate::web::front`), as does background work (the scheduler, the change listener, the
+//! page-view flusher, the feedback batches).
 
 use std::net::SocketAddr;
 use std::time::Duration;
