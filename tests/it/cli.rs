@@ -250,30 +250,29 @@ async fn each_http_thread_serves_its_share_of_connections(pool: PgPool) {
 
 #[tokio::test]
 async fn bad_settings_are_refused_with_a_message_naming_the_setting() {
-    let output = Command::new(env!("CARGO_BIN_EXE_dateline"))
-        .args(["migrate"])
-        .env("DATELINE_TIMEZONE", "Mars/Olympus_Mons")
-        .env("DATABASE_URL", "postgres://nobody@127.0.0.1:1/none")
-        .output()
-        .await
-        .unwrap();
-    assert!(!output.status.success());
-    let stderr = String::from_utf8_lossy(&output.stderr);
-    assert!(stderr.contains("DATELINE_TIMEZONE"), "{stderr}");
-
-    let output = Command::new(env!("CARGO_BIN_EXE_dateline"))
-        .args(["migrate"])
-        .env("DATELINE_HTTP_THREADS", "0")
-        .env("DATABASE_URL", "postgres://nobody@127.0.0.1:1/none")
-        .output()
-        .await
-        .unwrap();
-    assert!(!output.status.success());
-    let stderr = String::from_utf8_lossy(&output.stderr);
-    assert!(
-        stderr.contains("DATELINE_HTTP_THREADS must be at least 1"),
-        "{stderr}"
-    );
+    for (name, value, message) in [
+        (
+            "DATELINE_TIMEZONE",
+            "Mars/Olympus_Mons",
+            "DATELINE_TIMEZONE",
+        ),
+        (
+            "DATELINE_HTTP_THREADS",
+            "0",
+            "DATELINE_HTTP_THREADS must be at least 1",
+        ),
+    ] {
+        let output = Command::new(env!("CARGO_BIN_EXE_dateline"))
+            .args(["migrate"])
+            .env(name, value)
+            .env("DATABASE_URL", "postgres://nobody@127.0.0.1:1/none")
+            .output()
+            .await
+            .unwrap();
+        assert!(!output.status.success(), "{name}={value} was accepted");
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert!(stderr.contains(message), "{name}={value}: {stderr}");
+    }
 }
 
 #[tokio::test]
