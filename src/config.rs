@@ -99,8 +99,8 @@ pub struct ConfigArgs {
     )]
     pub cache_ttl_secs: u64,
 
-    /// Threads that serve HTTP, each with its own event loop and its own listening socket on
-    /// the bind address (SO_REUSEPORT), as nginx's worker processes do. Default: one per core.
+    /// Threads that serve HTTP, each with its own event loop, as nginx's worker processes do;
+    /// new connections are handed to them in turn. Default: one per core.
     #[arg(long, env = "DATELINE_HTTP_THREADS", global = true)]
     pub http_threads: Option<usize>,
 

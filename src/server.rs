@@ -46,9 +46,6 @@ pub async fn serve(config: Config, pool: PgPool) -> anyhow::Result<()> {
 
     // On SIGTERM: stop accepting, let in-flight requests finish, but for at most `grace`.
     let (signalled, on_signal) = watch::channel(false);
-    // Held until the end: each HTTP thread keeps running its event loop until then, because
-    // pooled database connections opened on it may still serve the final flush below.
-    let (release, released) = watch::channel(false);
     let mut handoffs = Vec::with_capacity(threads);
     let mut finished = Vec::with_capacity(threads);
     for index in 0..threads {
@@ -59,7 +56,6 @@ pub async fn serve(config: Config, pool: PgPool) -> anyhow::Result<()> {
             listener,
             app.clone(),
             on_signal.clone(),
-            released.clone(),
         )?);
         handoffs.push(handoff);
     }
@@ -95,7 +91,6 @@ pub async fn serve(config: Config, pool: PgPool) -> anyhow::Result<()> {
     }
     served?;
     pool.close().await;
-    drop(release);
     tracing::info!("shut down cleanly");
     Ok(())
 }
@@ -122,7 +117,6 @@ fn spawn_http_thread(
     listener: Handoff,
     app: App,
     mut stop: watch::Receiver<bool>,
-    mut released: watch::Receiver<bool>,
 ) -> anyhow::Result<oneshot::Receiver<std::io::Result<()>>> {
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
@@ -145,9 +139,6 @@ fn spawn_http_thread(
                 .await
             });
             let _ = done.send(served);
-            runtime.block_on(async move {
-                let _ = released.wait_for(|released| *released).await;
-            });
         })
         .context("could not start an HTTP thread")?;
     Ok(finished)

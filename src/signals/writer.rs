@@ -31,21 +31,10 @@ struct Job {
     reply: Reply,
 }
 
-/// The queue in front of the batches; started on first use, on the runtime the writer was made
-/// on (the server's main one, not the HTTP thread of the first post).
-#[derive(Debug)]
+/// The queue in front of the batches; started on first use.
+#[derive(Debug, Default)]
 pub struct FeedbackWriter {
     queue: OnceLock<mpsc::Sender<Job>>,
-    runtime: Option<tokio::runtime::Handle>,
-}
-
-impl Default for FeedbackWriter {
-    fn default() -> Self {
-        Self {
-            queue: OnceLock::new(),
-            runtime: tokio::runtime::Handle::try_current().ok(),
-        }
-    }
 }
 
 impl FeedbackWriter {
@@ -56,9 +45,7 @@ impl FeedbackWriter {
         pool: &PgPool,
         entry: NewFeedback,
     ) -> Result<InsertOutcome, AppError> {
-        let queue = self
-            .queue
-            .get_or_init(|| spawn_batcher(pool.clone(), self.runtime.as_ref()));
+        let queue = self.queue.get_or_init(|| spawn_batcher(pool.clone()));
         let (reply, answer) = oneshot::channel();
         if queue.send(Job { entry, reply }).await.is_err() {
             return Err(AppError::Unavailable);
@@ -67,12 +54,9 @@ impl FeedbackWriter {
     }
 }
 
-fn spawn_batcher(pool: PgPool, runtime: Option<&tokio::runtime::Handle>) -> mpsc::Sender<Job> {
+fn spawn_batcher(pool: PgPool) -> mpsc::Sender<Job> {
     let (sender, receiver) = mpsc::channel(4 * MAX_BATCH);
-    match runtime {
-        Some(runtime) => drop(runtime.spawn(batch_loop(pool, receiver))),
-        None => drop(tokio::spawn(batch_loop(pool, receiver))),
-    }
+    tokio::spawn(batch_loop(pool, receiver));
     sender
 }
 
