@@ -11,4 +11,7 @@ if ! cargo deny --version 2>/dev/null | grep -q "$VERSION"; then
 fi
 checks="licenses bans sources"
 [ "${DATELINE_AUDIT_ADVISORIES:-0}" = 1 ] && checks="advisories $checks"
+# cargo deny reads the metadata of every platform's dependencies, which a fresh machine has not
+# downloaded yet (a build fetches only this platform's).
+cargo fetch --locked --quiet
 cargo deny --offline check $checks
