@@ -73,6 +73,7 @@ done
 
 slug=$(psql -qtA "$url" -c "SELECT slug FROM articles WHERE status = 'published' AND NOT archived ORDER BY published_at DESC LIMIT 1")
 story="/research-news/$slug"
+psql -qtA "$url" -c "SELECT slug FROM articles WHERE status = 'published' AND NOT archived" >"$work/slugs"
 
 say "rendering every story once, so that all $STORIES are cached"
 python3 bench/warm_cache.py "http://127.0.0.1:$CACHED_PORT" "$url"
@@ -153,6 +154,7 @@ cases=(
   "nginx, same headers: 304|http://127.0.0.1:$NGINX_SAME_PORT/story.html|-H|$gz|-H|If-None-Match: $nginx_same_etag"
   "Dateline: 304|http://127.0.0.1:$CACHED_PORT$story|-H|$gz|-H|If-None-Match: $dateline_etag"
   "Dateline: uncached story page|http://127.0.0.1:$UNCACHED_PORT$story|-H|$gz"
+  "Dateline: uncached, a random story each time|http://127.0.0.1:$UNCACHED_PORT|-s|bench/random_story.lua"
   "Dateline: front page|http://127.0.0.1:$CACHED_PORT/|-H|$gz"
   "Dateline: search|http://127.0.0.1:$CACHED_PORT/search?q=remission|-H|$gz"
   "Dateline: feedback POST|http://127.0.0.1:$CACHED_PORT|-s|bench/feedback.lua"
@@ -164,7 +166,7 @@ for round in $(seq 1 "$ROUNDS"); do
     IFS='|' read -r -a fields <<<"$entry"
     name=${fields[0]}; target=${fields[1]}; extra=("${fields[@]:2}")
     say "round $round/$ROUNDS: $name"
-    out=$(BENCH_SLUG=$slug wrk -t2 -c"$CONNECTIONS" -d"${DURATION}s" --latency "${extra[@]}" "$target")
+    out=$(BENCH_SLUG=$slug BENCH_SLUGS=$work/slugs wrk -t2 -c"$CONNECTIONS" -d"${DURATION}s" --latency "${extra[@]}" "$target")
     rps=$(echo "$out" | awk '/Requests\/sec/ {print $2}')
     p50=$(echo "$out" | awk '$1 == "50%" {print $2}')
     p99=$(echo "$out" | awk '$1 == "99%" {print $2}')

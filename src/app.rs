@@ -33,12 +33,15 @@ pub struct AppState {
     pub cache: Arc<crate::cache::PageCache>,
     /// Where the recent part of a search starts.
     pub search_window: Arc<crate::db::search::RecentWindow>,
+    /// Story pages' rows, read in batches under load.
+    pub stories: Arc<crate::db::batch::StoryReads>,
 }
 
 impl AppState {
     pub fn new(config: Config, pool: PgPool) -> Self {
         let cache = crate::cache::PageCache::new(config.cache_bytes, config.cache_ttl);
         Self {
+            stories: crate::db::batch::StoryReads::new(pool.clone()),
             pool,
             cache: Arc::new(cache),
             feedback_keys: Arc::new(crate::signals::keys::FeedbackKeys::with_secret(

@@ -133,6 +133,18 @@ impl From<sqlx::Error> for AppError {
     }
 }
 
+impl From<crate::db::batch::ReadError> for AppError {
+    fn from(err: crate::db::batch::ReadError) -> Self {
+        match err {
+            crate::db::batch::ReadError::Database(db) if database_unavailable(&db) => {
+                tracing::warn!(error = %db, "database unavailable");
+                Self::Unavailable
+            }
+            other => Self::Internal(anyhow::Error::new(other).context("could not read a story")),
+        }
+    }
+}
+
 impl From<askama::Error> for AppError {
     fn from(err: askama::Error) -> Self {
         Self::Internal(anyhow::Error::new(err).context("template rendering failed"))

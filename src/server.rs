@@ -4,10 +4,12 @@
 //! threads (one per core by default), each with its own single-threaded event loop, so a
 //! cached page is read, answered and written on one thread with no hand-over between threads.
 //! One accept loop on the main runtime hands new connections to the threads in turn (every
-//! thread gets as many, whatever the clients' addresses). Requests that need the router (cache
-//! misses, the admin, the API, feedback) run as tasks on the main work-stealing runtime
-//! (`crate::web::front`), as does background work (the scheduler, the change listener, the
-//! page-view flusher, the feedback batches).
+//! thread gets as many, whatever the clients' addresses). A story page the cache misses is
+//! rendered on its HTTP thread too, its row read in a batch on the main runtime
+//! (`crate::db::batch`). Other requests that need the router (other misses, the admin, the
+//! API, feedback) run as tasks on the main work-stealing runtime (`crate::web::front`), as does
+//! background work (the scheduler, the change listener, the page-view flusher, the feedback
+//! batches). HTTP threads never use the database pool themselves.
 
 use std::net::SocketAddr;
 use std::time::Duration;
@@ -35,6 +37,13 @@ pub async fn serve(config: Config, pool: PgPool) -> anyhow::Result<()> {
     let threads = config.http_threads;
     let base_url = config.base_url.clone();
     let state = AppState::new(config, pool.clone());
+    // Story pages are rendered on the HTTP threads, which must not use the pool: the form
+    // key their feedback widget signs with is read now, once.
+    state
+        .feedback_keys
+        .form_key(&pool)
+        .await
+        .context("could not read the feedback form key")?;
     let views = state.views.clone();
     let listener_task = crate::cache::spawn_listener(pool.clone(), state.cache.clone());
     let app = build_app(state);

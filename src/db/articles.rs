@@ -104,10 +104,12 @@ struct StoryLink {
     title: String,
 }
 
-/// The story at `slug` with its topics, its public change notes and its successor, in one
-/// query (the uncached story page's only one).
-pub async fn story_by_slug(pool: &PgPool, slug: &str) -> sqlx::Result<Option<Story>> {
-    let row = sqlx::query!(
+/// The stories at `slugs` (those that exist and are not deleted, in no particular order),
+/// each with its topics, its public change notes and its successor, in one query: the
+/// uncached story page's only one. Pages ask through [`crate::db::batch::StoryReads`], which
+/// reads many at once under load.
+pub async fn stories_by_slugs(pool: &PgPool, slugs: &[String]) -> sqlx::Result<Vec<Story>> {
+    let rows = sqlx::query!(
         r#"
         SELECT a.id, a.slug, a.title, a.dek, a.body_markdown, a.body_html,
                a.status AS "status: ArticleStatus", a.published_at, a.updated_at,
@@ -137,38 +139,41 @@ pub async fn story_by_slug(pool: &PgPool, slug: &str) -> sqlx::Result<Option<Sto
                      AND s.deleted_at IS NULL
                ) AS "superseded: Json<StoryLink>"
         FROM articles a
-        WHERE a.slug = $1 AND a.deleted_at IS NULL
+        WHERE a.slug = ANY($1) AND a.deleted_at IS NULL
         "#,
-        slug
+        slugs
     )
-    .fetch_optional(pool)
+    .fetch_all(pool)
     .await?;
-    Ok(row.map(|r| Story {
-        article: Article {
-            id: r.id,
-            slug: r.slug,
-            title: r.title,
-            dek: r.dek,
-            body_markdown: r.body_markdown,
-            body_html: r.body_html,
-            status: r.status,
-            published_at: r.published_at,
-            updated_at: r.updated_at,
-            archived: r.archived,
-            archived_at: r.archived_at,
-            archive_reason: r.archive_reason,
-            superseded_by: r.superseded_by,
-            study: r.study,
-            review: r.review,
-            version: r.version,
-            created_at: r.created_at,
-            created_by: r.created_by,
-            updated_by: r.updated_by,
-        },
-        topics: r.topics.0,
-        notes: r.notes.0,
-        superseded: r.superseded.map(|s| (s.0.slug, s.0.title)),
-    }))
+    Ok(rows
+        .into_iter()
+        .map(|r| Story {
+            article: Article {
+                id: r.id,
+                slug: r.slug,
+                title: r.title,
+                dek: r.dek,
+                body_markdown: r.body_markdown,
+                body_html: r.body_html,
+                status: r.status,
+                published_at: r.published_at,
+                updated_at: r.updated_at,
+                archived: r.archived,
+                archived_at: r.archived_at,
+                archive_reason: r.archive_reason,
+                superseded_by: r.superseded_by,
+                study: r.study,
+                review: r.review,
+                version: r.version,
+                created_at: r.created_at,
+                created_by: r.created_by,
+                updated_by: r.updated_by,
+            },
+            topics: r.topics.0,
+            notes: r.notes.0,
+            superseded: r.superseded.map(|s| (s.0.slug, s.0.title)),
+        })
+        .collect())
 }
 
 /// The current slug of the article that used to live at `old_slug`.

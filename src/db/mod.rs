@@ -4,6 +4,7 @@
 pub mod articles;
 pub mod audit;
 pub mod autosaves;
+pub mod batch;
 pub mod dashboard;
 pub mod feedback;
 pub mod jobs;

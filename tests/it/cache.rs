@@ -278,7 +278,7 @@ async fn api_preview_and_feedback_answers_are_never_stored(pool: PgPool) {
 }
 
 /// A raw HTTP/1.1 exchange with `Connection: close`: status and body.
-async fn exchange(
+pub(crate) async fn exchange(
     address: &str,
     method: &str,
     path: &str,

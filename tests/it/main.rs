@@ -7,6 +7,7 @@ mod admin;
 mod admin_editor;
 pub mod api;
 mod bad_input;
+mod batch;
 mod browser;
 mod cache;
 mod cli;

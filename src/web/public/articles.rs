@@ -164,8 +164,8 @@ pub async fn show_article(
     Query(query): Query<StoryQuery>,
     headers: axum::http::HeaderMap,
 ) -> Result<Response, AppError> {
-    let Some(story) = db::articles::story_by_slug(&state.pool, &slug).await? else {
-        return match db::articles::current_slug_for_previous(&state.pool, &slug).await? {
+    let Some(story) = state.stories.load(&slug).await? else {
+        return match state.stories.current_slug_for_previous(&slug).await? {
             // 301, not axum's 308: the contract and search engines expect "Moved Permanently".
             Some(current) => Ok((
                 StatusCode::MOVED_PERMANENTLY,
