@@ -6,8 +6,8 @@
 //! story each, and 3,800 times a second for 32 stories each (121,000 stories a second).
 //!
 //! So readers' story reads go through [`StoryReads`]: a read is sent at once when fewer than
-//! [`IN_FLIGHT`] batches are running; otherwise it waits for the next batch, which one of the
-//! running batches sends as soon as it finishes, with everything that queued meanwhile (up to
+//! [`IN_FLIGHT`] batches are running (one); otherwise it waits for the next batch, which the
+//! running batch sends as soon as it finishes, with everything that queued meanwhile (up to
 //! [`MAX_BATCH`] stories, one row per distinct slug). Nothing waits on a timer, so a read alone
 //! costs what it did before. A batch is sent after every read in it was asked for, so each
 //! page still shows what the database held when its request came in, never an older answer.
@@ -25,8 +25,11 @@ use tokio::sync::oneshot;
 
 use crate::db::articles::Story;
 
-/// Batches running at once: fewer than the pool's connections, so other pages still get one.
-pub const IN_FLIGHT: usize = 2;
+/// Batches running at once. One: under load the batches are larger and the round trips fewer
+/// (uncached, one story: 16,700 pages a second, against 14,400 with two at once), and a read
+/// alone waits at most for the batch that was running when it came (a millisecond with 64
+/// stories). It also leaves the rest of the pool to every other page.
+pub const IN_FLIGHT: usize = 1;
 
 /// The most stories one batch reads.
 pub const MAX_BATCH: usize = 64;
