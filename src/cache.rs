@@ -218,8 +218,9 @@ fn strong_etag(body: &[u8]) -> String {
 }
 
 /// How hard to compress: a page kept for minutes and sent many times is worth a slower, smaller
-/// encoding; one sent once (the cache is off) is not: there the fast levels on-the-fly
-/// compressors use (nginx's gzip level 1, brotli 4) cost a fraction of the time.
+/// encoding; one sent once (the cache is off) is not: there the fastest levels (gzip 1, as
+/// nginx's default; brotli 1, which still came out smaller than gzip 1 on a story page and
+/// served 11,700 pages a second against 6,800 at brotli 4) cost a fraction of the time.
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
 enum Effort {
     Kept = 0,
@@ -262,8 +263,16 @@ fn gzip(body: &[u8], effort: Effort) -> Bytes {
     out.extend_from_slice(&crc.sum().to_le_bytes());
     // ISIZE is the length modulo 2^32 by definition.
     out.extend_from_slice(&(body.len() as u32).to_le_bytes());
-    // Kept for minutes: an exact copy, without the buffer's growth slack.
-    Bytes::copy_from_slice(&out)
+    exact(out, effort)
+}
+
+/// The compressed bytes as they are sent: a copy kept for minutes is copied to its exact size,
+/// without the buffer's growth slack; one sent once is not copied.
+fn exact(out: Vec<u8>, effort: Effort) -> Bytes {
+    match effort {
+        Effort::Kept => Bytes::copy_from_slice(&out),
+        Effort::Once => Bytes::from(out),
+    }
 }
 
 fn gunzip(body: &[u8]) -> Bytes {
@@ -279,13 +288,13 @@ fn brotli(body: &[u8], effort: Effort) -> Bytes {
     let params = brotli::enc::BrotliEncoderParams {
         quality: match effort {
             Effort::Kept => 6,
-            Effort::Once => 4,
+            Effort::Once => 1,
         },
         lgwin: 17,
         ..Default::default()
     };
     let _ = brotli::BrotliCompress(&mut &body[..], &mut out, &params);
-    Bytes::copy_from_slice(&out)
+    exact(out, effort)
 }
 
 #[derive(Clone, Copy, PartialEq, Eq)]
