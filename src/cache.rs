@@ -32,8 +32,16 @@ pub const PUBLIC_CACHE_CONTROL: &str = "public, max-age=0, s-maxage=600, stale-w
 /// `Cache-Control` of admin, API, preview and form answers.
 pub const NO_STORE: &str = "no-store";
 
-/// What a cacheable page shows, as surrogate keys (`article-<id>`, `topic-<slug>`, `list`,
-/// `feed`, `sitemap`, `corrections`), and the story whose views a cached copy should count.
+/// What a cacheable page shows, as surrogate keys, and the story whose views a cached copy
+/// should count. The keys, sent in `Surrogate-Key` so that a CDN can purge as precisely as
+/// this cache evicts:
+///
+/// - `article-<id>`: the story's own page;
+/// - `topic-<slug>`: every page showing the topic's name or description (its topic page and
+///   feed, and the pages of the stories on it);
+/// - `list-topic-<slug>`: the pages listing the topic's stories (its topic page and feed);
+/// - `list` (front page, all stories, archive, topic index), `feed`, `sitemap`,
+///   `corrections`, `robots`.
 #[derive(Debug, Clone, Default)]
 pub struct CacheTags {
     pub keys: Vec<String>,
@@ -48,10 +56,13 @@ impl CacheTags {
         }
     }
 
-    /// A story page: its key, and its views are counted on every cached answer.
-    pub fn story(id: Uuid) -> Self {
+    /// A story page: its key and the keys of the topics it links to; its views are counted
+    /// on every cached answer.
+    pub fn story<'a>(id: Uuid, topics: impl IntoIterator<Item = &'a str>) -> Self {
+        let mut keys = vec![article_key(id)];
+        keys.extend(topics.into_iter().map(topic_key));
         Self {
-            keys: vec![article_key(id)],
+            keys,
             view_of: Some(id),
         }
     }
@@ -71,6 +82,12 @@ pub fn topic_key(slug: &str) -> String {
     format!("topic-{slug}")
 }
 
+/// The key of the pages listing a topic's stories. No topic key can take this form: those
+/// begin with `topic-`.
+pub fn topic_list_key(slug: &str) -> String {
+    format!("list-topic-{slug}")
+}
+
 /// The tags of pages known from their path alone; story pages attach their own.
 fn tags_for_path(path: &str) -> Option<CacheTags> {
     let keys = match path {
@@ -82,11 +99,16 @@ fn tags_for_path(path: &str) -> Option<CacheTags> {
         _ if path.starts_with("/sitemaps/") => vec!["sitemap".into()],
         _ => {
             let topic = path.strip_prefix("/topics/")?;
-            match topic.strip_suffix("/feed.xml") {
-                Some(slug) => vec!["feed".into(), topic_key(slug)],
-                None if !topic.contains('/') => vec![topic_key(topic)],
+            let (slug, feed) = match topic.strip_suffix("/feed.xml") {
+                Some(slug) => (slug, true),
+                None if !topic.contains('/') => (topic, false),
                 None => return None,
+            };
+            let mut keys = vec![topic_key(slug), topic_list_key(slug)];
+            if feed {
+                keys.push("feed".into());
             }
+            keys
         }
     };
     Some(CacheTags::new(keys))
@@ -186,19 +208,9 @@ impl PageCache {
         }
     }
 
-    /// Drops the pages a change to one story can alter: its own page (under any slug), the
-    /// pages of the topics it was or is on, and every list, feed, sitemap and the corrections
-    /// page. Other stories' pages and other topics' pages stay.
+    /// Drops the pages a change can alter (see [`ChangeEvent::purge_keys`]).
     pub fn evict_change(&self, event: &ChangeEvent) {
-        let mut keys = vec![
-            article_key(event.article_id),
-            "list".to_owned(),
-            "feed".to_owned(),
-            "sitemap".to_owned(),
-            "corrections".to_owned(),
-        ];
-        keys.extend(event.topics.iter().map(|t| topic_key(t)));
-        self.evict_keys(&keys);
+        self.evict_keys(&event.purge_keys());
     }
 
     /// Drops everything.
@@ -556,13 +568,13 @@ pub async fn evict_after_write(
         match article_id_in(&path) {
             Some(id) => {
                 state.cache.evict_change(&ChangeEvent {
-                    article_id: id,
+                    article_id: Some(id),
                     action: "write".into(),
                     slugs: Vec::new(),
                     topics: Vec::new(),
                 });
-                // The story's topics are not known here: every topic page goes.
-                state.cache.evict_topic_pages();
+                // The story's topics are not known here: every topic's list goes.
+                state.cache.evict_topic_lists();
             }
             // Topic names and descriptions show on many pages.
             None if path.contains("/topics") => state.cache.clear(),
@@ -574,12 +586,12 @@ pub async fn evict_after_write(
 }
 
 impl PageCache {
-    fn evict_topic_pages(&self) {
+    fn evict_topic_lists(&self) {
         self.generation.fetch_add(1, Ordering::AcqRel);
         let Some(pages) = &self.pages else { return };
         let doomed: Vec<Arc<String>> = pages
             .iter()
-            .filter(|(_, entry)| entry.keys.iter().any(|k| k.starts_with("topic-")))
+            .filter(|(_, entry)| entry.keys.iter().any(|k| k.starts_with("list-topic-")))
             .map(|(key, _)| key)
             .collect();
         for key in doomed {
@@ -745,24 +757,52 @@ mod tests {
             })
         };
         let id = Uuid::now_v7();
+        let sibling = Uuid::now_v7();
         let other = Uuid::now_v7();
-        let g = cache.generation.load(Ordering::Acquire);
-        cache.store("/a".into(), page(&[&article_key(id)]), g);
-        cache.store("/b".into(), page(&[&article_key(other)]), g);
-        cache.store("/topics/heart".into(), page(&["topic-heart"]), g);
-        cache.store("/topics/skin".into(), page(&["topic-skin"]), g);
-        cache.store("/".into(), page(&["list"]), g);
+        let topic_page = |slug: &str| tags_for_path(&format!("/topics/{slug}")).unwrap().keys;
+        let keys = |tags: CacheTags| tags.keys;
+        let store_all = |cache: &PageCache| {
+            let g = cache.generation.load(Ordering::Acquire);
+            let pages: [(&str, Vec<String>); 6] = [
+                ("/a", keys(CacheTags::story(id, ["heart"]))),
+                ("/sibling", keys(CacheTags::story(sibling, ["heart"]))),
+                ("/b", keys(CacheTags::story(other, ["skin"]))),
+                ("/topics/heart", topic_page("heart")),
+                ("/topics/skin", topic_page("skin")),
+                ("/", vec!["list".into()]),
+            ];
+            for (path, keys) in pages {
+                let keys: Vec<&str> = keys.iter().map(String::as_str).collect();
+                cache.store(path.into(), page(&keys), g);
+            }
+        };
+        let cached = |cache: &PageCache| {
+            ["/a", "/sibling", "/b", "/topics/heart", "/topics/skin", "/"]
+                .into_iter()
+                .filter(|path| cache.get(path).is_some())
+                .collect::<Vec<_>>()
+        };
+        // A story edit: its page, its topics' lists and the lists; not the other stories on
+        // its topic, nor other topics' pages.
+        store_all(&cache);
         cache.evict_change(&ChangeEvent {
-            article_id: id,
+            article_id: Some(id),
             action: "update".into(),
             slugs: vec![],
             topics: vec!["heart".into()],
         });
-        assert!(cache.get("/a").is_none());
-        assert!(cache.get("/").is_none());
-        assert!(cache.get("/topics/heart").is_none());
-        assert!(cache.get("/b").is_some());
-        assert!(cache.get("/topics/skin").is_some());
+        assert_eq!(cached(&cache), ["/sibling", "/b", "/topics/skin"]);
+        // A topic renamed: every page showing it, and the lists.
+        store_all(&cache);
+        cache.evict_change(&ChangeEvent::topic("topic.update", vec!["heart".into()]));
+        assert_eq!(cached(&cache), ["/b", "/topics/skin"]);
+        let g = cache.generation.load(Ordering::Acquire);
+        cache.evict_change(&ChangeEvent {
+            article_id: Some(id),
+            action: "update".into(),
+            slugs: vec![],
+            topics: vec![],
+        });
         // Rendered before that eviction: not stored.
         cache.store("/late".into(), page(&["list"]), g);
         assert!(cache.get("/late").is_none());

@@ -160,7 +160,7 @@ pub async fn list(pool: &PgPool) -> sqlx::Result<Vec<Topic>> {
 
 /// Updates a topic; `None` when there is no topic at `slug`.
 pub async fn update(
-    pool: &PgPool,
+    db: impl PgExecutor<'_>,
     slug: &str,
     new_slug: &str,
     name: &str,
@@ -175,6 +175,6 @@ pub async fn update(
         name,
         description
     )
-    .fetch_optional(pool)
+    .fetch_optional(db)
     .await
 }

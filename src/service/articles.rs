@@ -342,7 +342,7 @@ async fn record_change(
     events::emit(
         tx,
         &ChangeEvent {
-            article_id: doc.id,
+            article_id: Some(doc.id),
             action: action.to_owned(),
             slugs,
             topics: all_topics,
@@ -689,7 +689,7 @@ pub async fn delete(pool: &PgPool, actor: Actor, id: Uuid) -> Result<(), AppErro
     events::emit(
         &mut tx,
         &ChangeEvent {
-            article_id: id,
+            article_id: Some(id),
             action: "delete".into(),
             slugs: vec![article.slug],
             topics,
@@ -730,7 +730,7 @@ pub async fn restore_deleted(
     events::emit(
         &mut tx,
         &ChangeEvent {
-            article_id: id,
+            article_id: Some(id),
             action: "restore".into(),
             slugs: vec![article.slug.clone()],
             topics: topics.clone(),

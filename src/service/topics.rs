@@ -8,6 +8,7 @@ use crate::db::topics::Topic;
 use crate::domain::policy::{Action, Actor, can};
 use crate::domain::slug::Slug;
 use crate::error::{AppError, FieldError};
+use crate::service::events::{self, ChangeEvent};
 
 fn check(
     slug: Option<&str>,
@@ -68,11 +69,12 @@ pub async fn create(
     };
     let description = description.unwrap_or_default();
     check(Some(&slug), Some(&name), Some(description))?;
-    if !db::topics::insert_if_absent(pool, &slug, &name, description.trim()).await? {
+    let mut tx = pool.begin().await?;
+    if !db::topics::insert_if_absent(&mut *tx, &slug, &name, description.trim()).await? {
         return Err(AppError::field("slug", "is already used by another topic"));
     }
     db::audit::record(
-        pool,
+        &mut *tx,
         Some(actor.id),
         "topic.create",
         "topic",
@@ -80,6 +82,13 @@ pub async fn create(
         serde_json::json!({ "slug": slug }),
     )
     .await?;
+    // The topic index lists it on every instance.
+    events::emit(
+        &mut tx,
+        &ChangeEvent::topic("topic.create", vec![slug.clone()]),
+    )
+    .await?;
+    tx.commit().await?;
     db::topics::find_by_slug(pool, &slug)
         .await?
         .ok_or(AppError::NotFound)
@@ -104,11 +113,12 @@ pub async fn update(
     let description = description
         .map(|d| d.trim().to_owned())
         .unwrap_or(current.description);
-    let topic = db::topics::update(pool, slug, &new_slug, &name, &description)
+    let mut tx = pool.begin().await?;
+    let topic = db::topics::update(&mut *tx, slug, &new_slug, &name, &description)
         .await?
         .ok_or(AppError::NotFound)?;
     db::audit::record(
-        pool,
+        &mut *tx,
         Some(actor.id),
         "topic.update",
         "topic",
@@ -116,5 +126,12 @@ pub async fn update(
         serde_json::json!({ "slug": new_slug }),
     )
     .await?;
+    // Its name shows on its stories' pages, on every instance: they hear it at commit.
+    let mut slugs = vec![slug.to_owned()];
+    if new_slug != slug {
+        slugs.push(new_slug);
+    }
+    events::emit(&mut tx, &ChangeEvent::topic("topic.update", slugs)).await?;
+    tx.commit().await?;
     Ok(topic)
 }

@@ -39,6 +39,8 @@ async fn public_pages_carry_strong_etags_cdn_headers_and_answer_304(pool: PgPool
         keys.split(' ').any(|k| k == format!("article-{id}")),
         "{keys}"
     );
+    // The topics it links to, whose names it shows: a topic rename purges it.
+    assert!(keys.split(' ').any(|k| k == "topic-heart"), "{keys}");
 
     // From the cache: the same bytes and the same ETag.
     let second = app.get("/research-news/statins").await;
@@ -397,6 +399,50 @@ async fn an_edit_through_one_instance_is_served_by_another_within_a_second(pool:
         story.is_some() && front.is_some(),
         "B still serves the old title after 1 s"
     );
+}
+
+#[sqlx::test]
+async fn a_topic_renamed_through_one_instance_shows_on_another_s_story_pages_within_a_second(
+    pool: PgPool,
+) {
+    insert_topic(&pool, "heart", "Heart health", "").await;
+    ArticleBuilder::new("Statins and memory")
+        .slug("statins")
+        .topics(&["heart"])
+        .insert(&pool)
+        .await;
+    let token = token_for(&pool, Role::Editor).await;
+    let (_a, _a_log, a) = start_server(&pool).await;
+    let (_b, _b_log, b) = start_server(&pool).await;
+    // B caches the story page and the topic index, both showing the old name.
+    for _ in 0..2 {
+        for path in ["/research-news/statins", "/topics"] {
+            assert!(
+                wait_for(&b, path, "Heart health", Duration::from_secs(2))
+                    .await
+                    .is_some(),
+                "{path}"
+            );
+        }
+    }
+    let auth = format!("Bearer {token}");
+    let (status, body) = exchange(
+        &a,
+        "PATCH",
+        "/api/v1/topics/heart",
+        &[("Authorization", auth.as_str())],
+        Some(&json!({"name": "Cardiology"})),
+    )
+    .await;
+    assert_eq!(status, 200, "{body}");
+    for path in ["/research-news/statins", "/topics"] {
+        assert!(
+            wait_for(&b, path, "Cardiology", Duration::from_secs(1))
+                .await
+                .is_some(),
+            "B still shows the old topic name on {path} after 1 s"
+        );
+    }
 }
 
 #[sqlx::test]

@@ -188,7 +188,8 @@ pub async fn show_article(
         thanks: query.feedback.as_deref() == Some("thanks"),
         ..FeedbackWidget::default()
     };
-    Ok(crate::cache::CacheTags::story(id).attach(render_story_parts(&state, story, widget).await?))
+    let tags = crate::cache::CacheTags::story(id, story.topics.iter().map(|t| t.slug.as_str()));
+    Ok(tags.attach(render_story_parts(&state, story, widget).await?))
 }
 
 /// Readers may see published stories; withdrawn ones are gone, the rest do not exist for them.
