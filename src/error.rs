@@ -325,7 +325,21 @@ impl IntoResponse for ApiError {
             errors,
             current,
         };
-        let body = serde_json::to_vec(&problem).unwrap_or_default();
+        let mut document = serde_json::to_value(&problem).unwrap_or_default();
+        // A `412` also carries the current story's members at the top level (as RFC 9457
+        // extension members), all but `title` and `status`, which are the problem's own: a
+        // client can read `version` and retry without digging into `current`.
+        if let (Some(current), Some(document)) = (
+            problem.current.as_ref().and_then(|c| c.as_object()),
+            document.as_object_mut(),
+        ) {
+            for (name, value) in current {
+                if !document.contains_key(name) {
+                    document.insert(name.clone(), value.clone());
+                }
+            }
+        }
+        let body = serde_json::to_vec(&document).unwrap_or_default();
         let mut response = (
             status,
             [(
@@ -346,4 +360,10 @@ pub fn panic_response(_panic: Box<dyn std::any::Any + Send + 'static>) -> Respon
     let err = AppError::Internal(anyhow::anyhow!("panic"));
     let page = ErrorPage::new(StatusCode::INTERNAL_SERVER_ERROR, err.title(), err.detail());
     (StatusCode::INTERNAL_SERVER_ERROR, page).into_response()
+}
+
+/// [`panic_response`] for the API: a problem document that says nothing about the panic.
+pub fn api_panic_response(_panic: Box<dyn std::any::Any + Send + 'static>) -> Response {
+    tracing::error!("an API handler panicked");
+    ApiError(AppError::Internal(anyhow::anyhow!("panic"))).into_response()
 }

@@ -30,6 +30,7 @@ async fn readyz(State(state): State<AppState>) -> Response {
                 "title": "Service Unavailable",
                 "status": 503,
                 "detail": "The database is unreachable.",
+                "errors": [],
             });
             (
                 StatusCode::SERVICE_UNAVAILABLE,

@@ -8,12 +8,13 @@ pub mod topics;
 use std::sync::Arc;
 
 use askama::Template;
-use axum::extract::DefaultBodyLimit;
+use axum::extract::{DefaultBodyLimit, State};
 use axum::http::{HeaderValue, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::{Json, Router, middleware};
 use serde::Serialize;
+use tower_http::catch_panic::CatchPanicLayer;
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 use utoipa_axum::router::OpenApiRouter;
@@ -34,6 +35,7 @@ pub const MAX_PER_PAGE: i64 = 100;
 #[derive(OpenApi)]
 #[openapi(
     info(title = "Dateline editor API", version = "1", description = "Write, review, schedule, publish, correct and archive research-news stories."),
+    paths(openapi_document, api_docs),
     modifiers(&BearerAuth),
     components(schemas(Problem, FieldError))
 )]
@@ -163,12 +165,6 @@ fn document_problems(mut openapi: utoipa::openapi::OpenApi) -> utoipa::openapi::
                 extra.push(("413", "The body is larger than 1 MiB."));
                 extra.push(("415", "The body is not JSON."));
             }
-            if operation.security.is_some() {
-                extra.push((
-                    "429",
-                    "Too many requests with unknown tokens from this client.",
-                ));
-            }
             for (status, description) in extra {
                 operation
                     .responses
@@ -250,32 +246,35 @@ pub fn routes(state: AppState) -> Router<AppState> {
     let docs = Arc::new(operations(&openapi));
     Router::new()
         .merge(v1)
-        .route(
-            "/api/openapi.json",
-            get(move || {
-                let json = json.clone();
-                async move {
-                    (
-                        [(
-                            header::CONTENT_TYPE,
-                            HeaderValue::from_static("application/json"),
-                        )],
-                        (*json).clone(),
-                    )
-                }
-            }),
-        )
-        .route(
-            "/api/docs",
-            get(move || {
-                let docs = docs.clone();
-                async move { show_docs(&docs) }
-            }),
-        )
+        .route("/api/openapi.json", get(openapi_document).with_state(json))
+        .route("/api/docs", get(api_docs).with_state(docs))
         .route("/api", get(api_not_found))
         .route("/api/{*rest}", axum::routing::any(api_not_found))
         .method_not_allowed_fallback(method_not_allowed)
+        // A fault in an API handler is answered as a problem, like every other API error.
+        .layer(CatchPanicLayer::custom(crate::error::api_panic_response))
         .layer(middleware::from_fn(crate::cache::no_store))
+}
+
+/// This document.
+#[utoipa::path(get, path = "/api/openapi.json", tag = "docs",
+    responses((status = 200, description = "The OpenAPI 3.1 document of the editor API", content_type = "application/json")))]
+async fn openapi_document(State(json): State<Arc<Vec<u8>>>) -> Response {
+    (
+        [(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("application/json"),
+        )],
+        (*json).clone(),
+    )
+        .into_response()
+}
+
+/// A page listing every operation.
+#[utoipa::path(get, path = "/api/docs", tag = "docs",
+    responses((status = 200, description = "The API's documentation page", content_type = "text/html")))]
+async fn api_docs(State(docs): State<Arc<Vec<DocOperation>>>) -> Response {
+    show_docs(&docs)
 }
 
 fn show_docs(operations: &[DocOperation]) -> Response {

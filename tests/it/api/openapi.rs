@@ -7,7 +7,7 @@ use sqlx::PgPool;
 use crate::helpers::{TestApp, token_for};
 
 /// CONTRACT §4, method and path.
-const CONTRACT: [(&str, &str); 24] = [
+const CONTRACT: [(&str, &str); 26] = [
     ("get", "/api/v1/articles"),
     ("post", "/api/v1/articles"),
     ("get", "/api/v1/articles/{id}"),
@@ -32,6 +32,8 @@ const CONTRACT: [(&str, &str); 24] = [
     ("get", "/api/v1/me"),
     ("post", "/api/v1/articles/{id}/restore"),
     ("get", "/api/v1/articles/{id}/stats"),
+    ("get", "/api/openapi.json"),
+    ("get", "/api/docs"),
 ];
 
 #[sqlx::test]
@@ -83,6 +85,9 @@ async fn every_documented_operation_is_routed(pool: PgPool) {
                 .api(&method.to_uppercase(), &concrete, Some(&token), None, &[])
                 .await;
             assert_ne!(response.status, 405, "{method} {path}");
+            if response.status == 404 && !path.starts_with("/api/v1/") {
+                panic!("{method} {path} is not routed");
+            }
             if response.status == 404 {
                 let detail = response.json()["detail"].as_str().unwrap().to_owned();
                 assert!(
