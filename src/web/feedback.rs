@@ -246,7 +246,7 @@ async fn handle(
         )
         .await?;
     let id = match outcome {
-        InsertOutcome::Stored(id) | InsertOutcome::Duplicate(id) => id,
+        InsertOutcome::Stored(id) => id,
         InsertOutcome::NotPublic(Some(status)) if status == "withdrawn" => {
             return Err(AppError::Gone);
         }
