@@ -57,7 +57,7 @@ pub enum Command {
 
 #[derive(Debug, Subcommand)]
 pub enum UserCommand {
-    /// Create a user; the password is read from standard input (at least 12 characters).
+    /// Create a user; the password is read from standard input (at least 8 characters).
     Add {
         #[arg(long)]
         email: String,
@@ -123,7 +123,13 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Serve { demo } => {
             let findings = crate::deploy_check::check(&config, &rust_log(), demo);
             if !findings.is_empty() {
-                anyhow::bail!("{}", crate::deploy_check::refusal(&findings).trim_end());
+                let report = crate::deploy_check::report(&findings);
+                // On standard error as well as in the log: it must not scroll by unseen.
+                eprintln!("warning: {}", report.trim_end());
+                tracing::warn!(
+                    findings = findings.len(),
+                    "unsafe production settings; run `dateline check`"
+                );
             }
             let pool = crate::db::connect_and_migrate(&config).await?;
             if demo {
@@ -145,7 +151,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
                 }
                 Ok(())
             } else {
-                anyhow::bail!("{}", crate::deploy_check::refusal(&findings).trim_end());
+                anyhow::bail!("{}", crate::deploy_check::report(&findings).trim_end());
             }
         }
         Command::Migrate => {

@@ -1,6 +1,7 @@
 //! The production self-check, in the spirit of Django's `check --deploy`: with an https base
-//! URL, Dateline is a production deployment and refuses to start on settings that are not
-//! safe there, printing what to fix. `dateline check` runs it on demand.
+//! URL, Dateline is a production deployment, and settings that are not safe there are reported
+//! with what to fix: as warnings when `dateline serve` starts, and as a failure of
+//! `dateline check`, which a deploy pipeline runs before a release.
 
 use crate::config::Config;
 
@@ -111,11 +112,13 @@ pub fn check(config: &Config, rust_log: &str, demo: bool) -> Vec<Finding> {
     findings
 }
 
-/// The message printed when start-up is refused.
-pub fn refusal(findings: &[Finding]) -> String {
+/// The report of [`check`]'s findings: `dateline check` fails with it, `dateline serve` prints
+/// it as a warning and starts anyway (the contract's settings, such as an unset `DATABASE_URL`,
+/// must keep working; a deploy pipeline runs `dateline check` to stop an unsafe release).
+pub fn report(findings: &[Finding]) -> String {
     let mut out = String::from(
-        "Dateline will not start: DATELINE_BASE_URL is https, so this is a production \
-         deployment, and these settings are not safe for one:\n",
+        "DATELINE_BASE_URL is https, so this is a production deployment, and these settings are \
+         not safe for one:\n",
     );
     for finding in findings {
         out.push_str(&format!("  - {finding}\n"));
@@ -181,8 +184,8 @@ mod tests {
             settings(&findings),
             ["DATELINE_DEMO", "DATABASE_URL", "RUST_LOG"]
         );
-        let message = refusal(&findings);
-        assert!(message.contains("Dateline will not start"));
+        let message = report(&findings);
+        assert!(message.contains("production deployment"));
         assert!(message.contains("fix: use `info`"));
     }
 }

@@ -1,4 +1,4 @@
-//! Passwords (Argon2id, with a strength policy) and API tokens / preview tokens (random,
+//! Passwords (Argon2id, with NIST SP 800-63B's checks) and API tokens / preview tokens (random,
 //! stored as SHA-256). Pure computation: callers run the slow hashing on a blocking thread.
 
 use argon2::password_hash::rand_core::OsRng;
@@ -8,8 +8,8 @@ use base64::Engine;
 use rand::RngCore;
 use sha2::{Digest, Sha256};
 
-/// Shortest password accepted.
-pub const MIN_PASSWORD_CHARS: usize = 12;
+/// Shortest password accepted (NIST SP 800-63B's minimum for a chosen password).
+pub const MIN_PASSWORD_CHARS: usize = 8;
 /// Longest password accepted (hashing cost is bounded).
 pub const MAX_PASSWORD_BYTES: usize = 1024;
 
@@ -24,7 +24,9 @@ pub enum PasswordError {
     TooWeak(String),
 }
 
-/// Checks length and strength (zxcvbn, which knows common-password lists, names and patterns).
+/// Checks a new password as NIST SP 800-63B asks: a minimum length, and not one of the
+/// passwords every attacker tries first (zxcvbn's score 0: the top of the leaked-password
+/// lists, keyboard walks, repeats) nor the user's own name or email. No composition rules.
 pub fn check_password(password: &str, user_inputs: &[&str]) -> Result<(), PasswordError> {
     if password.chars().count() < MIN_PASSWORD_CHARS {
         return Err(PasswordError::TooShort);
@@ -40,28 +42,16 @@ pub fn check_password(password: &str, user_inputs: &[&str]) -> Result<(), Passwo
     };
     let squashed = squash(password);
     for input in user_inputs {
-        let base = squash(input.split('@').next().unwrap_or(input));
-        if base.len() >= 4 && squashed.contains(&base) {
+        let whole = squash(input);
+        let local = squash(input.split('@').next().unwrap_or(input));
+        if squashed == whole || squashed == local {
             return Err(PasswordError::TooWeak(
-                " (it contains your name or email)".to_owned(),
+                " (it is your name or email)".to_owned(),
             ));
         }
     }
-    // The user's own details (and their parts) count as guessable words.
-    let mut words: Vec<String> = Vec::new();
-    for input in user_inputs {
-        let lower = input.to_lowercase();
-        words.extend(
-            lower
-                .split(|c: char| !c.is_alphanumeric())
-                .filter(|w| w.len() >= 3)
-                .map(str::to_owned),
-        );
-        words.push(lower);
-    }
-    let words: Vec<&str> = words.iter().map(String::as_str).collect();
-    let estimate = zxcvbn::zxcvbn(password, &words);
-    if (estimate.score() as u8) < 3 {
+    let estimate = zxcvbn::zxcvbn(password, &[]);
+    if (estimate.score() as u8) < 1 {
         let hint = estimate
             .feedback()
             .and_then(|f| f.warning())
@@ -128,18 +118,23 @@ mod tests {
     #[test]
     fn short_and_common_passwords_are_refused() {
         assert_eq!(check_password("short", &[]), Err(PasswordError::TooShort));
-        assert!(matches!(
-            check_password("password1234", &[]),
-            Err(PasswordError::TooWeak(_))
-        ));
-        assert!(matches!(
-            check_password("qwertyuiop123", &[]),
-            Err(PasswordError::TooWeak(_))
-        ));
+        for common in ["password", "12345678", "qwertyuiop", "aaaaaaaaaa"] {
+            assert!(
+                matches!(check_password(common, &[]), Err(PasswordError::TooWeak(_))),
+                "{common}"
+            );
+        }
         assert!(matches!(
             check_password("ana.ribeiro@example.org", &["ana.ribeiro@example.org"]),
             Err(PasswordError::TooWeak(_))
         ));
+        assert!(matches!(
+            check_password("Ana Ribeiro", &["ana@example.org", "Ana Ribeiro"]),
+            Err(PasswordError::TooWeak(_))
+        ));
+        // No composition rules, and ordinary passphrases pass.
+        assert!(check_password("editor-password-2026", &["editor@example.org"]).is_ok());
+        assert!(check_password("s3cret-pass", &[]).is_ok());
         assert!(check_password("plover-quartz-lantern-47", &[]).is_ok());
     }
 
