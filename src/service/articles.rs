@@ -352,13 +352,15 @@ async fn record_change(
     Ok(doc)
 }
 
-/// Creates a draft (revision 1).
+/// Creates a draft (revision 1, described by `meta`: `minor` unless the client says otherwise).
 pub async fn create(
     pool: &PgPool,
     actor: Actor,
     changes: ArticleChanges,
+    meta: ChangeMeta,
 ) -> Result<ArticleDoc, AppError> {
     authorize(actor, Action::CreateArticle, None)?;
+    check_meta(&meta)?;
     let title_missing = changes.title.is_none();
     let mut tx = pool.begin().await?;
     let created_at = now();
@@ -424,16 +426,7 @@ pub async fn create(
         },
     )
     .await?;
-    let doc = record_change(
-        &mut tx,
-        Some(actor),
-        article,
-        topics,
-        None,
-        "create",
-        &ChangeMeta::default(),
-    )
-    .await?;
+    let doc = record_change(&mut tx, Some(actor), article, topics, None, "create", &meta).await?;
     tx.commit().await?;
     Ok(doc)
 }
@@ -613,12 +606,10 @@ async fn transition_in(
         && !db::revisions::was_ever_published(&mut *tx, article.id).await?;
     article.status = outcome.status;
     article.archived = outcome.archived;
+    // `updated_at` stays: only an `update` or a `correction` moves it (pages show the later
+    // of it and the dateline, `Article::last_updated`).
     if let Some(published_at) = outcome.published_at {
         article.published_at = Some(published_at);
-        // A first publication is also the first "Last updated" moment readers see.
-        if never_published && outcome.status == ArticleStatus::Published {
-            article.updated_at = published_at;
-        }
     }
     if matches!(transition, Transition::Unpublish)
         && was == ArticleStatus::Scheduled

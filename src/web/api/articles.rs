@@ -59,6 +59,13 @@ pub struct NewArticle {
     pub study: Option<Study>,
     #[serde(default, deserialize_with = "crate::extract::object_or_null")]
     pub review: Option<Review>,
+    /// Only `draft`, where every story starts; the lifecycle actions (`/submit`, `/publish`)
+    /// move it on.
+    pub status: Option<String>,
+    /// How revision 1 is described: `minor` (default), `update` or `correction`.
+    pub change_kind: Option<ChangeKind>,
+    /// Note of revision 1; required with `correction`.
+    pub change_note: Option<String>,
 }
 
 /// Changes to a story; absent fields stay as they are, `null` clears `study` or `review`.
@@ -227,6 +234,20 @@ pub async fn create_article(
     user: CurrentUser,
     AppJson(input): AppJson<NewArticle>,
 ) -> Result<Response, ApiError> {
+    if let Some(status) = input.status.as_deref()
+        && status != "draft"
+    {
+        return Err(AppError::field(
+            "status",
+            "must be `draft`: a new story starts as a draft; submit or publish it with \
+             POST /api/v1/articles/{id}/submit or /publish",
+        )
+        .into());
+    }
+    let meta = ChangeMeta {
+        kind: input.change_kind.unwrap_or_default(),
+        note: input.change_note,
+    };
     let changes = ArticleChanges {
         title: input.title,
         slug: input.slug,
@@ -236,7 +257,7 @@ pub async fn create_article(
         study: input.study.map(Some),
         review: input.review.map(Some),
     };
-    let doc = service::create(&state.pool, user.actor(), changes).await?;
+    let doc = service::create(&state.pool, user.actor(), changes, meta).await?;
     Ok(article_response(StatusCode::CREATED, doc, true))
 }
 

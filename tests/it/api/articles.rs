@@ -119,6 +119,14 @@ async fn invalid_input_gets_field_errors_and_stores_nothing(pool: PgPool) {
         ),
         (json!({"title": "ok", "colour": "red"}), "colour"),
         (json!({"title": "ok", "status": "published"}), "status"),
+        (
+            json!({"title": "ok", "change_kind": "correction"}),
+            "change_note",
+        ),
+        (
+            json!({"title": "ok", "change_kind": "rewrite"}),
+            "change_kind",
+        ),
         (json!({"title": "ok", "version": 9}), "version"),
         (json!({"title": 5}), "title"),
         (json!({"title": "ok", "topics": "diabetes"}), "topics"),
@@ -270,6 +278,11 @@ async fn patch_needs_if_match_rejects_stale_versions_and_bumps_the_etag(pool: Pg
         "the current article comes with the 412"
     );
     assert_eq!(problem["current"]["version"], 2);
+    // Its members at the top level too, but for the problem's own `title` and `status`.
+    assert_eq!(problem["version"], 2);
+    assert_eq!(problem["id"], problem["current"]["id"]);
+    assert_eq!(problem["status"], 412);
+    assert_eq!(problem["title"], "Edit conflict");
     assert_eq!(stale.header("etag"), "\"2\"");
 
     let garbage = app
@@ -303,6 +316,8 @@ async fn updated_at_moves_only_for_updates_and_corrections(pool: PgPool) {
         .await;
     let id = id_of(&article);
     let published = app.action(&token, &id, "publish", None).await;
+    // Publishing is a lifecycle step, not an update: the moment stays the creation's.
+    assert_eq!(published["updated_at"], article["updated_at"]);
     let path = format!("/api/v1/articles/{id}");
     let patch = |body: serde_json::Value, version: i64| {
         let app = &app;
@@ -508,4 +523,37 @@ async fn malformed_query_strings_and_paths_are_problems_too(pool: PgPool) {
     )
     .await
     .assert_problem(404);
+}
+
+#[sqlx::test]
+async fn a_create_may_say_draft_and_describe_revision_1(pool: PgPool) {
+    let token = token_for(&pool, Role::Editor).await;
+    let app = TestApp::new(pool.clone());
+    let created = app
+        .api(
+            "POST",
+            "/api/v1/articles",
+            Some(&token),
+            Some(
+                json!({"title": "Described", "status": "draft", "change_kind": "update",
+                        "change_note": "First version from the congress."}),
+            ),
+            &[],
+        )
+        .await;
+    assert_eq!(created.status, 201, "{}", created.text);
+    assert_eq!(created.json()["status"], "draft");
+    let id = created.json()["id"].as_str().unwrap().to_owned();
+    let first = app
+        .api(
+            "GET",
+            &format!("/api/v1/articles/{id}/revisions/1"),
+            Some(&token),
+            None,
+            &[],
+        )
+        .await
+        .json();
+    assert_eq!(first["change_kind"], "update");
+    assert_eq!(first["change_note"], "First version from the congress.");
 }

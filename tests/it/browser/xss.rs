@@ -216,7 +216,7 @@ async fn no_payload_of_the_corpus_runs_in_chromium_on_any_page(pool: PgPool) {
                 ..Review::default()
             })),
         };
-        let doc = articles::create(&pool, actor, changes)
+        let doc = articles::create(&pool, actor, changes, Default::default())
             .await
             .unwrap_or_else(|e| panic!("story {n}: {e:?}"));
         articles::transition(
