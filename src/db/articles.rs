@@ -36,6 +36,16 @@ pub struct Article {
     pub updated_by: Option<Uuid>,
 }
 
+impl Article {
+    /// The "Last updated" moment readers see: `updated_at`, which only an `update` or a
+    /// `correction` moves, but never before the dateline (a story written as a draft and
+    /// published days later was not updated before it appeared).
+    pub fn last_updated(&self) -> OffsetDateTime {
+        self.published_at
+            .map_or(self.updated_at, |published| published.max(self.updated_at))
+    }
+}
+
 /// What a story list shows of each story.
 #[derive(Debug, Clone)]
 pub struct ArticleSummary {
@@ -176,7 +186,8 @@ pub async fn stories_by_slugs(pool: &PgPool, slugs: &[String]) -> sqlx::Result<V
         .collect())
 }
 
-/// The current slug of the article that used to live at `old_slug`.
+/// The current slug of the public (published or withdrawn) article that used to live at
+/// `old_slug`; a story readers cannot see does not give its new slug away.
 pub async fn current_slug_for_previous(
     pool: &PgPool,
     old_slug: &str,
@@ -186,6 +197,7 @@ pub async fn current_slug_for_previous(
         SELECT a.slug
         FROM slug_history h JOIN articles a ON a.id = h.article_id
         WHERE h.slug = $1 AND a.deleted_at IS NULL
+          AND a.status IN ('published', 'withdrawn')
         "#,
         old_slug
     )
@@ -756,4 +768,33 @@ pub async fn try_lock(db: &mut sqlx::PgConnection, id: Uuid) -> sqlx::Result<Try
         Some(article) => TryLock::Locked(Some(Box::new(article))),
         None => TryLock::Busy,
     })
+}
+
+/// A deleted story, as the admins' list of them shows it.
+#[derive(Debug, Clone)]
+pub struct DeletedStory {
+    pub id: Uuid,
+    pub title: String,
+    pub status: ArticleStatus,
+    pub deleted_at: OffsetDateTime,
+    /// The name of who deleted it.
+    pub deleted_by: Option<String>,
+}
+
+/// Deleted stories, most recently deleted first.
+pub async fn list_deleted(pool: &PgPool, limit: i64) -> sqlx::Result<Vec<DeletedStory>> {
+    sqlx::query_as!(
+        DeletedStory,
+        r#"
+        SELECT a.id, a.title, a.status AS "status: ArticleStatus",
+               a.deleted_at AS "deleted_at!", u.name AS "deleted_by?"
+        FROM articles a LEFT JOIN users u ON u.id = a.deleted_by
+        WHERE a.deleted_at IS NOT NULL
+        ORDER BY a.deleted_at DESC, a.id
+        LIMIT $1
+        "#,
+        limit
+    )
+    .fetch_all(pool)
+    .await
 }

@@ -58,7 +58,7 @@ async fn demo_congress_report_reads_as_the_brief_describes(pool: PgPool) {
         "120",
         "About this study",
         "Related topics",
-        "Last updated on <time datetime=\"2022-02-23T02:53:00Z\">February 22, 2022, 9:53 PM</time>",
+        "<time datetime=\"2022-02-23T02:53:00Z\">Last updated on February 22, 2022, 9:53 PM</time>",
         "class=\"feedback-form\"",
     ]);
     assert!(page.text.contains("liver"));
@@ -87,4 +87,35 @@ async fn demo_has_one_correction_and_an_update_on_public_pages(pool: PgPool) {
         };
         page.assert_in_order(&["Updates and corrections", label]);
     }
+}
+
+#[sqlx::test]
+async fn a_demo_load_tells_running_servers_what_it_added(pool: PgPool) {
+    let mut listener = sqlx::postgres::PgListener::connect_with(&pool)
+        .await
+        .unwrap();
+    listener
+        .listen(dateline::service::events::CHANNEL)
+        .await
+        .unwrap();
+    let report = dateline::demo::load(&pool).await.unwrap();
+    let mut stories = 0;
+    let mut topics = 0;
+    while stories < report.stories_added || topics == 0 {
+        let note = tokio::time::timeout(std::time::Duration::from_secs(5), listener.recv())
+            .await
+            .expect("a change event for everything added")
+            .unwrap();
+        let event: dateline::service::events::ChangeEvent =
+            serde_json::from_str(note.payload()).unwrap();
+        match event.article_id {
+            Some(_) => stories += 1,
+            None => topics += event.topics.len(),
+        }
+    }
+    assert_eq!(topics, report.topics_added);
+    // A second load adds nothing and says nothing.
+    dateline::demo::load(&pool).await.unwrap();
+    let quiet = tokio::time::timeout(std::time::Duration::from_millis(300), listener.recv()).await;
+    assert!(quiet.is_err(), "no event for what was already there");
 }

@@ -293,6 +293,7 @@ fn article_page(
     let path = format!("/research-news/{}", article.slug);
     let url = format!("{base}{path}");
     let published_at = article.published_at.unwrap_or(article.created_at);
+    let last_updated = article.last_updated();
     let study = article.study.as_ref().map(|s| s.0.clone());
 
     let archive = article.archived.then(|| {
@@ -315,28 +316,30 @@ fn article_page(
         "headline": article.title,
         "description": article.dek,
         "datePublished": dates::rfc3339(published_at),
-        "dateModified": dates::rfc3339(article.updated_at),
+        "dateModified": dates::rfc3339(last_updated),
         "mainEntityOfPage": url,
         "url": url,
         "isAccessibleForFree": true,
         "publisher": { "@type": "Organization", "name": SITE_NAME },
     });
-    if let Some(citation) = study.as_ref().and_then(study_citation) {
-        json_ld["citation"] = citation;
+    if let Some(study) = study.as_ref() {
+        json_ld["citation"] = study_citation(study, &article.title);
     }
     if let Some(review) = article.review.as_ref().map(|r| &r.0) {
-        // Medical review: schema.org's MedicalWebPage properties on the same item.
-        json_ld["@type"] = serde_json::json!(["NewsArticle", "MedicalWebPage"]);
+        // Medical review belongs to the page (schema.org's MedicalWebPage), not the article:
+        // the item itself stays a plain `NewsArticle`.
+        let mut page = serde_json::json!({ "@type": "MedicalWebPage", "@id": url, "url": url });
         if let Some(by) = review
             .reviewed_by
             .as_deref()
             .filter(|b| !b.trim().is_empty())
         {
-            json_ld["reviewedBy"] = serde_json::json!({ "@type": "Person", "name": by });
+            page["reviewedBy"] = serde_json::json!({ "@type": "Person", "name": by });
         }
         if let Some(last) = review.last_reviewed {
-            json_ld["lastReviewed"] = last.to_string().into();
+            page["lastReviewed"] = last.to_string().into();
         }
+        json_ld["mainEntityOfPage"] = page;
     }
 
     let mut layout = Layout::new(article.title.clone(), "news")
@@ -361,8 +364,8 @@ fn article_page(
             })
             .collect(),
         topics,
-        last_updated: dates::long_datetime(article.updated_at, tz),
-        updated_iso: dates::rfc3339(article.updated_at),
+        last_updated: dates::long_datetime(last_updated, tz),
+        updated_iso: dates::rfc3339(last_updated),
         feedback: FeedbackWidget {
             action: format!("{path}/feedback"),
             revision: article.version,
@@ -421,8 +424,15 @@ fn study_facts(study: &Study) -> Vec<StudyFact> {
     facts
 }
 
-fn study_citation(study: &Study) -> Option<serde_json::Value> {
-    let name = non_empty(&study.citation)?;
+/// The study as a `ScholarlyArticle`, named by its citation, or else by the first identifier
+/// it has, or else after the story: a story with a study always cites it.
+fn study_citation(study: &Study, headline: &str) -> serde_json::Value {
+    let name = non_empty(&study.citation)
+        .or_else(|| non_empty(&study.doi).map(|doi| format!("doi:{doi}")))
+        .or_else(|| non_empty(&study.pubmed_id).map(|id| format!("PubMed {id}")))
+        .or_else(|| non_empty(&study.trial_id))
+        .or_else(|| study.link())
+        .unwrap_or_else(|| format!("The study reported in \"{headline}\""));
     let mut citation = serde_json::json!({ "@type": "ScholarlyArticle", "name": name });
     if let Some(link) = study.link() {
         citation["url"] = link.into();
@@ -430,5 +440,5 @@ fn study_citation(study: &Study) -> Option<serde_json::Value> {
     if let Some(doi) = non_empty(&study.doi) {
         citation["identifier"] = format!("doi:{doi}").into();
     }
-    Some(citation)
+    citation
 }

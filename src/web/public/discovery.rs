@@ -72,7 +72,7 @@ async fn feed(state: &AppState, topic: Option<db::topics::Topic>) -> Result<Resp
     feed.set_lang(Some("en".to_owned()));
     let updated = entries
         .iter()
-        .map(|e| e.updated_at)
+        .map(|e| e.updated_at.max(e.published_at))
         .max()
         .unwrap_or(OffsetDateTime::UNIX_EPOCH);
     feed.set_updated(atom_time(updated));
@@ -90,7 +90,8 @@ async fn feed(state: &AppState, topic: Option<db::topics::Topic>) -> Result<Resp
                 entry.set_title(Text::plain(story.title));
                 entry.set_links(vec![link(url, "alternate", Some("text/html"))]);
                 entry.set_published(Some(atom_time(story.published_at)));
-                entry.set_updated(atom_time(story.updated_at));
+                // Never before the dateline (a story edited as a draft, published later).
+                entry.set_updated(atom_time(story.updated_at.max(story.published_at)));
                 if !story.dek.is_empty() {
                     entry.set_summary(Some(Text::plain(story.dek)));
                 }

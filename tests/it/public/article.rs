@@ -72,12 +72,15 @@ async fn archived_story_shows_every_element_in_the_contract_order(pool: PgPool) 
         "Related topics",
         "href=\"/topics/breast-cancer\"",
         "href=\"/topics/cancer-treatment\"",
-        "Last updated on <time datetime=\"2022-02-23T02:53:00Z\">February 22, 2022, 9:53 PM</time>",
+        "<time datetime=\"2022-02-23T02:53:00Z\">Last updated on February 22, 2022, 9:53 PM</time>",
         "Share your feedback",
         "Help us improve our research news coverage",
         "action=\"/research-news/her2-remission/feedback\"",
     ]);
     assert_eq!(page.text.matches("<h1").count(), 1, "exactly one h1");
+    // No topic link anywhere before the related topics (no kicker above the headline).
+    let first_topic_link = page.text.find("href=\"/topics/").unwrap();
+    assert!(first_topic_link > page.text.find("Related topics").unwrap());
 }
 
 #[sqlx::test]
@@ -267,4 +270,26 @@ async fn body_markup_is_sanitised_and_never_executable(pool: PgPool) {
     assert!(!body.contains("<script"));
     assert!(!body.contains("onerror"));
     assert!(!body.contains("javascript:"));
+}
+
+#[sqlx::test]
+async fn a_story_written_before_it_was_published_is_last_updated_at_its_dateline(pool: PgPool) {
+    ArticleBuilder::new("Drafted early")
+        .slug("drafted-early")
+        .published_at(datetime!(2024-03-05 15:00 UTC))
+        .updated_at(datetime!(2024-03-01 09:00 UTC))
+        .insert(&pool)
+        .await;
+    let page = TestApp::new(pool).get("/research-news/drafted-early").await;
+    assert!(
+        page.text.contains(
+            "<time datetime=\"2024-03-05T15:00:00Z\">Last updated on March 5, 2024, 10:00 AM</time>"
+        ),
+        "{}",
+        page.text
+    );
+    assert!(
+        page.text
+            .contains(r#""dateModified":"2024-03-05T15:00:00Z""#)
+    );
 }

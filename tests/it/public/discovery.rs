@@ -281,7 +281,7 @@ async fn story_json_ld_carries_review_and_study_and_every_page_its_metadata(pool
         .slug("reviewed")
         .dek("A summary.")
         .study(Study {
-            citation: Some("Lancet 2020".into()),
+            doi: Some("10.5555/lancet.2020".into()),
             ..Study::default()
         })
         .insert(&pool)
@@ -301,15 +301,18 @@ async fn story_json_ld_carries_review_and_study_and_every_page_its_metadata(pool
         + 35;
     let end = start + page.text[start..].find("</script>").unwrap();
     let json: serde_json::Value = serde_json::from_str(&page.text[start..end]).unwrap();
-    assert_eq!(
-        json["@type"],
-        serde_json::json!(["NewsArticle", "MedicalWebPage"])
-    );
-    assert_eq!(json["reviewedBy"]["name"], "Dr. Ana Ribeiro");
-    assert_eq!(json["lastReviewed"], "2022-02-22");
+    // The item stays a plain NewsArticle; the review belongs to the page it is the main
+    // entity of.
+    assert_eq!(json["@type"], "NewsArticle");
+    let page_item = &json["mainEntityOfPage"];
+    assert_eq!(page_item["@type"], "MedicalWebPage");
+    assert_eq!(page_item["reviewedBy"]["name"], "Dr. Ana Ribeiro");
+    assert_eq!(page_item["lastReviewed"], "2022-02-22");
     assert_eq!(json["publisher"]["name"], "Dateline");
     assert_eq!(json["isAccessibleForFree"], true);
-    assert_eq!(json["citation"]["name"], "Lancet 2020");
+    // A study without a citation text is still cited, by its DOI.
+    assert_eq!(json["citation"]["name"], "doi:10.5555/lancet.2020");
+    assert_eq!(json["citation"]["identifier"], "doi:10.5555/lancet.2020");
 
     for path in [
         "/",

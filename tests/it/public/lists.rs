@@ -9,7 +9,9 @@ use time::macros::datetime;
 use crate::helpers::{ArticleBuilder, TestApp};
 
 #[sqlx::test]
-async fn front_page_lists_the_latest_published_current_stories_newest_first(pool: PgPool) {
+async fn front_page_lists_the_latest_published_stories_newest_first_archived_ones_marked(
+    pool: PgPool,
+) {
     ArticleBuilder::new("Older story")
         .published_at(datetime!(2024-01-01 12:00 UTC))
         .insert(&pool)
@@ -22,7 +24,8 @@ async fn front_page_lists_the_latest_published_current_stories_newest_first(pool
         .status(ArticleStatus::Draft)
         .insert(&pool)
         .await;
-    ArticleBuilder::new("Old archived story")
+    ArticleBuilder::new("Archived story")
+        .published_at(datetime!(2024-03-01 12:00 UTC))
         .archived(datetime!(2024-07-01 12:00 UTC), None)
         .insert(&pool)
         .await;
@@ -30,9 +33,15 @@ async fn front_page_lists_the_latest_published_current_stories_newest_first(pool
     let page = TestApp::new(pool).get("/").await;
 
     assert_eq!(page.status, StatusCode::OK);
-    page.assert_in_order(&["<h1", "Newer story", "Jun 1, 2024", "Older story"]);
+    page.assert_in_order(&[
+        "<h1",
+        "Newer story",
+        "Jun 1, 2024",
+        "Archived story",
+        "Archived</span>",
+        "Older story",
+    ]);
     assert!(!page.text.contains("Secret draft"));
-    assert!(!page.text.contains("Old archived story"));
 }
 
 #[sqlx::test]
