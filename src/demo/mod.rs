@@ -12,6 +12,7 @@ use crate::db;
 use crate::db::articles::NewArticle;
 use crate::domain::article::{ArticleStatus, ChangeKind, Review, Study};
 use crate::domain::markdown;
+use crate::service::events::{self, ChangeEvent};
 
 const CONTENT: &str = include_str!("stories.toml");
 
@@ -95,12 +96,19 @@ pub async fn load(pool: &PgPool) -> anyhow::Result<DemoReport> {
         .execute(&mut *tx)
         .await?;
 
+    let mut new_topics = Vec::new();
     for topic in &content.topics {
         if db::topics::insert_if_absent(&mut *tx, &topic.slug, &topic.name, &topic.description)
             .await?
         {
             report.topics_added += 1;
+            new_topics.push(topic.slug.clone());
         }
+    }
+    // Running servers hear of what was added at commit, as of any editorial change, and drop
+    // the pages that now miss it.
+    if !new_topics.is_empty() {
+        events::emit(&mut tx, &ChangeEvent::topic("demo", new_topics)).await?;
     }
 
     let mut added = Vec::new();
@@ -121,6 +129,13 @@ pub async fn load(pool: &PgPool) -> anyhow::Result<DemoReport> {
             let newer_id = db::articles::id_by_slug(&mut tx, newer).await?;
             db::articles::set_superseded_by(&mut tx, id, newer_id).await?;
         }
+        let event = ChangeEvent {
+            article_id: Some(id),
+            action: "demo".into(),
+            slugs: vec![story.slug.clone()],
+            topics: story.topics.clone(),
+        };
+        events::emit(&mut tx, &event).await?;
     }
     tx.commit().await?;
     Ok(report)

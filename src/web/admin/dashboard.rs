@@ -28,6 +28,8 @@ pub struct DashboardQuery {
     archived: Option<String>,
     author: Option<String>,
     q: Option<String>,
+    /// Set after a story was deleted from its editor.
+    deleted: Option<String>,
 }
 
 pub struct Row {
@@ -57,6 +59,8 @@ pub struct DashboardPage {
     pub archived: String,
     pub author: String,
     pub q: String,
+    /// A story was just deleted.
+    pub deleted: bool,
 }
 
 /// How a status is shown.
@@ -164,5 +168,6 @@ pub async fn show(
         archived: query.archived.unwrap_or_default(),
         author: author.map(|a| a.to_string()).unwrap_or_default(),
         q: q.unwrap_or_default(),
+        deleted: query.deleted.is_some(),
     })
 }

@@ -336,6 +336,9 @@ pub struct EditorPage {
     /// When an autosave newer than the saved story exists (and is not in the form).
     pub autosaved_at: Option<String>,
     pub site_timezone: String,
+    /// Whether this user may delete the story (editors and admins; contributors their own
+    /// drafts).
+    pub can_delete: bool,
 }
 
 impl EditorPage {
@@ -457,6 +460,16 @@ async fn editor_page(
         new_preview_url,
         autosaved_at: None,
         site_timezone: state.config.timezone_name.clone(),
+        can_delete: doc.is_some_and(|d| {
+            crate::domain::policy::can(
+                actor,
+                crate::domain::policy::Action::DeleteArticle,
+                Some(crate::domain::policy::ArticleFacts {
+                    created_by: d.created_by,
+                    status: d.status,
+                }),
+            )
+        }),
     })
 }
 
@@ -487,7 +500,9 @@ pub async fn create(
     let draft = Draft::parse(&body);
     check_csrf(&session, &draft.csrf).await?;
     let outcome = match draft.changes() {
-        Ok(changes) => articles::create(&state.pool, user.actor(), changes).await,
+        Ok(changes) => {
+            articles::create(&state.pool, user.actor(), changes, ChangeMeta::default()).await
+        }
         Err(err) => Err(err),
     };
     match outcome {

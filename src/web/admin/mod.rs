@@ -4,6 +4,7 @@
 mod audit;
 mod auth;
 mod dashboard;
+mod deleted;
 mod editor;
 pub mod feedback;
 mod revisions;
@@ -99,6 +100,9 @@ pub fn routes(state: AppState) -> Router<AppState> {
         .route("/admin/stories/new", get(editor::new_story))
         .route("/admin/stories/{id}", get(editor::edit).post(editor::save))
         .route("/admin/stories/{id}/action", post(editor::act))
+        .route("/admin/stories/{id}/delete", post(deleted::delete_story))
+        .route("/admin/stories/{id}/restore", post(deleted::restore_story))
+        .route("/admin/deleted", get(deleted::list_deleted))
         .route("/admin/stories/{id}/autosave", post(editor::autosave))
         .route(
             "/admin/stories/{id}/autosave/discard",
