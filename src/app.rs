@@ -41,7 +41,7 @@ impl AppState {
     pub fn new(config: Config, pool: PgPool) -> Self {
         let cache = crate::cache::PageCache::new(config.cache_bytes, config.cache_ttl);
         Self {
-            stories: crate::db::batch::StoryReads::new(pool.clone()),
+            stories: crate::db::batch::StoryReads::new(crate::db::story_read_pool(&pool)),
             pool,
             cache: Arc::new(cache),
             feedback_keys: Arc::new(crate::signals::keys::FeedbackKeys::with_secret(
