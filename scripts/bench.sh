@@ -145,6 +145,14 @@ dateline_etag=$(etag_of "http://127.0.0.1:$CACHED_PORT$story")
 cmp <(curl -sf -H "$gz" "http://127.0.0.1:$NGINX_PORT/story.html" | gunzip) \
     <(curl -sf -H "$gz" "http://127.0.0.1:$CACHED_PORT$story" | gunzip)
 
+# The uncached server really compresses what it renders (a stored gzip decodes just as well).
+uncached_gz=$(curl -sf -H "$gz" "http://127.0.0.1:$UNCACHED_PORT$story" | wc -c)
+uncached_identity=$(curl -sf "http://127.0.0.1:$UNCACHED_PORT$story" | wc -c)
+if [ "$uncached_gz" -ge $((uncached_identity / 2)) ]; then
+  echo "error: the uncached page is $uncached_gz bytes with gzip, $uncached_identity without" >&2; exit 1
+fi
+say "story page: $uncached_identity bytes, $uncached_gz with gzip as rendered once"
+
 # name | url | extra wrk arguments
 cases=(
   "nginx: story page|http://127.0.0.1:$NGINX_PORT/story.html|-H|$gz"
