@@ -178,10 +178,16 @@ async fn handle(
     let valid = match rules::validate(&raw) {
         Ok(valid) => valid,
         Err(errors) => {
-            // Only on this path is the story loaded up front: an unknown story is still a 404.
-            let article = db::articles::find_by_slug(&state.pool, slug)
-                .await?
-                .ok_or(AppError::NotFound)?;
+            // Only on this path is the story loaded up front: an unknown story is still a 404,
+            // and a page loaded before the story was renamed is answered as at its new slug.
+            let Some(article) = db::articles::find_by_slug(&state.pool, slug).await? else {
+                return match db::articles::current_slug_for_previous(&state.pool, slug).await? {
+                    Some(current) if current != slug => {
+                        Box::pin(handle(state, &current, encoding, peer, headers, body)).await
+                    }
+                    _ => Err(AppError::NotFound),
+                };
+            };
             check_visible(&article)?;
             let errors: Vec<FieldError> = errors
                 .into_iter()

@@ -781,4 +781,25 @@ async fn feedback_sent_to_a_previous_slug_reaches_the_renamed_story(pool: PgPool
         "/research-news/new-name?feedback=thanks#feedback"
     );
     assert_eq!(stored(&pool).await.len(), 1);
+    // Invalid input to the old address is answered as at the new one: 422 with the reader's
+    // text kept, not a 404 that loses it.
+    let invalid = form(
+        &app,
+        "old-name",
+        "comment=Keep+me&email=bad%40",
+        "203.0.113.30",
+    )
+    .await;
+    assert_eq!(invalid.status, 422);
+    assert!(invalid.text.contains("Keep me"), "{}", invalid.text);
+    let invalid = json_post(&app, "old-name", json!({}), "203.0.113.30").await;
+    assert_eq!(invalid.assert_problem(422)["status"], 422);
+    // An unknown slug is still a 404.
+    assert_eq!(
+        form(&app, "never-was", "helpful=yes", "203.0.113.30")
+            .await
+            .status,
+        404
+    );
+    assert_eq!(stored(&pool).await.len(), 1);
 }
