@@ -251,10 +251,10 @@ thread_local! {
     ]);
 }
 
-/// The gzip member (RFC 1952) of `body`, made by libdeflate, which compresses whole buffers
-/// (all a page is) faster than zlib's streaming design: on an 11 KB story page, level 1 took
-/// 25 µs for 3,670 bytes against zlib-rs's 37 µs for 4,850, and level 6 56 µs against 91 µs
-/// (docs/BENCHMARKS.md).
+/// The gzip member (RFC 1952) of `body`, made by libdeflate, which compresses a whole buffer
+/// (all a page is) at once: on the bench's 8 KB story page its level 1 gives 2,673 bytes where
+/// zlib-rs gave 3,526, in about the same time (24 µs), and its level 6 takes 38 µs where
+/// zlib-rs took 65 µs (docs/BENCHMARKS.md).
 fn gzip(body: &[u8], effort: Effort) -> Bytes {
     GZIP.with_borrow_mut(|compressors| {
         let compressor = &mut compressors[effort as usize];

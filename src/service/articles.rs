@@ -117,6 +117,16 @@ fn facts(article: &Article) -> ArticleFacts {
     }
 }
 
+/// Whether `actor` may do `action` to the story `doc` (for showing or hiding a control; the
+/// service function itself checks again).
+pub fn allows(actor: Actor, action: Action, doc: &ArticleDoc) -> bool {
+    let facts = ArticleFacts {
+        created_by: doc.created_by,
+        status: doc.status,
+    };
+    can(actor, action, Some(facts))
+}
+
 fn authorize(actor: Actor, action: Action, article: Option<&Article>) -> Result<(), AppError> {
     if can(actor, action, article.map(facts)) {
         Ok(())

@@ -10,7 +10,7 @@ use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
 use tower_sessions::Session;
 
-use super::{AdminUser, check_csrf, csrf_token, safe_next, start_session};
+use super::{AdminUser, CsrfForm, check_csrf, csrf_token, safe_next, start_session};
 use crate::app::AppState;
 use crate::error::{AppError, FieldError};
 use crate::service::auth::LoginOutcome;
@@ -111,12 +111,6 @@ pub async fn login(
             Ok(response)
         }
     }
-}
-
-#[derive(Debug, Deserialize)]
-pub struct CsrfForm {
-    #[serde(default)]
-    csrf: String,
 }
 
 pub async fn logout(

@@ -6,12 +6,11 @@ use askama::Template;
 use axum::Extension;
 use axum::extract::{Form, Path, State};
 use axum::response::{IntoResponse, Redirect, Response};
-use serde::Deserialize;
 use tower_sessions::Session;
 use uuid::Uuid;
 
 use super::auth::admin_layout;
-use super::{AdminUser, check_csrf, csrf_token, require};
+use super::{AdminUser, CsrfForm, check_csrf, csrf_token, parse_id, require};
 use crate::app::AppState;
 use crate::db;
 use crate::domain::dates;
@@ -20,24 +19,13 @@ use crate::error::AppError;
 use crate::service::articles;
 use crate::web::pages::{Layout, render};
 
-/// A form that carries only its CSRF token.
-#[derive(Debug, Deserialize)]
-pub struct CsrfOnly {
-    #[serde(default)]
-    csrf: String,
-}
-
-fn parse_id(id: &str) -> Result<Uuid, AppError> {
-    Uuid::parse_str(id).map_err(|_| AppError::NotFound)
-}
-
 /// `POST /admin/stories/{id}/delete`: soft-deletes the story, then back to the dashboard.
 pub async fn delete_story(
     State(state): State<AppState>,
     session: Session,
     Extension(AdminUser(user)): Extension<AdminUser>,
     Path(id): Path<String>,
-    Form(form): Form<CsrfOnly>,
+    Form(form): Form<CsrfForm>,
 ) -> Result<Response, AppError> {
     check_csrf(&session, &form.csrf).await?;
     let id = parse_id(&id)?;
@@ -51,7 +39,7 @@ pub async fn restore_story(
     session: Session,
     Extension(AdminUser(user)): Extension<AdminUser>,
     Path(id): Path<String>,
-    Form(form): Form<CsrfOnly>,
+    Form(form): Form<CsrfForm>,
 ) -> Result<Response, AppError> {
     check_csrf(&session, &form.csrf).await?;
     let id = parse_id(&id)?;

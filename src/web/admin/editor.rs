@@ -16,7 +16,7 @@ use tower_sessions::Session;
 use uuid::Uuid;
 
 use super::auth::admin_layout;
-use super::{AdminUser, check_csrf, csrf_token};
+use super::{AdminUser, check_csrf, csrf_token, parse_id};
 use crate::app::AppState;
 use crate::db;
 use crate::db::logins::LoginUser;
@@ -461,14 +461,7 @@ async fn editor_page(
         autosaved_at: None,
         site_timezone: state.config.timezone_name.clone(),
         can_delete: doc.is_some_and(|d| {
-            crate::domain::policy::can(
-                actor,
-                crate::domain::policy::Action::DeleteArticle,
-                Some(crate::domain::policy::ArticleFacts {
-                    created_by: d.created_by,
-                    status: d.status,
-                }),
-            )
+            articles::allows(actor, crate::domain::policy::Action::DeleteArticle, d)
         }),
     })
 }
@@ -514,10 +507,6 @@ pub async fn create(
         }
         Err(other) => Err(other),
     }
-}
-
-fn parse_id(raw: &str) -> Result<Uuid, AppError> {
-    Uuid::parse_str(raw).map_err(|_| AppError::NotFound)
 }
 
 #[derive(Debug, serde::Deserialize)]

@@ -159,6 +159,18 @@ pub fn routes(state: AppState) -> Router<AppState> {
 }
 
 /// `403` unless the signed-in user may do `action`.
+/// The id in an admin path; a malformed one is a page that does not exist.
+pub(crate) fn parse_id(raw: &str) -> Result<uuid::Uuid, AppError> {
+    uuid::Uuid::parse_str(raw).map_err(|_| AppError::NotFound)
+}
+
+/// A form that carries only its CSRF token (sign-out, disable, revoke, delete, restore).
+#[derive(Debug, serde::Deserialize)]
+pub struct CsrfForm {
+    #[serde(default)]
+    pub(crate) csrf: String,
+}
+
 pub(crate) fn require(
     user: &LoginUser,
     action: crate::domain::policy::Action,

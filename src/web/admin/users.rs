@@ -11,7 +11,7 @@ use tower_sessions::Session;
 use uuid::Uuid;
 
 use super::auth::admin_layout;
-use super::{AdminUser, check_csrf, csrf_token, require};
+use super::{AdminUser, CsrfForm, check_csrf, csrf_token, parse_id, require};
 use crate::app::AppState;
 use crate::db;
 use crate::db::logins::LoginUser;
@@ -21,10 +21,6 @@ use crate::service;
 use crate::web::pages::{Layout, render};
 
 pub const ROLES: [&str; 3] = ["admin", "editor", "contributor"];
-
-fn parse_id(raw: &str) -> Result<Uuid, AppError> {
-    Uuid::parse_str(raw).map_err(|_| AppError::NotFound)
-}
 
 pub struct UserLine {
     pub id: String,
@@ -267,12 +263,6 @@ pub async fn change_role(
         }
         Err(other) => Err(other),
     }
-}
-
-#[derive(Debug, Deserialize)]
-pub struct CsrfForm {
-    #[serde(default)]
-    csrf: String,
 }
 
 pub async fn disable(
