@@ -5,11 +5,11 @@
 //! cached page is read, answered and written on one thread with no hand-over between threads.
 //! One accept loop on the main runtime hands new connections to the threads in turn (every
 //! thread gets as many, whatever the clients' addresses). A story page the cache misses is
-//! rendered on its HTTP thread too, its row read in a batch on the main runtime
-//! (`crate::db::batch`). Other requests that need the router (other misses, the admin, the
-//! API, feedback) run as tasks on the main work-stealing runtime (`crate::web::front`), as does
-//! background work (the scheduler, the change listener, the page-view flusher, the feedback
-//! batches). HTTP threads never use the database pool themselves.
+//! rendered on its HTTP thread too, its row read in a batch over a PostgreSQL connection of
+//! that thread's own (`crate::db::batch`). Other requests that need the router (other misses,
+//! the admin, the API, feedback) run as tasks on the main work-stealing runtime
+//! (`crate::web::front`), as does background work (the scheduler, the change listener, the
+//! page-view flusher, the feedback batches). HTTP threads never use the database pool.
 
 use std::net::SocketAddr;
 use std::time::Duration;
@@ -45,6 +45,7 @@ pub async fn serve(config: Config, pool: PgPool) -> anyhow::Result<()> {
         .await
         .context("could not read the feedback form key")?;
     let views = state.views.clone();
+    let stories = state.stories.clone();
     let listener_task = crate::cache::spawn_listener(pool.clone(), state.cache.clone());
     let app = build_app(state);
     let scheduler = crate::jobs::scheduler::spawn(pool.clone());
@@ -64,6 +65,7 @@ pub async fn serve(config: Config, pool: PgPool) -> anyhow::Result<()> {
             index,
             listener,
             app.clone(),
+            stories.clone(),
             on_signal.clone(),
         )?);
         handoffs.push(handoff);
@@ -125,6 +127,7 @@ fn spawn_http_thread(
     index: usize,
     listener: Handoff,
     app: App,
+    stories: std::sync::Arc<crate::db::batch::StoryReads>,
     mut stop: watch::Receiver<bool>,
 ) -> anyhow::Result<oneshot::Receiver<std::io::Result<()>>> {
     let runtime = tokio::runtime::Builder::new_current_thread()
@@ -136,6 +139,8 @@ fn spawn_http_thread(
         .name(format!("dateline-http-{index}"))
         .spawn(move || {
             let served = runtime.block_on(async move {
+                // Story pages rendered here read over a connection of this thread's own.
+                stories.adopt_on_this_thread();
                 // `tap_io` gives the handlers the peer address (`ConnectInfo<SocketAddr>`).
                 let listener = listener.tap_io(|_| {});
                 axum::serve(
@@ -147,6 +152,9 @@ fn spawn_http_thread(
                 })
                 .await
             });
+            // Its connection belongs to the runtime, which ends with this closure.
+            crate::db::batch::StoryReads::leave_this_thread();
+            drop(runtime);
             let _ = done.send(served);
         })
         .context("could not start an HTTP thread")?;

@@ -120,7 +120,10 @@ struct StoryLink {
 /// uncached story page's only one. Pages ask through [`crate::db::batch::StoryReads`], which
 /// reads many at once under load. The page shows the rendered body only, so the Markdown
 /// source is not read (`body_markdown` is empty): up to 200 KB less to decompress and send.
-pub async fn stories_by_slugs(pool: &PgPool, slugs: &[String]) -> sqlx::Result<Vec<Story>> {
+pub async fn stories_by_slugs(
+    db: impl sqlx::PgExecutor<'_>,
+    slugs: &[String],
+) -> sqlx::Result<Vec<Story>> {
     let rows = sqlx::query!(
         r#"
         SELECT a.id, a.slug, a.title, a.dek, '' AS "body_markdown!", a.body_html,
@@ -155,7 +158,7 @@ pub async fn stories_by_slugs(pool: &PgPool, slugs: &[String]) -> sqlx::Result<V
         "#,
         slugs
     )
-    .fetch_all(pool)
+    .fetch_all(db)
     .await?;
     Ok(rows
         .into_iter()

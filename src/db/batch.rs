@@ -13,6 +13,13 @@
 //! page still shows what the database held when its request came in, never an older answer.
 //! Batches run as tasks of their own on the runtime that made the reader: a reader that gives
 //! up (its client went away) does not cancel the others' batch.
+//!
+//! The instance's reader (in `AppState`) takes connections from a pool. Each HTTP thread, which
+//! renders story pages itself (`crate::server`), gets a reader of its own
+//! ([`StoryReads::adopt_on_this_thread`]) with one connection of its own, opened on that
+//! thread's event loop and kept between batches: a page's read then never leaves its thread
+//! (no wake-up of the main runtime and back), and a pooled connection, which a single-threaded
+//! loop would hand back only after every task queued before its clean-up, is not involved.
 
 use std::collections::HashMap;
 use std::panic::AssertUnwindSafe;
@@ -20,7 +27,8 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 
 use futures_util::FutureExt as _;
-use sqlx::PgPool;
+use sqlx::postgres::{PgConnectOptions, PgConnection};
+use sqlx::{ConnectOptions as _, PgPool};
 use tokio::sync::oneshot;
 
 use crate::db::articles::Story;
@@ -49,7 +57,7 @@ type Answer = Result<Option<Story>, ReadError>;
 /// Batched reads of story pages' rows. Cheap to share (`Arc`).
 #[derive(Debug)]
 pub struct StoryReads {
-    pool: PgPool,
+    via: Via,
     /// Where batches run (`None` outside a runtime: the caller's runtime).
     runtime: Option<tokio::runtime::Handle>,
     queue: Mutex<Queue>,
@@ -63,14 +71,90 @@ struct Queue {
     running: usize,
 }
 
+/// Where a reader's batches get their connection.
+#[derive(Debug)]
+enum Via {
+    /// From a pool: the instance's reader.
+    Pool(PgPool),
+    /// One connection of the thread's own (see the module's documentation).
+    Own(Box<OwnConnection>),
+}
+
+#[derive(Debug)]
+struct OwnConnection {
+    options: PgConnectOptions,
+    /// `None` until the first batch, and after a failed one.
+    kept: Mutex<Option<PgConnection>>,
+    /// The instance's reader, which this one stands in for on its thread.
+    shared: Arc<StoryReads>,
+}
+
+thread_local! {
+    /// The calling thread's own reader, on the HTTP threads.
+    static THIS_THREAD: std::cell::RefCell<Option<Arc<StoryReads>>> =
+        const { std::cell::RefCell::new(None) };
+}
+
 impl StoryReads {
     pub fn new(pool: PgPool) -> Arc<Self> {
+        Self::with(Via::Pool(pool))
+    }
+
+    fn with(via: Via) -> Arc<Self> {
         Arc::new(Self {
-            pool,
+            via,
             runtime: tokio::runtime::Handle::try_current().ok(),
             queue: Mutex::default(),
             sent: AtomicU64::new(0),
         })
+    }
+
+    /// Gives the calling thread a reader of its own, standing in for this one there: its
+    /// batches run on the thread's runtime (call this inside it) over one connection of its
+    /// own, opened with this reader's pool's settings when first needed and kept.
+    pub fn adopt_on_this_thread(self: &Arc<Self>) {
+        let Via::Pool(pool) = &self.via else {
+            return;
+        };
+        let own = Self::with(Via::Own(Box::new(OwnConnection {
+            options: (*pool.connect_options()).clone(),
+            kept: Mutex::new(None),
+            shared: self.clone(),
+        })));
+        THIS_THREAD.with_borrow_mut(|reader| *reader = Some(own));
+    }
+
+    /// Drops the calling thread's own reader and its connection (before its runtime ends).
+    pub fn leave_this_thread() {
+        THIS_THREAD.with_borrow_mut(|reader| *reader = None);
+    }
+
+    /// The reader to use on the calling thread: its own one standing in for this one, if it
+    /// has one, or else this one.
+    pub fn here(self: &Arc<Self>) -> Arc<Self> {
+        THIS_THREAD
+            .with_borrow(|reader| {
+                reader.as_ref().and_then(|own| match &own.via {
+                    Via::Own(own_connection) if Arc::ptr_eq(&own_connection.shared, self) => {
+                        Some(own.clone())
+                    }
+                    _ => None,
+                })
+            })
+            .unwrap_or_else(|| self.clone())
+    }
+
+    /// Whether this reader is a thread's own one.
+    pub fn is_own(&self) -> bool {
+        matches!(self.via, Via::Own(_))
+    }
+
+    /// Reads the stories of one batch.
+    async fn read(&self, slugs: &[String]) -> sqlx::Result<Vec<Story>> {
+        match &self.via {
+            Via::Pool(pool) => crate::db::articles::stories_by_slugs(pool, slugs).await,
+            Via::Own(own) => own.read(slugs).await,
+        }
     }
 
     /// How many batches (queries) this reader has sent.
@@ -113,7 +197,11 @@ impl StoryReads {
         &self,
         old_slug: &str,
     ) -> Result<Option<String>, ReadError> {
-        let pool = self.pool.clone();
+        let pool = match &self.via {
+            Via::Pool(pool) => pool.clone(),
+            // Rare (an old link): the instance's reader answers it on the main runtime.
+            Via::Own(own) => return Box::pin(own.shared.current_slug_for_previous(old_slug)).await,
+        };
         let old_slug = old_slug.to_owned();
         let read =
             async move { crate::db::articles::current_slug_for_previous(&pool, &old_slug).await };
@@ -125,6 +213,55 @@ impl StoryReads {
             Ok(answer) => answer.map_err(|err| ReadError::Database(Arc::new(err))),
             Err(_) => Err(ReadError::Lost),
         }
+    }
+}
+
+impl OwnConnection {
+    /// One batch's read over the kept connection. A failed read drops it; the next batch opens
+    /// a new one. A kept connection that was lost meanwhile (PostgreSQL restarted, or closed
+    /// it) is replaced at once and the read, which changes nothing, sent again.
+    async fn read(&self, slugs: &[String]) -> sqlx::Result<Vec<Story>> {
+        let kept = self.take();
+        let reused = kept.is_some();
+        let mut connection = match kept {
+            Some(connection) => connection,
+            None => self.connect().await?,
+        };
+        let read = crate::db::articles::stories_by_slugs(&mut connection, slugs).await;
+        let stories = match read {
+            Ok(stories) => stories,
+            Err(err) if reused && connection_lost(&err) => {
+                drop(connection);
+                connection = self.connect().await?;
+                crate::db::articles::stories_by_slugs(&mut connection, slugs).await?
+            }
+            Err(err) => return Err(err),
+        };
+        *self.kept.lock().unwrap_or_else(|p| p.into_inner()) = Some(connection);
+        Ok(stories)
+    }
+
+    fn take(&self) -> Option<PgConnection> {
+        self.kept.lock().unwrap_or_else(|p| p.into_inner()).take()
+    }
+
+    /// A new connection, or `PoolTimedOut` (a `503`) after as long as the pools wait.
+    async fn connect(&self) -> sqlx::Result<PgConnection> {
+        tokio::time::timeout(crate::db::ACQUIRE_TIMEOUT, self.options.connect())
+            .await
+            .unwrap_or(Err(sqlx::Error::PoolTimedOut))
+    }
+}
+
+/// Whether the error says the connection itself is gone, not the query.
+fn connection_lost(err: &sqlx::Error) -> bool {
+    match err {
+        sqlx::Error::Io(_) | sqlx::Error::Protocol(_) => true,
+        // `57P…`: the server is shutting down or ended the session; `08…`: connection errors.
+        sqlx::Error::Database(db) => db
+            .code()
+            .is_some_and(|code| code.starts_with("57P") || code.starts_with("08")),
+        _ => false,
     }
 }
 
@@ -149,7 +286,7 @@ impl Batches {
         slugs.sort_unstable();
         slugs.dedup();
         self.reads.sent.fetch_add(1, Ordering::Relaxed);
-        match crate::db::articles::stories_by_slugs(&self.reads.pool, &slugs).await {
+        match self.reads.read(&slugs).await {
             Ok(stories) => {
                 let by_slug: HashMap<&str, &Story> = stories
                     .iter()

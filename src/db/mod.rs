@@ -77,8 +77,9 @@ pub async fn connect_and_migrate(config: &Config) -> anyhow::Result<PgPool> {
     Ok(pool)
 }
 
-/// Connections the story reads ([`batch::StoryReads`]) may hold: one batch runs at a time, and
-/// the rare read of a previous slug may run beside it.
+/// Connections the instance's story reads ([`batch::StoryReads`]) may hold: one batch runs at a
+/// time, and the rare read of a previous slug may run beside it. (Each HTTP thread's reader has
+/// one connection of its own besides.)
 pub const STORY_READ_CONNECTIONS: u32 = 2;
 
 /// A small pool of its own for the story reads, on the same database as `pool`, connecting

@@ -159,3 +159,115 @@ async fn a_server_without_its_cache_answers_concurrent_story_requests_each_right
         }
     }
 }
+
+/// The backends that have run the story query, by the start of the query text PostgreSQL
+/// shows for them (only the story query reads an empty `body_markdown`).
+async fn story_reading_backends(pool: &PgPool) -> i64 {
+    sqlx::query_scalar(
+        "SELECT count(*) FROM pg_stat_activity
+         WHERE datname = current_database() AND pid <> pg_backend_pid()
+           AND query LIKE '%'''' AS \"body_' || 'markdown!\"%'",
+    )
+    .fetch_one(pool)
+    .await
+    .unwrap()
+}
+
+#[sqlx::test]
+async fn a_threads_own_reader_keeps_one_connection_and_replaces_a_lost_one(pool: PgPool) {
+    ArticleBuilder::new("Read on its own thread")
+        .slug("own")
+        .insert(&pool)
+        .await;
+    let shared = StoryReads::new(pool.clone());
+    assert!(
+        Arc::ptr_eq(&shared.here(), &shared),
+        "without adopting, a thread uses the instance's reader"
+    );
+    shared.adopt_on_this_thread();
+    let own = shared.here();
+    assert!(own.is_own() && !Arc::ptr_eq(&own, &shared));
+    assert!(
+        Arc::ptr_eq(&own, &shared.here()),
+        "the same own reader each time"
+    );
+    let other = StoryReads::new(pool.clone());
+    assert!(
+        Arc::ptr_eq(&other.here(), &other),
+        "another instance's reader is not stood in for"
+    );
+
+    for _ in 0..20 {
+        let story = own.load("own").await.unwrap().expect("the story is read");
+        assert_eq!(story.article.title, "Read on its own thread");
+    }
+    assert_eq!(
+        story_reading_backends(&pool).await,
+        1,
+        "twenty reads, one after another, over one kept connection"
+    );
+    assert_eq!(
+        shared.batches_sent(),
+        0,
+        "the instance's reader was not used"
+    );
+
+    // PostgreSQL ends every other backend (as a restart would): the next read is still
+    // answered, over a new connection.
+    sqlx::query(
+        "SELECT pg_terminate_backend(pid) FROM pg_stat_activity
+         WHERE datname = current_database() AND pid <> pg_backend_pid()",
+    )
+    .execute(&pool)
+    .await
+    .unwrap();
+    let story = own
+        .load("own")
+        .await
+        .unwrap()
+        .expect("read again after the loss");
+    assert_eq!(story.article.slug, "own");
+    // A previous slug is looked up by the instance's reader.
+    assert!(
+        own.current_slug_for_previous("never-used")
+            .await
+            .unwrap()
+            .is_none()
+    );
+
+    StoryReads::leave_this_thread();
+    assert!(Arc::ptr_eq(&shared.here(), &shared));
+    drop(own);
+    // Its connection closes with it.
+    let mut closed = false;
+    for _ in 0..50 {
+        if story_reading_backends(&pool).await == 0 {
+            closed = true;
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    assert!(
+        closed,
+        "the own reader's connection was closed when it was dropped"
+    );
+}
+
+#[sqlx::test]
+async fn a_threads_own_reader_that_cannot_connect_answers_unavailable(pool: PgPool) {
+    let mut options = (*pool.connect_options()).clone();
+    options = options.port(1);
+    let unreachable = sqlx::postgres::PgPoolOptions::new().connect_lazy_with(options);
+    let shared = StoryReads::new(unreachable);
+    shared.adopt_on_this_thread();
+    let answers = join_all((0..10).map(|_| {
+        let own = shared.here();
+        async move { own.load("any").await }
+    }))
+    .await;
+    StoryReads::leave_this_thread();
+    for answer in answers {
+        let err = answer.expect_err("nothing listens there");
+        assert!(matches!(AppError::from(err), AppError::Unavailable));
+    }
+}

@@ -164,8 +164,10 @@ pub async fn show_article(
     Query(query): Query<StoryQuery>,
     headers: axum::http::HeaderMap,
 ) -> Result<Response, AppError> {
-    let Some(story) = state.stories.load(&slug).await? else {
-        return match state.stories.current_slug_for_previous(&slug).await? {
+    // On an HTTP thread, its own reader (`crate::db::batch`).
+    let stories = state.stories.here();
+    let Some(story) = stories.load(&slug).await? else {
+        return match stories.current_slug_for_previous(&slug).await? {
             // 301, not axum's 308: the contract and search engines expect "Moved Permanently".
             Some(current) => Ok((
                 StatusCode::MOVED_PERMANENTLY,
