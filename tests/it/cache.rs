@@ -20,7 +20,7 @@ async fn public_pages_carry_strong_etags_cdn_headers_and_answer_304(pool: PgPool
         .topics(&["heart"])
         .insert(&pool)
         .await;
-    let app = TestApp::new(pool);
+    let app = TestApp::new(pool.clone());
     let first = app.get("/research-news/statins").await;
     assert_eq!(first.status, 200);
     let etag = first.header("etag").to_owned();
@@ -53,10 +53,21 @@ async fn public_pages_carry_strong_etags_cdn_headers_and_answer_304(pool: PgPool
     assert_eq!(not_modified.status, 304);
     assert!(not_modified.text.is_empty());
     assert_eq!(not_modified.header("etag"), etag);
+    // RFC 9110 (8.6): a `304` may only carry the length the `200` would have; it carries none.
+    assert!(!not_modified.headers.contains_key("content-length"));
     let changed = app
         .get_with("/research-news/statins", &[("if-none-match", "\"other\"")])
         .await;
     assert_eq!(changed.status, 200);
+    // Rendered through the whole stack (no cache), a `304` has no length either.
+    let mut config = dateline::config::Config::for_tests(crate::helpers::BASE_URL);
+    config.cache_bytes = 0;
+    let uncached = TestApp::with_config(pool.clone(), config);
+    let not_modified = uncached
+        .get_with("/research-news/statins", &[("if-none-match", &etag)])
+        .await;
+    assert_eq!(not_modified.status, 304);
+    assert!(!not_modified.headers.contains_key("content-length"));
 
     // Every cacheable page kind gets the headers and its keys.
     for (path, key) in [
@@ -136,6 +147,7 @@ async fn a_cache_hit_carries_every_header_the_full_stack_gives(pool: PgPool) {
         )
         .await;
     assert_eq!(not_modified.status, 304);
+    assert!(!not_modified.headers.contains_key("content-length"));
     assert_eq!(not_modified.header("x-request-id"), "trace-42");
     assert!(!not_modified.header("content-security-policy").is_empty());
     // Limits hold for cached pages as for any other.
