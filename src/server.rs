@@ -212,9 +212,16 @@ impl axum::serve::Listener for Handoff {
                 // No more connections will come (shutting down): wait to be stopped.
                 return std::future::pending().await;
             };
-            // Registers the connection with this thread's event loop.
+            // Registers the connection with this thread's event loop. `TCP_NODELAY`, as nginx
+            // sets on keep-alive connections: an answer's last small segment is sent at once,
+            // not held back until the client acknowledges the ones before it.
             match tokio::net::TcpStream::from_std(stream) {
-                Ok(stream) => return (stream, peer),
+                Ok(stream) => {
+                    if let Err(err) = stream.set_nodelay(true) {
+                        tracing::debug!(error = %err, "could not set TCP_NODELAY");
+                    }
+                    return (stream, peer);
+                }
                 Err(err) => tracing::warn!(error = %err, "could not take up a connection"),
             }
         }
