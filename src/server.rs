@@ -212,16 +212,12 @@ impl axum::serve::Listener for Handoff {
                 // No more connections will come (shutting down): wait to be stopped.
                 return std::future::pending().await;
             };
-            // Registers the connection with this thread's event loop. `TCP_NODELAY`, as nginx
-            // sets on keep-alive connections: an answer's last small segment is sent at once,
-            // not held back until the client acknowledges the ones before it.
+            // Registers the connection with this thread's event loop. Without `TCP_NODELAY`:
+            // hyper writes an answer in one `writev`, so Nagle (Linux's, after Minshall) holds
+            // nothing back that matters, and with it set a `304` cost 3.3 instead of 2.5 µs of
+            // user time and 7.9 instead of 6.0 µs of system time here (A/B, 2026-12-06).
             match tokio::net::TcpStream::from_std(stream) {
-                Ok(stream) => {
-                    if let Err(err) = stream.set_nodelay(true) {
-                        tracing::debug!(error = %err, "could not set TCP_NODELAY");
-                    }
-                    return (stream, peer);
-                }
+                Ok(stream) => return (stream, peer),
                 Err(err) => tracing::warn!(error = %err, "could not take up a connection"),
             }
         }
