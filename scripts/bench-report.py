@@ -89,11 +89,13 @@ def pages(date, stories, conns, duration, rounds, startup_ms, rss_kb, rss_after_
     import statistics
     rows = collections.OrderedDict()
     for line in pathlib.Path(results).read_text().splitlines():
-        name, rps, p50, p99, errors = line.split("\t")
-        rows.setdefault(name, []).append((float(rps), latency_ms(p50), latency_ms(p99), int(errors)))
+        name, rps, p50, p99, errors, cpu_us = line.split("\t")
+        rows.setdefault(name, []).append(
+            (float(rps), latency_ms(p50), latency_ms(p99), int(errors), float(cpu_us)))
     summary = {
         name: (statistics.median(r[0] for r in runs), statistics.median(r[1] for r in runs),
-               statistics.median(r[2] for r in runs), sum(r[3] for r in runs))
+               statistics.median(r[2] for r in runs), sum(r[3] for r in runs),
+               statistics.median(r[4] for r in runs))
         for name, runs in rows.items()
     }
     plain = summary["nginx: story page"][0]
@@ -106,11 +108,11 @@ def pages(date, stories, conns, duration, rounds, startup_ms, rss_kb, rss_after_
         "Dateline: uncached story page": ("≥ 0.25 × nginx", 0.25),
     }
     table = [
-        "| case | requests/s | p50 | p99 | × nginx, same headers | × nginx, its own headers | goal (against nginx with the same headers) |",
-        "|---|---:|---:|---:|---:|---:|---|",
+        "| case | requests/s | p50 | p99 | server CPU an answer | × nginx, same headers | × nginx, its own headers | goal (against nginx with the same headers) |",
+        "|---|---:|---:|---:|---:|---:|---:|---|",
     ]
     bars = []
-    for name, (rps, p50, p99, errors) in summary.items():
+    for name, (rps, p50, p99, errors, cpu_us) in summary.items():
         base_same, base_plain = (same_304, plain_304) if "304" in name else (same, plain)
         ratio, ratio_plain = rps / base_same, rps / base_plain
         goal = ""
@@ -121,7 +123,7 @@ def pages(date, stories, conns, duration, rounds, startup_ms, rss_kb, rss_after_
             goal += f"; p99 ≤ 10 ms: {'met' if p99 <= 10 else 'not met'}"
         note = f" ({errors:,} non-2xx)" if errors and "304" not in name else ""
         table.append(
-            f"| {name}{note} | {rps:,.0f} | {p50:.2f} ms | {p99:.2f} ms | {ratio:.2f} | {ratio_plain:.2f} | {goal} |")
+            f"| {name}{note} | {rps:,.0f} | {p50:.2f} ms | {p99:.2f} ms | {cpu_us:.1f} µs | {ratio:.2f} | {ratio_plain:.2f} | {goal} |")
         if not name.startswith("nginx"):
             label = name.replace("Dateline: ", "")
             bars.append((label, ratio * 100, "#0b5cad" if ratio >= 1 else "#7b8794"))
@@ -145,8 +147,12 @@ nginx", about 550 bytes less per answer). Dateline answers with its whole stack'
 before the router (docs/ARCHITECTURE.md). The uncached case is a second Dateline with
 `DATELINE_CACHE_MB=0`, asked for one story by every connection, and then for a story picked at
 random among all {int(stories):,} on each request (story reads are batched under load, and
-concurrent reads of one story share a row: the random case shows the cost without that); 304s are conditional requests with each server's own ETag; ratios of
-304s are to nginx's 304s.
+concurrent reads of one story share a row: the random case shows the cost without that); 304s
+are conditional requests with each server's own ETag; ratios of 304s are to nginx's 304s.
+"Server CPU an answer" is the user and system time of the server's processes (nginx's workers,
+or Dateline's whole process with every thread) during the case, divided by the answers wrk
+counted: what the server itself spends, without wrk's share of the two cores (or
+PostgreSQL's, for the uncached pages).
 
 {chr(10).join(table)}
 

@@ -66,7 +66,7 @@ startup_ms=$(( ($(date +%s%N) - started) / 1000000 ))
 say "start to first 200: $startup_ms ms"
 DATABASE_URL=$url RUST_LOG=warn DATELINE_CACHE_MB=0 \
   $BIN serve --bind 127.0.0.1:$UNCACHED_PORT >"$work/uncached.log" 2>&1 &
-pids+=($!)
+uncached_pid=$!; pids+=($uncached_pid)
 for port in $CACHED_PORT $UNCACHED_PORT; do
   until curl -sf -o /dev/null "http://127.0.0.1:$port/healthz"; do sleep 0.05; done
 done
@@ -153,6 +153,28 @@ if [ "$uncached_gz" -ge $((uncached_identity / 2)) ]; then
 fi
 say "story page: $uncached_identity bytes, $uncached_gz with gzip as rendered once"
 
+# The CPU time (user + system, clock ticks) of every thread of these processes so far.
+cpu_ticks() {
+  local total=0 pid stat fields
+  for pid in "$@"; do
+    for stat in /proc/"$pid"/task/*/stat; do
+      read -r -a fields <"$stat" 2>/dev/null || continue
+      # Fields 14 and 15 (utime, stime); the name in field 2 has no spaces here.
+      total=$((total + fields[13] + fields[14]))
+    done
+  done
+  echo "$total"
+}
+nginx_workers=$(pgrep -P "$(cat "$work/nginx.pid")" | tr '\n' ' ')
+server_of() {
+  case "$1" in
+    nginx*) echo "$nginx_workers" ;;
+    *uncached*) echo "$uncached_pid" ;;
+    *) echo "$cached_pid" ;;
+  esac
+}
+tick=$(getconf CLK_TCK)
+
 # name | url | extra wrk arguments
 cases=(
   "nginx: story page|http://127.0.0.1:$NGINX_PORT/story.html|-H|$gz"
@@ -174,13 +196,21 @@ for round in $(seq 1 "$ROUNDS"); do
     IFS='|' read -r -a fields <<<"$entry"
     name=${fields[0]}; target=${fields[1]}; extra=("${fields[@]:2}")
     say "round $round/$ROUNDS: $name"
+    # shellcheck disable=SC2046 # the pids, one word each
+    before=$(cpu_ticks $(server_of "$name"))
     out=$(BENCH_SLUG=$slug BENCH_SLUGS=$work/slugs wrk -t2 -c"$CONNECTIONS" -d"${DURATION}s" --latency "${extra[@]}" "$target")
+    # shellcheck disable=SC2046
+    after=$(cpu_ticks $(server_of "$name"))
+    requests=$(echo "$out" | awk '/requests in/ {print $1}')
+    # The server's CPU per answer, in µs (wrk's and PostgreSQL's not included).
+    cpu_us=$(awk -v d=$((after - before)) -v t="$tick" -v n="${requests:-0}" \
+      'BEGIN { printf "%.1f", (n > 0 ? d * 1e6 / t / n : 0) }')
     rps=$(echo "$out" | awk '/Requests\/sec/ {print $2}')
     p50=$(echo "$out" | awk '$1 == "50%" {print $2}')
     p99=$(echo "$out" | awk '$1 == "99%" {print $2}')
     errors=$(echo "$out" | awk '/Non-2xx/ {print $NF}')
-    printf '%s\t%s\t%s\t%s\t%s\n' "$name" "$rps" "$p50" "$p99" "${errors:-0}" >>"$results"
-    echo "    $rps req/s, p50 $p50, p99 $p99"
+    printf '%s\t%s\t%s\t%s\t%s\t%s\n' "$name" "$rps" "$p50" "$p99" "${errors:-0}" "$cpu_us" >>"$results"
+    echo "    $rps req/s, p50 $p50, p99 $p99, server CPU $cpu_us µs an answer"
   done
 done
 rss_after_kb=$(awk '/VmRSS/ {print $2}' "/proc/$cached_pid/status")
