@@ -144,11 +144,6 @@ impl StoryReads {
             .unwrap_or_else(|| self.clone())
     }
 
-    /// Whether this reader is a thread's own one.
-    pub fn is_own(&self) -> bool {
-        matches!(self.via, Via::Own(_))
-    }
-
     /// Reads the stories of one batch.
     async fn read(&self, slugs: &[String]) -> sqlx::Result<Vec<Story>> {
         match &self.via {

@@ -186,7 +186,7 @@ async fn a_threads_own_reader_keeps_one_connection_and_replaces_a_lost_one(pool:
     );
     shared.adopt_on_this_thread();
     let own = shared.here();
-    assert!(own.is_own() && !Arc::ptr_eq(&own, &shared));
+    assert!(!Arc::ptr_eq(&own, &shared), "the thread's own reader");
     assert!(
         Arc::ptr_eq(&own, &shared.here()),
         "the same own reader each time"
@@ -255,8 +255,7 @@ async fn a_threads_own_reader_keeps_one_connection_and_replaces_a_lost_one(pool:
 
 #[sqlx::test]
 async fn a_threads_own_reader_that_cannot_connect_answers_unavailable(pool: PgPool) {
-    let mut options = (*pool.connect_options()).clone();
-    options = options.port(1);
+    let options = (*pool.connect_options()).clone().port(1);
     let unreachable = sqlx::postgres::PgPoolOptions::new().connect_lazy_with(options);
     let shared = StoryReads::new(unreachable);
     shared.adopt_on_this_thread();
