@@ -18,8 +18,8 @@ db: ## Start (or reuse) the project-local PostgreSQL and print its URL
 	@scripts/ensure-postgres.sh
 	@cargo run --quiet --locked -- local-db
 
-db-stop: ## Stop the project-local PostgreSQL
-	@cargo run --quiet --locked -- local-db --stop
+db-stop: ## Stop the project-local PostgreSQL (with the binary `make run` or `make test` built; nothing is compiled)
+	@scripts/db-stop.sh
 
 sqlx-prepare: ## Regenerate the committed .sqlx/ query cache after changing a query or a migration
 	@scripts/sqlx-prepare.sh

@@ -37,6 +37,20 @@ if ! grep -qs "\"version\": \"$AXE_VERSION\"" .dateline/npm/node_modules/axe-cor
 fi
 export DATELINE_AXE="$PWD/.dateline/npm/node_modules/axe-core/axe.min.js"
 
+step "the Nu HTML Checker (npm vnu-jar, on Java) for the validity tests, in .dateline/npm"
+VNU_VERSION=26.9.27
+if ! command -v java >/dev/null 2>&1; then
+  if [ "$(id -u)" -eq 0 ]; then
+    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq default-jre-headless >/dev/null
+  else
+    echo "error: java is missing (sudo apt-get install default-jre-headless)" >&2; exit 1
+  fi
+fi
+if ! grep -qs "\"version\": \"$VNU_VERSION\"" .dateline/npm/node_modules/vnu-jar/package.json; then
+  npm install --prefix .dateline/npm "vnu-jar@$VNU_VERSION" --no-audit --no-fund --silent
+fi
+export DATELINE_VNU="$PWD/.dateline/npm/node_modules/vnu-jar/build/dist/vnu.jar"
+
 step "cargo fmt --check"
 cargo fmt --all -- --check
 

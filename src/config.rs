@@ -84,6 +84,25 @@ pub struct ConfigArgs {
     )]
     pub shutdown_grace_secs: u64,
 
+    /// Seconds a connection may take to send a request's headers, and to send the next one on
+    /// a kept-alive connection (as Apache's KeepAliveTimeout); past it the connection is closed.
+    #[arg(
+        long,
+        env = "DATELINE_HEADER_TIMEOUT_SECS",
+        default_value_t = 5,
+        global = true
+    )]
+    pub header_timeout_secs: u64,
+
+    /// Seconds a request body may go without sending a byte before it is answered `408`.
+    #[arg(
+        long,
+        env = "DATELINE_BODY_TIMEOUT_SECS",
+        default_value_t = 10,
+        global = true
+    )]
+    pub body_timeout_secs: u64,
+
     /// Memory for the rendered-page cache of public pages, in MiB (bodies and their gzip and
     /// brotli variants). 0 turns the cache off.
     #[arg(long, env = "DATELINE_CACHE_MB", default_value_t = 64, global = true)]
@@ -142,6 +161,10 @@ pub struct Config {
     pub views_flush_secs: u64,
     pub secret_key: Option<String>,
     pub shutdown_grace: std::time::Duration,
+    /// Longest wait for a request's headers (and for the next request on a kept connection).
+    pub header_timeout: std::time::Duration,
+    /// Longest wait for the next bytes of a request body.
+    pub body_timeout: std::time::Duration,
     /// Bytes of rendered pages kept; 0 when the cache is off.
     pub cache_bytes: u64,
     pub cache_ttl: std::time::Duration,
@@ -189,6 +212,8 @@ impl Config {
             views_flush_secs: args.views_flush_secs.max(1),
             secret_key: args.secret_key.clone().filter(|s| !s.is_empty()),
             shutdown_grace: std::time::Duration::from_secs(args.shutdown_grace_secs),
+            header_timeout: std::time::Duration::from_secs(args.header_timeout_secs.max(1)),
+            body_timeout: std::time::Duration::from_secs(args.body_timeout_secs.max(1)),
             cache_bytes: args.cache_mb.saturating_mul(1024 * 1024),
             cache_ttl: std::time::Duration::from_secs(args.cache_ttl_secs.max(1)),
             http_threads,
@@ -213,6 +238,8 @@ impl Config {
             views_flush_secs: 10,
             secret_key: None,
             shutdown_grace: std::time::Duration::from_secs(10),
+            header_timeout: std::time::Duration::from_secs(5),
+            body_timeout: std::time::Duration::from_secs(10),
             cache_bytes: 16 * 1024 * 1024,
             cache_ttl: std::time::Duration::from_secs(600),
             http_threads: 1,

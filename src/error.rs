@@ -65,6 +65,9 @@ pub enum AppError {
     PreconditionRequired,
     #[error("request body too large")]
     PayloadTooLarge,
+    /// The request body stopped arriving (`408`).
+    #[error("request body timed out")]
+    RequestTimeout,
     /// A header field, or all of them, over the limit (`431`).
     #[error("request headers too large")]
     HeadersTooLarge,
@@ -169,6 +172,7 @@ impl AppError {
             Self::PreconditionFailed(..) => StatusCode::PRECONDITION_FAILED,
             Self::PreconditionRequired => StatusCode::PRECONDITION_REQUIRED,
             Self::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
+            Self::RequestTimeout => StatusCode::REQUEST_TIMEOUT,
             Self::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             Self::Validation(_) => StatusCode::UNPROCESSABLE_ENTITY,
             Self::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
@@ -196,6 +200,7 @@ impl AppError {
                 "Send `If-Match: \"<version>\"` with the ETag you read, so that concurrent edits are detected.".into()
             }
             Self::PayloadTooLarge => "The request body is larger than this endpoint accepts.".into(),
+            Self::RequestTimeout => "The request body stopped arriving before it was complete. Please send it again.".into(),
             Self::HeadersTooLarge => "A request header, or all of them together, is larger than we accept (8 KiB each, 32 KiB in all).".into(),
             Self::UriTooLong => "The address is longer than we accept (32 KiB).".into(),
             Self::UnsupportedMediaType(expected) => format!("Send the body as {expected}."),
@@ -225,6 +230,7 @@ impl AppError {
             Self::PreconditionFailed(..) => "Edit conflict",
             Self::PreconditionRequired => "If-Match required",
             Self::PayloadTooLarge => "Request too large",
+            Self::RequestTimeout => "Request timed out",
             Self::HeadersTooLarge => "Request headers too large",
             Self::UriTooLong => "Address too long",
             Self::UnsupportedMediaType(_) => "Unsupported media type",

@@ -101,7 +101,9 @@ pub async fn require_api_token(
 }
 
 /// Fields that exist on the article but are not written by the client.
-const READ_ONLY: [&str; 11] = [
+const READ_ONLY: [&str; 13] = [
+    "withdrawn_at",
+    "withdraw_reason",
     "id",
     "body_html",
     "status",

@@ -15,8 +15,6 @@ use std::net::SocketAddr;
 use std::time::Duration;
 
 use anyhow::Context;
-use axum::ServiceExt as _;
-use axum::serve::ListenerExt as _;
 use sqlx::PgPool;
 use tokio::sync::{mpsc, oneshot, watch};
 
@@ -34,6 +32,7 @@ pub async fn serve(config: Config, pool: PgPool) -> anyhow::Result<()> {
     let local = listener.local_addr()?;
     let flush_every = Duration::from_secs(config.views_flush_secs);
     let grace = config.shutdown_grace;
+    let header_timeout = config.header_timeout;
     let threads = config.http_threads;
     let base_url = config.base_url.clone();
     let state = AppState::new(config, pool.clone());
@@ -49,6 +48,7 @@ pub async fn serve(config: Config, pool: PgPool) -> anyhow::Result<()> {
     let listener_task = crate::cache::spawn_listener(pool.clone(), state.cache.clone());
     let app = build_app(state);
     let scheduler = crate::jobs::scheduler::spawn(pool.clone());
+    let upkeep = crate::jobs::maintenance::spawn(pool.clone());
     let stop_flusher = std::sync::Arc::new(tokio::sync::Notify::new());
     let flusher = views
         .clone()
@@ -60,12 +60,13 @@ pub async fn serve(config: Config, pool: PgPool) -> anyhow::Result<()> {
     let mut finished = Vec::with_capacity(threads);
     for index in 0..threads {
         let (handoff, incoming) = mpsc::channel(HANDOFF_QUEUE);
-        let listener = Handoff { incoming, local };
+        let listener = Handoff { incoming };
         finished.push(spawn_http_thread(
             index,
             listener,
             app.clone(),
             stories.clone(),
+            header_timeout,
             on_signal.clone(),
         )?);
         handoffs.push(handoff);
@@ -91,6 +92,7 @@ pub async fn serve(config: Config, pool: PgPool) -> anyhow::Result<()> {
     };
     acceptor.abort();
     scheduler.abort();
+    upkeep.abort();
     listener_task.abort();
     stop_flusher.notify_one();
     let _ = flusher.await;
@@ -128,7 +130,8 @@ fn spawn_http_thread(
     listener: Handoff,
     app: App,
     stories: std::sync::Arc<crate::db::batch::StoryReads>,
-    mut stop: watch::Receiver<bool>,
+    header_timeout: Duration,
+    stop: watch::Receiver<bool>,
 ) -> anyhow::Result<oneshot::Receiver<std::io::Result<()>>> {
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
@@ -141,16 +144,8 @@ fn spawn_http_thread(
             let served = runtime.block_on(async move {
                 // Story pages rendered here read over a connection of this thread's own.
                 stories.adopt_on_this_thread();
-                // `tap_io` gives the handlers the peer address (`ConnectInfo<SocketAddr>`).
-                let listener = listener.tap_io(|_| {});
-                axum::serve(
-                    listener,
-                    app.into_make_service_with_connect_info::<SocketAddr>(),
-                )
-                .with_graceful_shutdown(async move {
-                    let _ = stop.wait_for(|signalled| *signalled).await;
-                })
-                .await
+                serve_connections(listener, app, header_timeout, stop).await;
+                Ok(())
             });
             // Its connection belongs to the runtime, which ends with this closure.
             crate::db::batch::StoryReads::leave_this_thread();
@@ -159,6 +154,65 @@ fn spawn_http_thread(
         })
         .context("could not start an HTTP thread")?;
     Ok(finished)
+}
+
+/// Serves HTTP/1.1 on every connection handed to this thread until `stop`, then lets each
+/// finish its request in flight. As `axum::serve` does, with hyper's header-read time-out on
+/// (axum sets no timer, so it never fires there): a client that has not sent a whole request
+/// head within `header_timeout` (a slow-loris, or a kept-alive connection left idle) is closed.
+async fn serve_connections(
+    mut listener: Handoff,
+    app: App,
+    header_timeout: Duration,
+    mut stop: watch::Receiver<bool>,
+) {
+    use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
+    use tower::ServiceExt as _;
+
+    let mut builder = hyper_util::server::conn::auto::Builder::new(TokioExecutor::new());
+    builder
+        .http1()
+        .timer(TokioTimer::new())
+        .header_read_timeout(header_timeout);
+    // Dropping `draining` tells every connection to finish; `closed` ends when all have.
+    let (draining, signal) = watch::channel(());
+    let (all_closed, closed) = watch::channel(());
+    loop {
+        let (stream, peer) = tokio::select! {
+            accepted = listener.accept() => accepted,
+            _ = stop.wait_for(|signalled| *signalled) => break,
+        };
+        // Handlers read the peer address as `ConnectInfo<SocketAddr>`.
+        let service =
+            app.clone()
+                .map_request(move |request: axum::http::Request<hyper::body::Incoming>| {
+                    let mut request = request.map(axum::body::Body::new);
+                    request
+                        .extensions_mut()
+                        .insert(axum::extract::ConnectInfo(peer));
+                    request
+                });
+        let service = hyper_util::service::TowerToHyperService::new(service);
+        let builder = builder.clone();
+        let draining = draining.clone();
+        let closed = closed.clone();
+        tokio::spawn(async move {
+            let connection = builder.serve_connection_with_upgrades(TokioIo::new(stream), service);
+            let mut connection = std::pin::pin!(connection);
+            tokio::select! {
+                _ = connection.as_mut() => {}
+                () = draining.closed() => {
+                    // Finishes the request in flight, then closes.
+                    connection.as_mut().graceful_shutdown();
+                    let _ = connection.as_mut().await;
+                }
+            }
+            drop(closed);
+        });
+    }
+    drop(signal);
+    drop(closed);
+    all_closed.closed().await;
 }
 
 /// Accepts connections and hands them to the HTTP threads in turn.
@@ -196,17 +250,14 @@ async fn hand_out(
     }
 }
 
-/// The connections handed to one HTTP thread, as axum's listener.
+/// The connections handed to one HTTP thread.
 struct Handoff {
     incoming: mpsc::Receiver<(std::net::TcpStream, SocketAddr)>,
-    local: SocketAddr,
 }
 
-impl axum::serve::Listener for Handoff {
-    type Io = tokio::net::TcpStream;
-    type Addr = SocketAddr;
-
-    async fn accept(&mut self) -> (Self::Io, Self::Addr) {
+impl Handoff {
+    /// The next connection, registered with this thread's event loop.
+    async fn accept(&mut self) -> (tokio::net::TcpStream, SocketAddr) {
         loop {
             let Some((stream, peer)) = self.incoming.recv().await else {
                 // No more connections will come (shutting down): wait to be stopped.
@@ -221,10 +272,6 @@ impl axum::serve::Listener for Handoff {
                 Err(err) => tracing::warn!(error = %err, "could not take up a connection"),
             }
         }
-    }
-
-    fn local_addr(&self) -> std::io::Result<Self::Addr> {
-        Ok(self.local)
     }
 }
 

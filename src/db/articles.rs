@@ -18,19 +18,23 @@ pub struct Article {
     pub body_markdown: String,
     pub body_html: String,
     pub status: ArticleStatus,
-    #[serde(with = "time::serde::rfc3339::option")]
+    #[serde(with = "crate::domain::dates::serde_rfc3339::option")]
     pub published_at: Option<OffsetDateTime>,
-    #[serde(with = "time::serde::rfc3339")]
+    #[serde(with = "crate::domain::dates::serde_rfc3339")]
     pub updated_at: OffsetDateTime,
     pub archived: bool,
-    #[serde(with = "time::serde::rfc3339::option")]
+    #[serde(with = "crate::domain::dates::serde_rfc3339::option")]
     pub archived_at: Option<OffsetDateTime>,
     pub archive_reason: Option<String>,
     pub superseded_by: Option<Uuid>,
+    /// When and why the story was withdrawn (while it is).
+    #[serde(with = "crate::domain::dates::serde_rfc3339::option")]
+    pub withdrawn_at: Option<OffsetDateTime>,
+    pub withdraw_reason: Option<String>,
     pub study: Option<Json<Study>>,
     pub review: Option<Json<Review>>,
     pub version: i32,
-    #[serde(with = "time::serde::rfc3339")]
+    #[serde(with = "crate::domain::dates::serde_rfc3339")]
     pub created_at: OffsetDateTime,
     pub created_by: Option<Uuid>,
     pub updated_by: Option<Uuid>,
@@ -86,7 +90,7 @@ pub async fn find_by_slug(pool: &PgPool, slug: &str) -> sqlx::Result<Option<Arti
         r#"
         SELECT id, slug, title, dek, body_markdown, body_html,
                status AS "status: ArticleStatus", published_at, updated_at,
-               archived, archived_at, archive_reason, superseded_by,
+               archived, archived_at, archive_reason, superseded_by, withdrawn_at, withdraw_reason,
                study AS "study: Json<Study>", review AS "review: Json<Review>",
                version, created_at, created_by, updated_by
         FROM articles
@@ -129,6 +133,7 @@ pub async fn stories_by_slugs(
         SELECT a.id, a.slug, a.title, a.dek, '' AS "body_markdown!", a.body_html,
                a.status AS "status: ArticleStatus", a.published_at, a.updated_at,
                a.archived, a.archived_at, a.archive_reason, a.superseded_by,
+               a.withdrawn_at, a.withdraw_reason,
                a.study AS "study: Json<Study>", a.review AS "review: Json<Review>",
                a.version, a.created_at, a.created_by, a.updated_by,
                coalesce((
@@ -177,6 +182,8 @@ pub async fn stories_by_slugs(
                 archived_at: r.archived_at,
                 archive_reason: r.archive_reason,
                 superseded_by: r.superseded_by,
+                withdrawn_at: r.withdrawn_at,
+                withdraw_reason: r.withdraw_reason,
                 study: r.study,
                 review: r.review,
                 version: r.version,
@@ -399,7 +406,7 @@ pub async fn find_by_id(db: impl sqlx::PgExecutor<'_>, id: Uuid) -> sqlx::Result
         r#"
         SELECT id, slug, title, dek, body_markdown, body_html,
                status AS "status: ArticleStatus", published_at, updated_at,
-               archived, archived_at, archive_reason, superseded_by,
+               archived, archived_at, archive_reason, superseded_by, withdrawn_at, withdraw_reason,
                study AS "study: Json<Study>", review AS "review: Json<Review>",
                version, created_at, created_by, updated_by
         FROM articles
@@ -422,7 +429,7 @@ pub async fn lock(
         r#"
         SELECT id, slug, title, dek, body_markdown, body_html,
                status AS "status: ArticleStatus", published_at, updated_at,
-               archived, archived_at, archive_reason, superseded_by,
+               archived, archived_at, archive_reason, superseded_by, withdrawn_at, withdraw_reason,
                study AS "study: Json<Study>", review AS "review: Json<Review>",
                version, created_at, created_by, updated_by
         FROM articles
@@ -450,7 +457,8 @@ pub async fn save(
             slug = $3, title = $4, dek = $5, body_markdown = $6, body_html = $7, status = $8,
             published_at = $9, updated_at = $10, archived = $11, archived_at = $12,
             archive_reason = $13, superseded_by = $14, study = $15, review = $16,
-            updated_by = $17, version = version + 1, modified_at = now()
+            updated_by = $17, withdrawn_at = $18, withdraw_reason = $19,
+            version = version + 1, modified_at = now()
         WHERE id = $1 AND version = $2
         RETURNING version
         "#,
@@ -471,6 +479,8 @@ pub async fn save(
         article.study.as_ref() as Option<&Json<Study>>,
         article.review.as_ref() as Option<&Json<Review>>,
         updated_by,
+        article.withdrawn_at,
+        article.withdraw_reason,
     )
     .fetch_optional(db)
     .await
@@ -526,6 +536,7 @@ pub async fn list_filtered(
         SELECT a.id, a.slug, a.title, a.dek, a.body_markdown, a.body_html,
                a.status AS "status: ArticleStatus", a.published_at, a.updated_at,
                a.archived, a.archived_at, a.archive_reason, a.superseded_by,
+               a.withdrawn_at, a.withdraw_reason,
                a.study AS "study: Json<Study>", a.review AS "review: Json<Review>",
                a.version, a.created_at, a.created_by, a.updated_by
         FROM articles a
@@ -758,7 +769,7 @@ pub async fn try_lock(db: &mut sqlx::PgConnection, id: Uuid) -> sqlx::Result<Try
         r#"
         SELECT id, slug, title, dek, body_markdown, body_html,
                status AS "status: ArticleStatus", published_at, updated_at,
-               archived, archived_at, archive_reason, superseded_by,
+               archived, archived_at, archive_reason, superseded_by, withdrawn_at, withdraw_reason,
                study AS "study: Json<Study>", review AS "review: Json<Review>",
                version, created_at, created_by, updated_by
         FROM articles

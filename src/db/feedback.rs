@@ -15,7 +15,7 @@ pub struct Feedback {
     pub comment: Option<String>,
     pub email: Option<String>,
     pub status: String,
-    #[serde(with = "time::serde::rfc3339")]
+    #[serde(with = "crate::domain::dates::serde_rfc3339")]
     pub created_at: OffsetDateTime,
 }
 

@@ -9,6 +9,7 @@ pub mod dashboard;
 pub mod feedback;
 pub mod jobs;
 pub mod logins;
+pub mod maintenance;
 pub mod page_views;
 pub mod previews;
 pub mod revisions;

@@ -23,7 +23,7 @@ pub struct NewRevision<'a> {
 pub struct PublicNote {
     pub change_kind: ChangeKind,
     pub change_note: String,
-    #[serde(with = "time::serde::rfc3339")]
+    #[serde(with = "crate::domain::dates::serde_rfc3339")]
     pub created_at: OffsetDateTime,
 }
 

@@ -38,13 +38,13 @@ struct DemoStory {
     title: String,
     dek: String,
     topics: Vec<String>,
-    #[serde(with = "time::serde::rfc3339")]
+    #[serde(with = "crate::domain::dates::serde_rfc3339")]
     published_at: OffsetDateTime,
-    #[serde(default, with = "time::serde::rfc3339::option")]
+    #[serde(default, with = "crate::domain::dates::serde_rfc3339::option")]
     updated_at: Option<OffsetDateTime>,
     #[serde(default)]
     archived: bool,
-    #[serde(default, with = "time::serde::rfc3339::option")]
+    #[serde(default, with = "crate::domain::dates::serde_rfc3339::option")]
     archived_at: Option<OffsetDateTime>,
     archive_reason: Option<String>,
     superseded_by: Option<String>,
@@ -59,7 +59,7 @@ struct DemoStory {
 #[serde(deny_unknown_fields)]
 struct DemoChange {
     kind: ChangeKind,
-    #[serde(with = "time::serde::rfc3339")]
+    #[serde(with = "crate::domain::dates::serde_rfc3339")]
     at: OffsetDateTime,
     note: String,
 }

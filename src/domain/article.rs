@@ -137,7 +137,24 @@ pub struct Study {
     pub url: Option<String>,
 }
 
+fn clean(value: Option<String>) -> Option<String> {
+    value.map(|v| super::text::clean_line(&v).into_owned())
+}
+
 impl Study {
+    /// The study with control characters removed from its text (`crate::domain::text`).
+    pub fn cleaned(self) -> Self {
+        Self {
+            citation: clean(self.citation),
+            doi: clean(self.doi),
+            pubmed_id: clean(self.pubmed_id),
+            trial_id: clean(self.trial_id),
+            study_type: clean(self.study_type),
+            url: clean(self.url),
+            ..self
+        }
+    }
+
     /// A link to the study: its DOI, else its URL when that is http(s).
     pub fn link(&self) -> Option<String> {
         if let Some(doi) = self.doi.as_deref().filter(|d| !d.is_empty()) {
@@ -160,6 +177,16 @@ pub struct Review {
     pub last_reviewed: Option<time::Date>,
     #[serde(default)]
     pub next_review_due: Option<time::Date>,
+}
+
+impl Review {
+    /// The review with control characters removed from its text.
+    pub fn cleaned(self) -> Self {
+        Self {
+            reviewed_by: clean(self.reviewed_by),
+            ..self
+        }
+    }
 }
 
 #[cfg(test)]
@@ -278,6 +305,15 @@ pub fn study_errors(study: &Study) -> Vec<(&'static str, String)> {
             "must be a whole number from 0 up".to_owned(),
         ));
     }
+    if study
+        .presented_at
+        .is_some_and(|d| !crate::domain::dates::date_in_range(d))
+    {
+        errors.push((
+            "study.presented_at",
+            crate::domain::dates::out_of_range_message(),
+        ));
+    }
     if let Some(url) = &study.url {
         let ok = url.len() <= 2000
             && url::Url::parse(url).is_ok_and(|u| matches!(u.scheme(), "http" | "https"));
@@ -300,6 +336,14 @@ pub fn review_errors(review: &Review) -> Vec<(&'static str, String)> {
             "review.reviewed_by",
             "must be at most 200 characters".to_owned(),
         ));
+    }
+    for (field, date) in [
+        ("review.last_reviewed", review.last_reviewed),
+        ("review.next_review_due", review.next_review_due),
+    ] {
+        if date.is_some_and(|d| !crate::domain::dates::date_in_range(d)) {
+            errors.push((field, crate::domain::dates::out_of_range_message()));
+        }
     }
     if let (Some(last), Some(next)) = (review.last_reviewed, review.next_review_due)
         && next < last

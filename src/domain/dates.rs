@@ -1,10 +1,44 @@
-//! How moments are shown to readers: in the site's time zone, in the contract's formats.
+//! How moments are shown to readers (in the site's time zone, in the contract's formats), and
+//! the window of dates and times Dateline takes.
+//!
+//! Every date and moment an editor sends (a publish time, study and review dates) must fall in
+//! [`EARLIEST_YEAR`]..=[`LATEST_YEAR`] (UTC): wide enough for any story's history and any
+//! schedule, narrow enough that every accepted value formats everywhere (RFC 3339 needs four
+//! year digits; PostgreSQL's driver panics past year 9999). Formatting never fails, even for a
+//! value stored before the window was enforced.
 
 use time::OffsetDateTime;
 
+/// The first and last calendar years Dateline accepts in a date or moment.
+pub const EARLIEST_YEAR: i32 = 1900;
+pub const LATEST_YEAR: i32 = 2199;
+
+/// The message of a date or moment outside the window.
+pub fn out_of_range_message() -> String {
+    format!("must be between {EARLIEST_YEAR}-01-01 and {LATEST_YEAR}-12-31")
+}
+
+/// Whether a moment (in UTC) lies in the accepted window.
+pub fn moment_in_range(at: OffsetDateTime) -> bool {
+    // `to_offset` panics past year 9999; `checked_to_offset` says so instead.
+    at.checked_to_offset(time::UtcOffset::UTC)
+        .is_some_and(|utc| (EARLIEST_YEAR..=LATEST_YEAR).contains(&utc.year()))
+}
+
+/// Whether a calendar date lies in the accepted window.
+pub fn date_in_range(date: time::Date) -> bool {
+    (EARLIEST_YEAR..=LATEST_YEAR).contains(&date.year())
+}
+
 fn zoned(at: OffsetDateTime, tz: &jiff::tz::TimeZone) -> jiff::Zoned {
-    let ts = jiff::Timestamp::from_nanosecond(at.unix_timestamp_nanos())
-        .unwrap_or(jiff::Timestamp::UNIX_EPOCH);
+    // Outside jiff's range (only a value stored before the window was enforced) the nearest
+    // moment it can show stands in: formatting never fails.
+    let nanos = at.unix_timestamp_nanos();
+    let ts = jiff::Timestamp::from_nanosecond(nanos).unwrap_or(if nanos < 0 {
+        jiff::Timestamp::MIN
+    } else {
+        jiff::Timestamp::MAX
+    });
     ts.to_zoned(tz.clone())
 }
 
@@ -53,11 +87,81 @@ pub fn parse_date_input(raw: &str) -> Option<time::Date> {
     .ok()
 }
 
-/// RFC 3339 in UTC, for `datetime` attributes and machine-readable metadata.
+/// RFC 3339 in UTC to the second (`2011-09-26T13:05:00Z`), for `datetime` attributes, feeds,
+/// sitemaps and structured data: HTML's `datetime` allows at most three fraction digits, and
+/// readers never need more than seconds.
 pub fn rfc3339(at: OffsetDateTime) -> String {
-    at.to_offset(time::UtcOffset::UTC)
-        .format(&time::format_description::well_known::Rfc3339)
-        .unwrap_or_default()
+    let at = utc(at);
+    let at = at.replace_nanosecond(0).unwrap_or(at);
+    format_utc(at)
+}
+
+/// RFC 3339 in UTC at full precision, for the API. Never fails: a year outside 0–9999 (only
+/// possible for a value stored before the window was enforced) is written with its sign and
+/// as many digits as it needs, as ISO 8601's expanded years are.
+pub fn rfc3339_precise(at: OffsetDateTime) -> String {
+    format_utc(utc(at))
+}
+
+/// `at` in UTC, or as it is when UTC cannot hold it (past year 9999).
+fn utc(at: OffsetDateTime) -> OffsetDateTime {
+    at.checked_to_offset(time::UtcOffset::UTC).unwrap_or(at)
+}
+
+fn format_utc(at: OffsetDateTime) -> String {
+    at.format(&time::format_description::well_known::Rfc3339)
+        .unwrap_or_else(|_| {
+            let fraction = match at.nanosecond() {
+                0 => String::new(),
+                n => format!(".{n:09}").trim_end_matches('0').to_owned(),
+            };
+            format!(
+                "{:+05}-{:02}-{:02}T{:02}:{:02}:{:02}{fraction}Z",
+                at.year(),
+                u8::from(at.month()),
+                at.day(),
+                at.hour(),
+                at.minute(),
+                at.second()
+            )
+        })
+}
+
+/// `#[serde(with = …)]` for moments in API answers and revisions: RFC 3339 that never fails to
+/// serialise ([`rfc3339_precise`]); reads what `time::serde::rfc3339` reads.
+pub mod serde_rfc3339 {
+    use serde::{Deserializer, Serializer};
+    use time::OffsetDateTime;
+
+    pub fn serialize<S: Serializer>(at: &OffsetDateTime, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(&super::rfc3339_precise(*at))
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<OffsetDateTime, D::Error> {
+        time::serde::rfc3339::deserialize(d)
+    }
+
+    /// The same for `Option<OffsetDateTime>` (`null` for none).
+    pub mod option {
+        use serde::{Deserializer, Serializer};
+        use time::OffsetDateTime;
+
+        pub fn serialize<S: Serializer>(
+            at: &Option<OffsetDateTime>,
+            s: S,
+        ) -> Result<S::Ok, S::Error> {
+            match at {
+                Some(at) => s.serialize_str(&super::super::rfc3339_precise(*at)),
+                None => s.serialize_none(),
+            }
+        }
+
+        pub fn deserialize<'de, D: Deserializer<'de>>(
+            d: D,
+        ) -> Result<Option<OffsetDateTime>, D::Error> {
+            time::serde::rfc3339::option::deserialize(d)
+        }
+    }
 }
 
 /// A calendar date as `February 22, 2022`.
@@ -99,6 +203,37 @@ mod tests {
         assert_eq!(dateline(at, &new_york()), "Feb 22, 2022");
         assert_eq!(dateline(at, &jiff::tz::TimeZone::UTC), "Feb 23, 2022");
         assert_eq!(year(datetime!(2012-01-01 03:00 UTC), &new_york()), 2011);
+    }
+
+    #[test]
+    fn machine_readable_times_stop_at_the_second_and_never_fail() {
+        let at = datetime!(2026-12-06 10:15:30.123456 UTC);
+        assert_eq!(rfc3339(at), "2026-12-06T10:15:30Z");
+        assert_eq!(rfc3339_precise(at), "2026-12-06T10:15:30.123456Z");
+        // Stored before the window was enforced: still formatted, never an error.
+        let early = datetime!(0000-01-01 00:00 +01:00);
+        assert_eq!(rfc3339(early), "-0001-12-31T23:00:00Z");
+        assert!(!dateline(early, &new_york()).is_empty());
+        assert!(!long_datetime(datetime!(-9999-01-01 00:00 UTC), &new_york()).is_empty());
+        let json = serde_json::to_string(&Wrapper(early)).unwrap();
+        assert_eq!(json, r#""-0001-12-31T23:00:00Z""#);
+    }
+
+    #[derive(serde::Serialize)]
+    struct Wrapper(#[serde(with = "serde_rfc3339")] OffsetDateTime);
+
+    #[test]
+    fn the_window_covers_1900_to_2199() {
+        assert!(moment_in_range(datetime!(1900-01-01 00:00 UTC)));
+        assert!(moment_in_range(datetime!(2199-12-31 23:59:59 UTC)));
+        assert!(!moment_in_range(datetime!(1899-12-31 23:59:59 UTC)));
+        // 2199-12-31 22:00 at -05:00 is already 2200 in UTC.
+        assert!(!moment_in_range(datetime!(2199-12-31 22:00 -05:00)));
+        assert!(!moment_in_range(datetime!(0000-01-01 00:00 UTC)));
+        assert!(!moment_in_range(datetime!(9999-12-31 23:00 -05:00)));
+        assert!(!rfc3339(datetime!(9999-12-31 23:00 -05:00)).is_empty());
+        assert!(date_in_range(date!(2011 - 09 - 25)));
+        assert!(!date_in_range(date!(2200 - 01 - 01)));
     }
 
     #[test]

@@ -65,10 +65,12 @@ pub fn validate(raw: &RawFeedback) -> Result<ValidFeedback, Vec<(&'static str, S
             None
         }
     };
+    // Controls pasted along with the text are dropped (`crate::domain::text`); NUL is refused.
+    let nul = raw.comment.as_deref().is_some_and(|c| c.contains('\0'));
     let comment = raw
         .comment
         .as_deref()
-        .map(|c| c.trim().replace("\r\n", "\n"))
+        .map(|c| super::text::clean_block(c).trim().to_owned())
         .filter(|c| !c.is_empty());
     if let Some(comment) = &comment {
         let chars = comment.chars().count();
@@ -78,9 +80,9 @@ pub fn validate(raw: &RawFeedback) -> Result<ValidFeedback, Vec<(&'static str, S
                 format!("must be at most 2,000 characters (it has {chars})"),
             ));
         }
-        if comment.contains('\0') {
-            errors.push(("comment", "must not contain NUL characters".to_owned()));
-        }
+    }
+    if nul {
+        errors.push(("comment", "must not contain NUL characters".to_owned()));
     }
     let email = raw
         .email

@@ -83,32 +83,221 @@ static SANITIZER: LazyLock<ammonia::Builder<'static>> = LazyLock::new(|| {
     builder
 });
 
+/// Elements whose content the HTML parser reads as raw text up to their end tag (or that hide
+/// it, like `template`): one left open swallows everything after it. None is on the allow-list,
+/// so their tags are dropped from raw HTML before sanitising; `script` and `style` closed in
+/// the same chunk go with their content, which never shows.
+const SWALLOWING: [&str; 12] = [
+    "script",
+    "style",
+    "textarea",
+    "title",
+    "xmp",
+    "iframe",
+    "noembed",
+    "noframes",
+    "noscript",
+    "plaintext",
+    "template",
+    "select",
+];
+
 /// Renders CommonMark with tables (and strikethrough) to HTML, then sanitises it on a narrow
 /// allow-list: no script, style, iframe, form, SVG or MathML, no event handlers, only http(s)
 /// and mailto URLs, and `rel="noopener nofollow"` on links. Top-level `h1`s become `h2`s so the
 /// headline stays the page's only `h1`.
+///
+/// Raw HTML never hides the author's later text: an HTML block left open to the end of the
+/// body (an unclosed `<textarea>`, `<!--` …) loses its opener and the rest is read as Markdown
+/// again; tags of [`SWALLOWING`] elements are dropped; and each top-level block is sanitised on
+/// its own, so nothing left open in one block (an unclosed quote, say) reaches the next.
 pub fn render(markdown: &str) -> SafeHtml {
+    let source = close_runaway_html_blocks(markdown);
     let options = Options::ENABLE_TABLES | Options::ENABLE_STRIKETHROUGH;
-    let events = Parser::new_ext(markdown, options).map(|event| match event {
-        Event::Start(Tag::Heading {
-            level: HeadingLevel::H1,
-            id,
-            classes,
-            attrs,
-        }) => Event::Start(Tag::Heading {
-            level: HeadingLevel::H2,
-            id,
-            classes,
-            attrs,
-        }),
-        Event::End(TagEnd::Heading(HeadingLevel::H1)) => {
-            Event::End(TagEnd::Heading(HeadingLevel::H2))
+    let mut out = String::with_capacity(source.len() * 3 / 2);
+    let mut block: Vec<Event<'_>> = Vec::new();
+    let mut depth = 0usize;
+    // Inside an inline `<script>` or `<style>` (its content arrives as separate events): the
+    // end tag to wait for. Its text never shows, as when the pair is in one HTML chunk.
+    let mut hidden_until: Option<String> = None;
+    for event in Parser::new_ext(&source, options) {
+        if let Some(close) = &hidden_until {
+            match &event {
+                Event::InlineHtml(html)
+                    if html.to_ascii_lowercase().starts_with(close.as_str()) =>
+                {
+                    hidden_until = None;
+                    continue;
+                }
+                Event::Text(_) | Event::Code(_) | Event::InlineHtml(_) | Event::SoftBreak => {
+                    continue;
+                }
+                _ => {}
+            }
         }
-        other => other,
-    });
-    let mut raw = String::with_capacity(markdown.len() * 3 / 2);
-    html::push_html(&mut raw, events);
-    SafeHtml(SANITIZER.clean(&raw).to_string())
+        if let Event::InlineHtml(html) = &event
+            && let Some((name @ ("script" | "style"), false, _)) = swallowing_tag(html)
+        {
+            hidden_until = Some(format!("</{name}"));
+            continue;
+        }
+        if depth == 0 {
+            hidden_until = None;
+        }
+        let event = match event {
+            Event::Start(Tag::Heading {
+                level: HeadingLevel::H1,
+                id,
+                classes,
+                attrs,
+            }) => Event::Start(Tag::Heading {
+                level: HeadingLevel::H2,
+                id,
+                classes,
+                attrs,
+            }),
+            Event::End(TagEnd::Heading(HeadingLevel::H1)) => {
+                Event::End(TagEnd::Heading(HeadingLevel::H2))
+            }
+            Event::Html(html) => Event::Html(drop_swallowing_tags(&html).into()),
+            Event::InlineHtml(html) => Event::InlineHtml(drop_swallowing_tags(&html).into()),
+            other => other,
+        };
+        match &event {
+            Event::Start(_) => depth += 1,
+            Event::End(_) => depth = depth.saturating_sub(1),
+            _ => {}
+        }
+        block.push(event);
+        if depth == 0 {
+            let mut raw = String::new();
+            html::push_html(&mut raw, block.drain(..));
+            out.push_str(&SANITIZER.clean(&raw).to_string());
+        }
+    }
+    if !block.is_empty() {
+        let mut raw = String::new();
+        html::push_html(&mut raw, block.drain(..));
+        out.push_str(&SANITIZER.clean(&raw).to_string());
+    }
+    SafeHtml(out)
+}
+
+/// CommonMark ends an HTML block that opens with `<script`, `<pre`, `<style`, `<textarea`,
+/// `<!--`, `<?`, `<!X` or `<![CDATA[` only where its closer appears, so one never closed runs
+/// to the end of the body and the author's later text is not Markdown any more. Such an opener
+/// is taken out (a tag) or escaped (the others, so they show as typed), and the body is read
+/// again, until no block runs away.
+fn close_runaway_html_blocks(markdown: &str) -> std::borrow::Cow<'_, str> {
+    let mut source = std::borrow::Cow::Borrowed(markdown);
+    // Each round removes one opener; a body has far fewer.
+    for _ in 0..1_000 {
+        let options = Options::ENABLE_TABLES | Options::ENABLE_STRIKETHROUGH;
+        let runaway = Parser::new_ext(&source, options)
+            .into_offset_iter()
+            .filter_map(|(event, range)| match event {
+                Event::Start(Tag::HtmlBlock) => Some(range),
+                _ => None,
+            })
+            .find(|range| {
+                range.end >= source.trim_end().len() && is_unclosed(&source[range.clone()])
+            });
+        let Some(range) = runaway else {
+            return source;
+        };
+        let block = &source[range.clone()];
+        let lead = block.len() - block.trim_start().len();
+        let at = range.start + lead;
+        let opener = &source[at..];
+        let fixed = if opener.starts_with("<!") || opener.starts_with("<?") {
+            format!("{}\\{}", &source[..at], &source[at..])
+        } else {
+            let end = opener.find('>').map_or(opener.len(), |i| i + 1);
+            format!("{}{}", &source[..at], &source[at + end..])
+        };
+        source = std::borrow::Cow::Owned(fixed);
+    }
+    source
+}
+
+/// Whether an HTML block that reaches the end of the body never met its closer.
+fn is_unclosed(block: &str) -> bool {
+    let lower = block.trim_start().to_ascii_lowercase();
+    for name in ["script", "pre", "style", "textarea"] {
+        if let Some(rest) = lower.strip_prefix('<').and_then(|l| l.strip_prefix(name))
+            && rest.starts_with([' ', '\t', '>', '\n', '\r'])
+        {
+            return !lower.contains(&format!("</{name}>"));
+        }
+    }
+    if let Some(comment) = lower.strip_prefix("<!--") {
+        return !comment.contains("-->");
+    }
+    if lower.starts_with("<![cdata[") {
+        return !lower.contains("]]>");
+    }
+    if lower.starts_with("<?") {
+        return !lower.contains("?>");
+    }
+    if lower.starts_with("<!") {
+        return !lower.contains('>');
+    }
+    false
+}
+
+/// `html` without the start and end tags of [`SWALLOWING`] elements (and, for `script` and
+/// `style` closed within it, their content).
+fn drop_swallowing_tags(html: &str) -> String {
+    let mut out = String::with_capacity(html.len());
+    let mut rest = html;
+    while let Some(lt) = rest.find('<') {
+        out.push_str(&rest[..lt]);
+        let tail = &rest[lt..];
+        let Some((name, closing, tag_len)) = swallowing_tag(tail) else {
+            out.push('<');
+            rest = &tail[1..];
+            continue;
+        };
+        rest = &tail[tag_len..];
+        if !closing && (name == "script" || name == "style") {
+            let close = format!("</{name}");
+            if let Some(at) = rest.to_ascii_lowercase().find(&close) {
+                let after = &rest[at..];
+                let end = after.find('>').map_or(after.len(), |i| i + 1);
+                rest = &after[end..];
+            }
+        }
+    }
+    out.push_str(rest);
+    out
+}
+
+/// When `tail` starts with a tag of a [`SWALLOWING`] element: its name, whether it is an end
+/// tag, and the tag's length (to its `>`, quotes respected, or to the end).
+fn swallowing_tag(tail: &str) -> Option<(&'static str, bool, usize)> {
+    let after_lt = &tail[1..];
+    let (closing, name_start) = match after_lt.strip_prefix('/') {
+        Some(rest) => (true, rest),
+        None => (false, after_lt),
+    };
+    let name = SWALLOWING.into_iter().find(|name| {
+        name_start.len() >= name.len()
+            && name_start[..name.len()].eq_ignore_ascii_case(name)
+            && name_start[name.len()..]
+                .chars()
+                .next()
+                .is_none_or(|c| c.is_ascii_whitespace() || c == '>' || c == '/')
+    })?;
+    let mut quote = None;
+    for (i, c) in tail.char_indices().skip(1) {
+        match (quote, c) {
+            (None, '"' | '\'') => quote = Some(c),
+            (Some(q), c) if c == q => quote = None,
+            (None, '>') => return Some((name, closing, i + 1)),
+            _ => {}
+        }
+    }
+    Some((name, closing, tail.len()))
 }
 
 #[cfg(test)]
@@ -163,6 +352,66 @@ mod tests {
                 assert!(!html.contains(bad), "{case:?} rendered {html:?}");
             }
         }
+    }
+
+    #[test]
+    fn raw_text_elements_left_open_never_swallow_later_text() {
+        for opener in [
+            "<style>",
+            "<textarea>",
+            "<title>",
+            "<script>",
+            "<xmp>",
+            "<iframe>",
+            "<noembed>",
+            "<noframes>",
+            "<noscript>",
+            "<plaintext>",
+            "<template>",
+            "<select>",
+            "<!--",
+            "<?php",
+            "<!DOCTYPE",
+            "<![CDATA[",
+            "<pre>",
+            "<div title=\"unclosed>",
+        ] {
+            for place in ["block", "inline"] {
+                let body = match place {
+                    "block" => format!(
+                        "First paragraph.\n\n{opener}\n\n## Later heading\n\nLater *text* stays."
+                    ),
+                    _ => format!(
+                        "First {opener} paragraph.\n\n## Later heading\n\nLater *text* stays."
+                    ),
+                };
+                let html = render(&body).into_string();
+                assert!(html.contains("First"), "{opener} ({place}): {html}");
+                assert!(
+                    html.contains("<h2>Later heading</h2>"),
+                    "{opener} ({place}): {html}"
+                );
+                assert!(
+                    html.contains("Later <em>text</em> stays."),
+                    "{opener} ({place}): {html}"
+                );
+            }
+        }
+        // Closed ones keep behaving: script and style go with their content; code stays code.
+        let html = render("<style>p{}</style>\n\nText <script>x()</script> here.\n\n`<textarea>`")
+            .into_string();
+        assert!(!html.contains("p{}") && !html.contains("x()"), "{html}");
+        assert!(html.contains("<code>&lt;textarea&gt;</code>"), "{html}");
+        assert!(html.contains("Text  here."), "{html}");
+    }
+
+    #[test]
+    fn well_formed_bodies_render_as_one_document() {
+        let html = render("Para one with <sup>2</sup> and <abbr title=\"x\">ABBR</abbr>.\n\n- a\n- b\n\n> quote\n\n<p>raw <em>html</em></p>\n").into_string();
+        assert_eq!(
+            html,
+            "<p>Para one with <sup>2</sup> and <abbr title=\"x\">ABBR</abbr>.</p>\n<ul>\n<li>a</li>\n<li>b</li>\n</ul>\n<blockquote>\n<p>quote</p>\n</blockquote>\n<p>raw <em>html</em></p>\n"
+        );
     }
 
     #[test]

@@ -10,3 +10,4 @@ pub mod policy;
 pub mod search;
 pub mod secret;
 pub mod slug;
+pub mod text;

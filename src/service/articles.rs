@@ -13,6 +13,7 @@ use crate::domain::lifecycle::{self, Transition};
 use crate::domain::markdown;
 use crate::domain::policy::{Action, Actor, ArticleFacts, can};
 use crate::domain::slug::Slug;
+use crate::domain::text;
 use crate::error::{AppError, FieldError};
 use crate::service::events::{self, ChangeEvent};
 
@@ -29,23 +30,29 @@ pub struct ArticleDoc {
     pub body_html: String,
     pub status: ArticleStatus,
     /// The dateline; in the future while `scheduled`.
-    #[serde(with = "time::serde::rfc3339::option")]
+    #[serde(with = "crate::domain::dates::serde_rfc3339::option")]
     pub published_at: Option<OffsetDateTime>,
     /// "Last updated": moves only on `update` and `correction` changes.
-    #[serde(with = "time::serde::rfc3339")]
+    #[serde(with = "crate::domain::dates::serde_rfc3339")]
     pub updated_at: OffsetDateTime,
     pub archived: bool,
-    #[serde(with = "time::serde::rfc3339::option")]
+    #[serde(with = "crate::domain::dates::serde_rfc3339::option")]
     pub archived_at: Option<OffsetDateTime>,
     pub archive_reason: Option<String>,
     pub superseded_by: Option<Uuid>,
+    /// When the story was withdrawn, while it is.
+    #[serde(default, with = "crate::domain::dates::serde_rfc3339::option")]
+    pub withdrawn_at: Option<OffsetDateTime>,
+    /// Why, as the `410` page says; null when none was given.
+    #[serde(default)]
+    pub withdraw_reason: Option<String>,
     /// Topic slugs.
     pub topics: Vec<String>,
     pub study: Option<Study>,
     pub review: Option<Review>,
     /// Bumps on every change; the ETag is `"<version>"`.
     pub version: i32,
-    #[serde(with = "time::serde::rfc3339")]
+    #[serde(with = "crate::domain::dates::serde_rfc3339")]
     pub created_at: OffsetDateTime,
     pub created_by: Option<Uuid>,
     pub updated_by: Option<Uuid>,
@@ -67,6 +74,8 @@ impl ArticleDoc {
             archived_at: article.archived_at,
             archive_reason: article.archive_reason,
             superseded_by: article.superseded_by,
+            withdrawn_at: article.withdrawn_at,
+            withdraw_reason: article.withdraw_reason,
             topics,
             study: article.study.map(|s| s.0),
             review: article.review.map(|r| r.0),
@@ -103,9 +112,10 @@ pub struct ChangeMeta {
     pub note: Option<String>,
 }
 
-/// Options of the archive action.
+/// Options of a lifecycle action: the reason of an archive (shown on its banner) or of a
+/// withdrawal (shown on the `410` page), and the newer story an archived one points to.
 #[derive(Debug, Clone, Default)]
-pub struct ArchiveOptions {
+pub struct TransitionOptions {
     pub reason: Option<String>,
     pub superseded_by: Option<Uuid>,
 }
@@ -125,6 +135,57 @@ pub fn allows(actor: Actor, action: Action, doc: &ArticleDoc) -> bool {
         status: doc.status,
     };
     can(actor, action, Some(facts))
+}
+
+/// What an actor can do to a story now: each both allowed by the policy and legal in the
+/// lifecycle, so a form offers exactly the controls the service would accept.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Offered {
+    pub edit: bool,
+    pub submit: bool,
+    /// Publish now, or at a moment (future: schedule; past: backdate).
+    pub publish: bool,
+    pub unpublish: bool,
+    pub withdraw: bool,
+    pub archive: bool,
+    pub unarchive: bool,
+    pub restore_revision: bool,
+    pub preview_links: bool,
+    pub delete: bool,
+}
+
+impl Offered {
+    /// Whether any lifecycle step is offered.
+    pub fn any_step(&self) -> bool {
+        self.submit
+            || self.publish
+            || self.unpublish
+            || self.withdraw
+            || self.archive
+            || self.unarchive
+    }
+}
+
+/// [`Offered`] for `actor` and the story `doc`.
+pub fn offered(actor: Actor, doc: &ArticleDoc) -> Offered {
+    let may = |action| allows(actor, action, doc);
+    let state = lifecycle::State {
+        status: doc.status,
+        archived: doc.archived,
+    };
+    let legal = |transition| lifecycle::apply(state, transition, now(), doc.published_at).is_ok();
+    Offered {
+        edit: may(Action::EditArticle),
+        submit: may(Action::SubmitArticle) && legal(Transition::Submit),
+        publish: may(Action::PublishArticle) && legal(Transition::Publish { at: None }),
+        unpublish: may(Action::UnpublishArticle) && legal(Transition::Unpublish),
+        withdraw: may(Action::WithdrawArticle) && legal(Transition::Withdraw),
+        archive: may(Action::ArchiveArticle) && legal(Transition::Archive),
+        unarchive: may(Action::ArchiveArticle) && legal(Transition::Unarchive),
+        restore_revision: may(Action::RestoreRevision),
+        preview_links: may(Action::CreatePreviewLink),
+        delete: may(Action::DeleteArticle),
+    }
 }
 
 fn authorize(actor: Actor, action: Action, article: Option<&Article>) -> Result<(), AppError> {
@@ -162,6 +223,7 @@ async fn apply_changes(
 ) -> Result<(), AppError> {
     let mut errors = Vec::new();
     if let Some(title) = changes.title {
+        let title = text::clean_line(&title);
         let title = title.trim();
         let chars = title.chars().count();
         if chars == 0 {
@@ -176,6 +238,7 @@ async fn apply_changes(
         }
     }
     if let Some(dek) = changes.dek {
+        let dek = text::clean_line(&dek);
         let dek = dek.trim();
         if dek.chars().count() > limits::DEK_CHARS {
             errors.push(FieldError::new(
@@ -187,6 +250,7 @@ async fn apply_changes(
         }
     }
     if let Some(body) = changes.body_markdown {
+        let body = text::clean_block(&body).into_owned();
         if body.len() > limits::BODY_BYTES {
             errors.push(FieldError::new(
                 "body_markdown",
@@ -236,6 +300,7 @@ async fn apply_changes(
         }
     }
     if let Some(study) = changes.study {
+        let study = study.map(Study::cleaned);
         if let Some(study) = &study {
             for (field, message) in article::study_errors(study) {
                 errors.push(FieldError::new(field, message));
@@ -244,6 +309,7 @@ async fn apply_changes(
         article.study = study.map(Json);
     }
     if let Some(review) = changes.review {
+        let review = review.map(Review::cleaned);
         if let Some(review) = &review {
             for (field, message) in article::review_errors(review) {
                 errors.push(FieldError::new(field, message));
@@ -256,6 +322,27 @@ async fn apply_changes(
     } else {
         Err(AppError::Validation(errors))
     }
+}
+
+/// An archive or withdrawal reason: one line, at most [`limits::ARCHIVE_REASON_CHARS`]; empty
+/// is none.
+fn clean_reason(reason: Option<String>, field: &str) -> Result<Option<String>, AppError> {
+    let reason = reason
+        .map(|r| text::clean_line(&r).trim().to_owned())
+        .filter(|r| !r.is_empty());
+    if reason
+        .as_ref()
+        .is_some_and(|r| r.chars().count() > limits::ARCHIVE_REASON_CHARS)
+    {
+        return Err(AppError::field(
+            field,
+            format!(
+                "must be at most {} characters",
+                limits::ARCHIVE_REASON_CHARS
+            ),
+        ));
+    }
+    Ok(reason)
 }
 
 fn check_meta(meta: &ChangeMeta) -> Result<(), AppError> {
@@ -310,11 +397,8 @@ async fn record_change(
         db::topics::set_for_article(tx, doc.id, &doc.topics).await?;
     }
     let snapshot = serde_json::to_value(&doc).map_err(anyhow::Error::from)?;
-    let note = meta
-        .note
-        .as_deref()
-        .map(str::trim)
-        .filter(|n| !n.is_empty());
+    let note = meta.note.as_deref().map(text::clean_line);
+    let note = note.as_deref().map(str::trim).filter(|n| !n.is_empty());
     db::revisions::insert(
         tx,
         &db::revisions::NewRevision {
@@ -388,6 +472,8 @@ pub async fn create(
         archived_at: None,
         archive_reason: None,
         superseded_by: None,
+        withdrawn_at: None,
+        withdraw_reason: None,
         study: None,
         review: None,
         version: 1,
@@ -497,31 +583,101 @@ pub async fn update(
 ) -> Result<ArticleDoc, AppError> {
     check_meta(&meta)?;
     let mut tx = pool.begin().await?;
+    let doc = update_in(&mut tx, actor, id, if_match, changes, &meta, false)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    tx.commit().await?;
+    Ok(doc)
+}
+
+/// [`update`] inside `tx`. With `only_if_changed`, a form that changes nothing writes nothing
+/// (`None`).
+async fn update_in(
+    tx: &mut sqlx::PgConnection,
+    actor: Actor,
+    id: Uuid,
+    if_match: Option<i32>,
+    changes: ArticleChanges,
+    meta: &ChangeMeta,
+    only_if_changed: bool,
+) -> Result<Option<ArticleDoc>, AppError> {
     let (mut article, mut topics) =
-        lock_for(&mut tx, Some(actor), Action::EditArticle, id, if_match).await?;
+        lock_for(tx, Some(actor), Action::EditArticle, id, if_match).await?;
     let (old_slug, old_topics, old_version) =
         (article.slug.clone(), topics.clone(), article.version);
-    apply_changes(&mut tx, &mut article, &mut topics, changes).await?;
+    let before = only_if_changed.then(|| article.clone());
+    apply_changes(tx, &mut article, &mut topics, changes).await?;
+    if let Some(before) = before
+        && same_content(&before, &article)
+        && topics == old_topics
+    {
+        return Ok(None);
+    }
+    check_meta(meta)?;
     if meta.kind.moves_updated_at() {
         article.updated_at = now();
     }
     if article.slug != old_slug {
-        db::articles::record_previous_slug(&mut tx, article.id, &old_slug).await?;
-        db::articles::forget_previous_slug(&mut tx, article.id, &article.slug).await?;
+        db::articles::record_previous_slug(tx, article.id, &old_slug).await?;
+        db::articles::forget_previous_slug(tx, article.id, &article.slug).await?;
     }
-    save(&mut tx, &mut article, old_version, Some(actor.id)).await?;
+    save(tx, &mut article, old_version, Some(actor.id)).await?;
     let doc = record_change(
-        &mut tx,
+        tx,
         Some(actor),
         article,
         topics,
         Some((&old_slug, &old_topics)),
         "update",
-        &meta,
+        meta,
     )
     .await?;
+    Ok(Some(doc))
+}
+
+/// Whether two states of a story hold the same content (what a form edits).
+fn same_content(a: &Article, b: &Article) -> bool {
+    a.title == b.title
+        && a.slug == b.slug
+        && a.dek == b.dek
+        && a.body_markdown == b.body_markdown
+        && a.study.as_ref().map(|s| &s.0) == b.study.as_ref().map(|s| &s.0)
+        && a.review.as_ref().map(|r| &r.0) == b.review.as_ref().map(|r| &r.0)
+}
+
+/// What a publishing button in the editor does: the form's text is saved first when it differs
+/// from the story (a revision described by `meta`, guarded by the version the form was loaded
+/// at), then the lifecycle step is taken, both in one transaction, so a story is never
+/// published, scheduled or archived without the text its editor sees. Returns the story and
+/// whether the text was saved.
+#[allow(clippy::too_many_arguments)]
+pub async fn save_and_transition(
+    pool: &PgPool,
+    actor: Actor,
+    id: Uuid,
+    version: i32,
+    changes: ArticleChanges,
+    meta: ChangeMeta,
+    transition: Transition,
+    options: TransitionOptions,
+) -> Result<(ArticleDoc, bool), AppError> {
+    let mut tx = pool.begin().await?;
+    // The form's version must still be current, whether or not its text changed.
+    let current = db::articles::lock(&mut tx, id, false)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let saved = if can(actor, Action::EditArticle, Some(facts(&current))) {
+        update_in(&mut tx, actor, id, Some(version), changes, &meta, true)
+            .await?
+            .is_some()
+    } else {
+        // Roles that may take this step but not edit (none today) act on the saved text.
+        lock_for(&mut tx, Some(actor), Action::ViewArticle, id, Some(version)).await?;
+        false
+    };
+    let doc = transition_in(&mut tx, Some(actor), id, transition, options, None).await?;
     tx.commit().await?;
-    Ok(doc)
+    Ok((doc, saved))
 }
 
 /// Applies a lifecycle transition inside `tx`; `actor` is `None` for the scheduler.
@@ -530,7 +686,7 @@ async fn transition_in(
     actor: Option<Actor>,
     id: Uuid,
     transition: Transition,
-    archive: ArchiveOptions,
+    options: TransitionOptions,
     if_match: Option<i32>,
 ) -> Result<ArticleDoc, AppError> {
     let action = match transition {
@@ -540,6 +696,14 @@ async fn transition_in(
         Transition::Withdraw => Action::WithdrawArticle,
         Transition::Archive | Transition::Unarchive => Action::ArchiveArticle,
     };
+    if let Transition::Publish { at: Some(at) } = transition
+        && !crate::domain::dates::moment_in_range(at)
+    {
+        return Err(AppError::field(
+            "at",
+            crate::domain::dates::out_of_range_message(),
+        ));
+    }
     let (mut article, topics) = lock_for(tx, actor, action, id, if_match).await?;
     let old_version = article.version;
     let at = now();
@@ -556,23 +720,8 @@ async fn transition_in(
 
     match transition {
         Transition::Archive => {
-            let reason = archive
-                .reason
-                .map(|r| r.trim().to_owned())
-                .filter(|r| !r.is_empty());
-            if reason
-                .as_ref()
-                .is_some_and(|r| r.chars().count() > limits::ARCHIVE_REASON_CHARS)
-            {
-                return Err(AppError::field(
-                    "reason",
-                    format!(
-                        "must be at most {} characters",
-                        limits::ARCHIVE_REASON_CHARS
-                    ),
-                ));
-            }
-            if let Some(newer) = archive.superseded_by {
+            let reason = clean_reason(options.reason, "reason")?;
+            if let Some(newer) = options.superseded_by {
                 if newer == article.id {
                     return Err(AppError::field("superseded_by", "must be another story"));
                 }
@@ -590,7 +739,7 @@ async fn transition_in(
             }
             article.archived_at = Some(at);
             article.archive_reason = reason;
-            article.superseded_by = archive.superseded_by;
+            article.superseded_by = options.superseded_by;
         }
         Transition::Unarchive => {
             article.archived_at = None;
@@ -604,7 +753,18 @@ async fn transition_in(
         Transition::Publish { .. } | Transition::Unpublish => {
             db::jobs::cancel_pending(&mut *tx, article.id).await?;
         }
-        Transition::Submit | Transition::Withdraw => {}
+        Transition::Withdraw => {
+            article.withdrawn_at = Some(at);
+            article.withdraw_reason = clean_reason(options.reason, "reason")?;
+        }
+        Transition::Submit => {}
+    }
+    if matches!(
+        transition,
+        Transition::Unpublish | Transition::Publish { .. }
+    ) {
+        article.withdrawn_at = None;
+        article.withdraw_reason = None;
     }
     if matches!(transition, Transition::Unpublish) && article.archived {
         article.archived_at = None;
@@ -663,11 +823,11 @@ pub async fn transition(
     actor: Actor,
     id: Uuid,
     transition: Transition,
-    archive: ArchiveOptions,
+    options: TransitionOptions,
     if_match: Option<i32>,
 ) -> Result<ArticleDoc, AppError> {
     let mut tx = pool.begin().await?;
-    let doc = transition_in(&mut tx, Some(actor), id, transition, archive, if_match).await?;
+    let doc = transition_in(&mut tx, Some(actor), id, transition, options, if_match).await?;
     tx.commit().await?;
     Ok(doc)
 }
@@ -760,28 +920,28 @@ struct RestorableContent {
     review: Option<Review>,
 }
 
-/// Brings back the content of revision `number` as a new revision.
-pub async fn restore_revision(
+/// How a restore is described when the client does not say: an `update`, since it changes
+/// what readers see ("Last updated" moves). Without a note, the revision says which one was
+/// restored.
+pub const DEFAULT_RESTORE_KIND: ChangeKind = ChangeKind::Update;
+
+fn restore_note(number: i32) -> String {
+    format!("An earlier version of this story was restored (revision {number}).")
+}
+
+/// The content of revision `number` as the changes a restore makes (content only: lifecycle
+/// and archive state stay as they are now).
+pub async fn restorable(
     pool: &PgPool,
     actor: Actor,
     id: Uuid,
     number: i32,
-    if_match: Option<i32>,
-) -> Result<ArticleDoc, AppError> {
+) -> Result<(ArticleDoc, ArticleChanges, serde_json::Value), AppError> {
     let current = get(pool, actor, id).await?;
-    authorize(
-        actor,
-        Action::RestoreRevision,
-        Some(
-            &db::articles::find_by_id(pool, id)
-                .await?
-                .ok_or(AppError::NotFound)?,
-        ),
-    )?;
     let revision = db::revisions::find(pool, id, number)
         .await?
         .ok_or(AppError::NotFound)?;
-    let content: RestorableContent = serde_json::from_value(revision.snapshot)
+    let content: RestorableContent = serde_json::from_value(revision.snapshot.clone())
         .map_err(|err| anyhow::anyhow!("revision {number} unreadable: {err}"))?;
     let changes = ArticleChanges {
         title: content.title,
@@ -792,9 +952,33 @@ pub async fn restore_revision(
         study: Some(content.study),
         review: Some(content.review),
     };
+    Ok((current, changes, revision.snapshot))
+}
+
+/// Brings back the content of revision `number` as a new revision, described by `meta` (a
+/// correction needs its note; without a note the revision says which one was restored).
+pub async fn restore_revision(
+    pool: &PgPool,
+    actor: Actor,
+    id: Uuid,
+    number: i32,
+    if_match: Option<i32>,
+    meta: ChangeMeta,
+) -> Result<ArticleDoc, AppError> {
+    check_meta(&meta)?;
+    let (current, changes, _) = restorable(pool, actor, id, number).await?;
+    authorize(
+        actor,
+        Action::RestoreRevision,
+        Some(
+            &db::articles::find_by_id(pool, id)
+                .await?
+                .ok_or(AppError::NotFound)?,
+        ),
+    )?;
     let meta = ChangeMeta {
-        kind: ChangeKind::Minor,
-        note: Some(format!("Restored revision {number}")),
+        note: meta.note.or_else(|| Some(restore_note(number))),
+        ..meta
     };
     update(
         pool,
@@ -831,7 +1015,7 @@ pub async fn run_due_job(pool: &PgPool) -> Result<bool, AppError> {
                 None,
                 article.id,
                 Transition::Publish { at },
-                ArchiveOptions::default(),
+                TransitionOptions::default(),
                 None,
             )
             .await

@@ -7,6 +7,7 @@ use crate::db;
 use crate::db::topics::Topic;
 use crate::domain::policy::{Action, Actor, can};
 use crate::domain::slug::Slug;
+use crate::domain::text::{clean_block, clean_line};
 use crate::error::{AppError, FieldError};
 use crate::service::events::{self, ChangeEvent};
 
@@ -57,7 +58,7 @@ pub async fn create(
     description: Option<&str>,
 ) -> Result<Topic, AppError> {
     require(actor)?;
-    let name = name.map(str::trim).unwrap_or_default().to_owned();
+    let name = name.map(clean_line).unwrap_or_default().trim().to_owned();
     if name.is_empty() {
         return Err(AppError::field("name", "is required"));
     }
@@ -67,7 +68,8 @@ pub async fn create(
             .map(|s| s.to_string())
             .ok_or(AppError::field("slug", "is required"))?,
     };
-    let description = description.unwrap_or_default();
+    let description = description.map(clean_block).unwrap_or_default();
+    let description = description.as_ref();
     check(Some(&slug), Some(&name), Some(description))?;
     let mut tx = pool.begin().await?;
     if !db::topics::insert_if_absent(&mut *tx, &slug, &name, description.trim()).await? {
@@ -104,6 +106,8 @@ pub async fn update(
     description: Option<String>,
 ) -> Result<Topic, AppError> {
     require(actor)?;
+    let name = name.map(|n| clean_line(&n).into_owned());
+    let description = description.map(|d| clean_block(&d).into_owned());
     let current = db::topics::find_by_slug(pool, slug)
         .await?
         .ok_or(AppError::NotFound)?;

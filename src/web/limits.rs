@@ -1,9 +1,11 @@
-//! Limits shared by every route: header sizes, the answer of a request that ran out of time,
-//! and the client key used by the throttles (sign-in, API tokens).
+//! Limits shared by every route: header sizes, request bodies (size and pace), the answer of a
+//! request that ran out of time, and the client key used by the throttles (sign-in, API tokens).
 
 use std::net::SocketAddr;
+use std::time::Duration;
 
-use axum::extract::{ConnectInfo, Request};
+use axum::body::{Body, HttpBody as _};
+use axum::extract::{ConnectInfo, Request, State};
 use axum::http::{HeaderMap, StatusCode, Uri, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
@@ -58,6 +60,74 @@ pub fn over_limits(uri: &Uri, headers: &HeaderMap) -> Option<AppError> {
         total += name.as_str().len() + value.len();
     }
     (total > MAX_HEADERS_TOTAL_BYTES).then_some(AppError::HeadersTooLarge)
+}
+
+/// How a router reads request bodies: at most `limit` bytes, with no pause longer than `idle`.
+#[derive(Debug, Clone, Copy)]
+pub struct BodyRules {
+    pub limit: usize,
+    pub idle: Duration,
+}
+
+/// Reads a request's body before anything else runs: a declared `Content-Length` over the
+/// limit is answered `413` at once (the body is never read), a body that grows past it `413`,
+/// and one that stops arriving for `idle` `408`. Handlers then get the whole body at once.
+/// Answers are problems under `/api` and for JSON bodies, styled pages otherwise.
+pub async fn read_body(State(rules): State<BodyRules>, request: Request, next: Next) -> Response {
+    let declared = request
+        .headers()
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.trim().parse::<u64>().ok());
+    let chunked = request.headers().contains_key(header::TRANSFER_ENCODING);
+    if declared.is_none_or(|n| n == 0) && !chunked {
+        return next.run(request).await;
+    }
+    let api = request.uri().path().starts_with("/api")
+        || request
+            .headers()
+            .get(header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|v| v.contains("json"));
+    let refuse = |error: AppError| {
+        let mut response = answer(api, error);
+        // The rest of the body is never read: the connection cannot carry another request.
+        response.headers_mut().insert(
+            header::CONNECTION,
+            axum::http::HeaderValue::from_static("close"),
+        );
+        response
+    };
+    if declared.is_some_and(|n| n > rules.limit as u64) {
+        return refuse(AppError::PayloadTooLarge);
+    }
+    let (parts, mut body) = request.into_parts();
+    let mut bytes = Vec::with_capacity(declared.map_or(0, |n| n as usize));
+    loop {
+        let frame = match tokio::time::timeout(
+            rules.idle,
+            std::future::poll_fn(|cx| std::pin::Pin::new(&mut body).poll_frame(cx)),
+        )
+        .await
+        {
+            Err(_) => return refuse(AppError::RequestTimeout),
+            Ok(None) => break,
+            Ok(Some(Err(_))) => {
+                return refuse(AppError::BadRequest(
+                    "The request body could not be read.".into(),
+                ));
+            }
+            Ok(Some(Ok(frame))) => frame,
+        };
+        if let Ok(data) = frame.into_data() {
+            if bytes.len() + data.len() > rules.limit {
+                return refuse(AppError::PayloadTooLarge);
+            }
+            bytes.extend_from_slice(&data);
+        }
+    }
+    next.run(Request::from_parts(parts, Body::from(bytes)))
+        .await
 }
 
 /// A `503` made below the handlers (the request time-out) has no body: it gets the same answer

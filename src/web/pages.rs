@@ -20,6 +20,8 @@ pub struct Layout {
     pub noindex: bool,
     /// OpenGraph type: `website` or `article`.
     pub og_type: &'static str,
+    /// Leave out the header's search box (the search page has its own).
+    pub hide_search: bool,
 }
 
 impl Layout {

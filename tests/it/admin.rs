@@ -762,15 +762,13 @@ async fn an_editor_writes_publishes_and_archives_a_story_in_the_admin_ui(pool: P
     );
     assert!(page.text.contains("id=\"story-status\">draft<"));
 
-    let csrf = csrf_in(&page.text);
     let action = format!("{edit_path}/action");
     assert_eq!(
-        post(
+        post_fields(
             &app,
             &action,
             &cookie,
-            &[("csrf", &csrf), ("action", "publish")],
-            &[]
+            &editor_form(&page.text, &[("action", "publish")])
         )
         .await
         .status,
@@ -804,17 +802,19 @@ async fn an_editor_writes_publishes_and_archives_a_story_in_the_admin_ui(pool: P
         .await;
     assert!(public.text.contains("Beetroot juice lowers blood pressure"));
 
+    let page = get(&app, &edit_path, &cookie).await;
     assert_eq!(
-        post(
+        post_fields(
             &app,
             &action,
             &cookie,
-            &[
-                ("csrf", &csrf),
-                ("action", "archive"),
-                ("reason", "A larger trial followed.")
-            ],
-            &[]
+            &editor_form(
+                &page.text,
+                &[
+                    ("action", "archive"),
+                    ("reason", "A larger trial followed.")
+                ]
+            )
         )
         .await
         .status,

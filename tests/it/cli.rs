@@ -505,3 +505,24 @@ async fn user_add_reads_the_password_from_stdin_and_token_add_prints_it_once(poo
         .unwrap();
     assert!(!unknown.status.success());
 }
+
+#[test]
+fn make_db_stop_uses_a_built_binary_and_never_compiles() {
+    let makefile =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/Makefile")).unwrap();
+    let recipe: Vec<&str> = makefile
+        .lines()
+        .skip_while(|line| !line.starts_with("db-stop:"))
+        .skip(1)
+        .take_while(|line| line.starts_with('\t'))
+        .collect();
+    assert!(!recipe.is_empty(), "make db-stop has a recipe");
+    let script =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/scripts/db-stop.sh"))
+            .unwrap();
+    for line in recipe.iter().copied().chain(script.lines()) {
+        let code = line.split('#').next().unwrap_or_default();
+        assert!(!code.contains("cargo "), "db-stop compiles: {line}");
+    }
+    assert!(script.contains("target/release/dateline") && script.contains("target/debug/dateline"));
+}

@@ -204,17 +204,61 @@ async fn invalid_feedback_is_422_keeps_the_readers_text_and_stores_nothing(pool:
     post(&app, "story", "text/plain", "helpful=yes", "203.0.113.3")
         .await
         .assert_problem(415);
-    let big = format!("comment={}", "a".repeat(17 * 1024));
+    let big = format!("comment={}", "a".repeat(40 * 1024));
     assert_eq!(form(&app, "story", &big, "203.0.113.3").await.status, 413);
     json_post(
         &app,
         "story",
-        json!({"comment": "b".repeat(17 * 1024)}),
+        json!({"comment": "b".repeat(40 * 1024)}),
         "203.0.113.3",
     )
     .await
     .assert_problem(413);
     assert!(stored(&pool).await.is_empty(), "nothing stored");
+}
+
+#[sqlx::test]
+async fn the_longest_comment_the_contract_allows_is_taken_in_any_script_and_encoding(pool: PgPool) {
+    ArticleBuilder::new("Story")
+        .slug("story")
+        .insert(&pool)
+        .await;
+    let app = TestApp::new(pool.clone());
+    // 2,000 Japanese characters: 18 KB once percent-encoded in the form without JavaScript.
+    let japanese = "研究".repeat(1_000);
+    let body = serde_urlencoded::to_string([
+        ("helpful", "yes"),
+        ("comment", japanese.as_str()),
+        ("email", "reader@example.org"),
+    ])
+    .unwrap();
+    assert!(body.len() > 18_000, "{}", body.len());
+    let sent = form(&app, "story", &body, "203.0.113.9").await;
+    assert_eq!(sent.status, 303, "{}", sent.text);
+    // 2,000 emoji, each a surrogate pair escaped in JSON (12 bytes a character, the costliest).
+    let escaped = "\\ud83d\\ude00".repeat(2_000);
+    let json_body = format!("{{\"comment\": \"{escaped}\", \"helpful\": true}}");
+    assert!(json_body.len() > 24_000);
+    let sent = post(
+        &app,
+        "story",
+        "application/json",
+        &json_body,
+        "203.0.113.10",
+    )
+    .await;
+    assert_eq!(sent.status, 201, "{}", sent.text);
+    let comments: Vec<usize> = stored(&pool)
+        .await
+        .into_iter()
+        .map(|(_, comment, ..)| comment.unwrap_or_default().chars().count())
+        .collect();
+    assert_eq!(comments, [2_000, 2_000]);
+    // One character more is a clear 422, not a 413.
+    let over =
+        serde_urlencoded::to_string([("comment", format!("{japanese}研").as_str())]).unwrap();
+    let refused = form(&app, "story", &over, "203.0.113.11").await;
+    assert_eq!(refused.status, 422, "{}", refused.text);
 }
 
 #[sqlx::test]

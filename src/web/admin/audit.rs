@@ -53,7 +53,7 @@ pub struct AuditLine {
 #[template(path = "admin/audit.html")]
 pub struct AuditPage {
     pub layout: Layout,
-    pub user_name: String,
+    pub nav: super::AdminNav,
     pub csrf: String,
     pub kind: String,
     pub kinds: Vec<(&'static str, &'static str)>,
@@ -131,7 +131,7 @@ pub async fn show(
         .collect();
     render(&AuditPage {
         layout: admin_layout("Audit log"),
-        user_name: user.name,
+        nav: super::AdminNav::new(&user),
         csrf: csrf_token(&session).await?,
         kind,
         kinds: KINDS.to_vec(),

@@ -138,7 +138,7 @@ pub async fn logout(
 #[template(path = "admin/password.html")]
 pub struct PasswordPage {
     pub layout: Layout,
-    pub user_name: String,
+    pub nav: super::AdminNav,
     pub csrf: String,
     pub errors: Vec<FieldError>,
     pub done: bool,
@@ -162,7 +162,7 @@ pub async fn show_password(
 ) -> Result<Response, AppError> {
     render(&PasswordPage {
         layout: admin_layout("Change your password"),
-        user_name: user.name,
+        nav: super::AdminNav::new(&user),
         csrf: csrf_token(&session).await?,
         errors: Vec::new(),
         done: query.done.is_some(),
@@ -207,7 +207,7 @@ pub async fn change_password(
         Err(AppError::Validation(errors)) => {
             let page = PasswordPage {
                 layout: admin_layout("Change your password"),
-                user_name: user.name,
+                nav: super::AdminNav::new(&user),
                 csrf: csrf_token(&session).await?,
                 errors,
                 done: false,

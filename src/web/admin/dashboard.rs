@@ -44,7 +44,7 @@ pub struct Row {
 #[template(path = "admin/dashboard.html")]
 pub struct DashboardPage {
     pub layout: Layout,
-    pub user_name: String,
+    pub nav: super::AdminNav,
     pub csrf: String,
     /// Status, its label, how many stories.
     pub counts: Vec<(String, &'static str, i64)>,
@@ -133,7 +133,7 @@ pub async fn show(
     let when = |at: time::OffsetDateTime| crate::domain::dates::long_datetime(at, tz);
     render(&DashboardPage {
         layout: admin_layout("Dashboard"),
-        user_name: user.name,
+        nav: super::AdminNav::new(&user),
         csrf: csrf_token(&session).await?,
         counts: counts
             .into_iter()

@@ -60,7 +60,7 @@ pub struct DeletedRow {
 #[template(path = "admin/deleted.html")]
 pub struct DeletedPage {
     pub layout: Layout,
-    pub user_name: String,
+    pub nav: super::AdminNav,
     pub csrf: String,
     pub rows: Vec<DeletedRow>,
 }
@@ -87,7 +87,7 @@ pub async fn list_deleted(
         .collect();
     render(&DeletedPage {
         layout: admin_layout("Deleted stories"),
-        user_name: user.name,
+        nav: super::AdminNav::new(&user),
         csrf: csrf_token(&session).await?,
         rows,
     })

@@ -11,7 +11,6 @@ use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::{Extension, Json};
 use serde::{Deserialize, Serialize};
-use time::OffsetDateTime;
 use tower_sessions::Session;
 use uuid::Uuid;
 
@@ -26,7 +25,7 @@ use crate::domain::lifecycle::Transition;
 use crate::domain::markdown;
 use crate::domain::slug::Slug;
 use crate::error::{AppError, FieldError};
-use crate::service::articles::{self, ArchiveOptions, ArticleChanges, ArticleDoc, ChangeMeta};
+use crate::service::articles::{self, ArticleChanges, ArticleDoc, ChangeMeta, TransitionOptions};
 use crate::service::{autosaves, previews};
 use crate::web::pages::{Layout, render};
 
@@ -298,15 +297,18 @@ pub struct PreviewLinkRow {
 #[derive(Debug, Clone, Default)]
 pub struct PublishForm {
     pub publish_at: String,
+    /// The archive reason.
     pub reason: String,
     pub superseded_by: String,
+    /// The reason readers see on a withdrawn story's page.
+    pub withdraw_reason: String,
 }
 
 #[derive(Template)]
 #[template(path = "admin/editor.html")]
 pub struct EditorPage {
     pub layout: Layout,
-    pub user_name: String,
+    pub nav: super::AdminNav,
     pub csrf: String,
     /// `None` for a new story.
     pub id: Option<String>,
@@ -336,9 +338,14 @@ pub struct EditorPage {
     /// When an autosave newer than the saved story exists (and is not in the form).
     pub autosaved_at: Option<String>,
     pub site_timezone: String,
-    /// Whether this user may delete the story (editors and admins; contributors their own
-    /// drafts).
-    pub can_delete: bool,
+    /// The controls this user is offered for this story: what the policy allows and the
+    /// lifecycle permits, no more (`service::articles::offered`).
+    pub offers: articles::Offered,
+    /// Why the form cannot be saved, when it cannot.
+    pub read_only: Option<String>,
+    /// When withdrawn: the date and the reason readers see.
+    pub withdrawn_on: Option<String>,
+    pub withdraw_reason: Option<String>,
 }
 
 impl EditorPage {
@@ -377,7 +384,9 @@ async fn editor_page(
                     expires: dates::long_datetime(link.expires_at, tz),
                 })
                 .collect();
-            let recent = if doc.status.as_str() == "published" && !doc.archived {
+            let recent = if doc.status == crate::domain::article::ArticleStatus::Published
+                && !doc.archived
+            {
                 db::articles::list_published(&state.pool, false, 50, 0)
                     .await?
                     .into_iter()
@@ -407,14 +416,23 @@ async fn editor_page(
             .map_err(super::session_failed)?,
         None => None,
     };
-    let scheduled = doc.filter(|d| d.status.as_str() == "scheduled");
+    let scheduled = doc.filter(|d| d.status == crate::domain::article::ArticleStatus::Scheduled);
+    // A new story: the form creates a draft, which everyone may.
+    let offers = doc.map_or(
+        articles::Offered {
+            edit: true,
+            ..articles::Offered::default()
+        },
+        |d| articles::offered(actor, d),
+    );
+    let read_only = doc.and_then(|d| read_only_reason(actor, d));
     Ok(EditorPage {
         layout: admin_layout(if doc.is_some() {
             "Edit story"
         } else {
             "New story"
         }),
-        user_name: user.name,
+        nav: super::AdminNav::new(&user),
         csrf: csrf_token(session).await?,
         id: doc.map(|d| d.id.to_string()),
         status: doc
@@ -437,7 +455,7 @@ async fn editor_page(
         errors: Vec::new(),
         message: None,
         public_url: doc
-            .filter(|d| d.status.as_str() == "published")
+            .filter(|d| d.status == crate::domain::article::ArticleStatus::Published)
             .map(|d| format!("/research-news/{}", d.slug)),
         theirs: None,
         scheduled_for: scheduled
@@ -460,9 +478,25 @@ async fn editor_page(
         new_preview_url,
         autosaved_at: None,
         site_timezone: state.config.timezone_name.clone(),
-        can_delete: doc.is_some_and(|d| {
-            articles::allows(actor, crate::domain::policy::Action::DeleteArticle, d)
-        }),
+        offers,
+        read_only,
+        withdrawn_on: doc
+            .and_then(|d| d.withdrawn_at)
+            .map(|at| dates::long_datetime(at, tz)),
+        withdraw_reason: doc.and_then(|d| d.withdraw_reason.clone()),
+    })
+}
+
+/// Why `actor` cannot save the story `doc`, in words, when they cannot.
+fn read_only_reason(actor: crate::domain::policy::Actor, doc: &ArticleDoc) -> Option<String> {
+    use crate::domain::article::ArticleStatus;
+    if articles::allows(actor, crate::domain::policy::Action::EditArticle, doc) {
+        return None;
+    }
+    Some(match doc.status {
+        ArticleStatus::InReview => "This story is with the editors for review, so it is locked:             you can read it here, and it comes back to you as a draft if an editor sends it back."
+            .to_owned(),
+        _ => "Your role cannot change this story as it is now; an editor can.".to_owned(),
     })
 }
 
@@ -514,6 +548,39 @@ pub struct ShowQuery {
     saved: Option<String>,
     /// `restore=autosave` puts the editor's autosaved text in the form.
     restore: Option<String>,
+    /// The lifecycle step just taken (after a redirect), for its confirmation.
+    done: Option<String>,
+    /// The revision just restored.
+    restored: Option<i32>,
+}
+
+/// What a finished lifecycle step says, in the words of what happened; `saved` when the form's
+/// text was saved first.
+fn done_message(done: &str, saved: bool, doc: &ArticleDoc, tz: &jiff::tz::TimeZone) -> String {
+    let when = doc
+        .published_at
+        .map(|at| dates::long_datetime(at, tz))
+        .unwrap_or_default();
+    let step = match done {
+        "submitted" => "submitted for review".to_owned(),
+        "published" => "published".to_owned(),
+        "backdated" => format!("published, dated {when}"),
+        "scheduled" => format!("scheduled for {when}"),
+        "unpublished" => "unpublished: the story is a draft again".to_owned(),
+        "withdrawn" => "withdrawn: readers now see that the story was withdrawn".to_owned(),
+        "archived" => "archived".to_owned(),
+        "unarchived" => "unarchived".to_owned(),
+        _ => return "Saved.".to_owned(),
+    };
+    if saved {
+        format!("Saved and {step}.")
+    } else {
+        let mut chars = step.chars();
+        chars
+            .next()
+            .map(|first| format!("{}{}.", first.to_uppercase(), chars.as_str()))
+            .unwrap_or_default()
+    }
 }
 
 pub async fn edit(
@@ -552,6 +619,13 @@ pub async fn edit(
         page.message = Some(format!(
             "Your text autosaved on {at} is in the form. Save to keep it."
         ));
+    } else if let Some(number) = query.restored {
+        page.message = Some(format!(
+            "Revision {number} restored, as revision {}.",
+            doc.version
+        ));
+    } else if let Some(done) = query.done.as_deref() {
+        page.message = Some(done_message(done, query.saved.is_some(), &doc, &tz));
     } else if query.saved.is_some() {
         page.message = Some("Saved.".into());
     }
@@ -626,8 +700,12 @@ async fn resolve_story(state: &AppState, raw: &str) -> Result<Option<Uuid>, AppE
     }
 }
 
-/// `POST /admin/stories/{id}/action`: `action` (submit, publish, schedule with `publish_at`,
-/// unpublish, withdraw, archive with `reason` and `superseded_by`, unarchive).
+/// `POST /admin/stories/{id}/action`: a publishing button of the editor form, which sends the
+/// form's text with `action` (submit, publish, schedule with `publish_at`: a future moment
+/// schedules, a past one backdates; unpublish, withdraw with `reason`, archive with `reason` and
+/// `superseded_by`, unarchive). The text is saved first when it changed, in the same
+/// transaction (`service::articles::save_and_transition`); a form loaded before someone else's
+/// save gets the conflict screen and nothing is published.
 pub async fn act(
     State(state): State<AppState>,
     session: Session,
@@ -636,20 +714,28 @@ pub async fn act(
     body: Bytes,
 ) -> Result<Response, AppError> {
     let id = parse_id(&id)?;
-    let mut csrf = String::new();
+    let draft = Draft::parse(&body);
     let mut action = String::new();
     let mut form = PublishForm::default();
+    let mut has_version = false;
     for (key, value) in url::form_urlencoded::parse(&body) {
         match key.as_ref() {
-            "csrf" => csrf = value.into_owned(),
             "action" => action = value.into_owned(),
             "reason" => form.reason = value.into_owned(),
             "publish_at" => form.publish_at = value.into_owned(),
             "superseded_by" => form.superseded_by = value.into_owned(),
+            "withdraw_reason" => form.withdraw_reason = value.into_owned(),
+            "version" => has_version = true,
             _ => {}
         }
     }
-    check_csrf(&session, &csrf).await?;
+    check_csrf(&session, &draft.csrf).await?;
+    if !has_version {
+        return Err(AppError::BadRequest(
+            "Publishing actions are taken from the story editor, which sends the story's text              with them. Open the editor again and use its buttons."
+                .into(),
+        ));
+    }
     let actor = user.actor();
     let outcome = async {
         let transition = match action.as_str() {
@@ -660,9 +746,6 @@ pub async fn act(
                     .ok_or_else(|| {
                         AppError::field("publish_at", "must be a date and time to publish at")
                     })?;
-                if at <= OffsetDateTime::now_utc() {
-                    return Err(AppError::field("publish_at", "must be in the future"));
-                }
                 Transition::Publish { at: Some(at) }
             }
             "unpublish" => Transition::Unpublish,
@@ -671,30 +754,105 @@ pub async fn act(
             "unarchive" => Transition::Unarchive,
             _ => return Err(AppError::BadRequest("Unknown action.".into())),
         };
-        let options = ArchiveOptions {
-            reason: text(&form.reason),
+        let options = TransitionOptions {
+            reason: text(if action == "withdraw" {
+                &form.withdraw_reason
+            } else {
+                &form.reason
+            }),
             superseded_by: if action == "archive" {
                 resolve_story(&state, &form.superseded_by).await?
             } else {
                 None
             },
         };
-        articles::transition(&state.pool, actor, id, transition, options, None).await
+        let (changes, meta) = (draft.changes()?, draft.meta()?);
+        articles::save_and_transition(
+            &state.pool,
+            actor,
+            id,
+            draft.version,
+            changes,
+            meta,
+            transition,
+            options,
+        )
+        .await
     }
     .await;
-    let (status, message, errors) = match outcome {
-        // The autosave stays: the publishing form does not carry the editor's text.
-        Ok(_) => return Ok(to_story(id)),
-        Err(AppError::Conflict(message)) => (StatusCode::CONFLICT, message, Vec::new()),
+    let verb = match action.as_str() {
+        "submit" => "submitted",
+        "publish" | "schedule" => "published",
+        "unpublish" => "unpublished",
+        "withdraw" => "withdrawn",
+        "archive" => "archived",
+        "unarchive" => "unarchived",
+        _ => "changed",
+    };
+    let (status, message, errors, theirs) = match outcome {
+        Ok((doc, saved)) => {
+            // As a save does, when the form's text was saved; an autosave of other text (the
+            // form did not carry it) is still offered back.
+            if saved {
+                autosaves::discard(&state.pool, actor, id).await?;
+            }
+            let done = match (action.as_str(), doc.status) {
+                ("schedule", crate::domain::article::ArticleStatus::Scheduled) => "scheduled",
+                ("schedule", _) => "backdated",
+                _ => verb,
+            };
+            let saved = if saved { "&saved=1" } else { "" };
+            return Ok(
+                Redirect::to(&format!("/admin/stories/{id}?done={done}{saved}")).into_response(),
+            );
+        }
+        Err(AppError::PreconditionFailed(..)) => {
+            let current = articles::get(&state.pool, actor, id).await?;
+            (
+                StatusCode::CONFLICT,
+                format!(
+                    "Not {verb}: someone else saved this story while you were editing. Their \
+                     version is shown beside yours; nothing has been lost. Save to replace theirs \
+                     with the form's text, then try again."
+                ),
+                Vec::new(),
+                Some(current),
+            )
+        }
+        Err(AppError::Conflict(message)) => (
+            StatusCode::CONFLICT,
+            format!("Not {verb}: {message}."),
+            Vec::new(),
+            None,
+        ),
         Err(AppError::Validation(errors)) => (
             StatusCode::UNPROCESSABLE_ENTITY,
-            "Please correct the fields marked below.".to_owned(),
-            errors,
+            format!("Not {verb}: correct the fields marked below."),
+            errors
+                .into_iter()
+                .map(|e| {
+                    // The service names fields as the API does.
+                    match (e.field.as_str(), action.as_str()) {
+                        ("at", _) => FieldError::new("publish_at", e.message),
+                        ("reason", "withdraw") => FieldError::new("withdraw_reason", e.message),
+                        _ => e,
+                    }
+                })
+                .collect(),
+            None,
         ),
         Err(other) => return Err(other),
     };
-    let doc = articles::get(&state.pool, actor, id).await?;
-    let mut page = editor_page(&state, &session, user, Some(&doc), Draft::from_doc(&doc)).await?;
+    let doc = match &theirs {
+        Some(current) => current.clone(),
+        None => articles::get(&state.pool, actor, id).await?,
+    };
+    let mut mine = draft;
+    if theirs.is_some() {
+        mine.version = doc.version;
+    }
+    let mut page = editor_page(&state, &session, user, Some(&doc), mine).await?;
+    page.theirs = theirs.as_ref().map(Draft::from_doc);
     page.message = Some(message);
     page.errors = errors;
     page.publish = form;

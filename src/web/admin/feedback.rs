@@ -63,7 +63,7 @@ pub struct Line {
 #[template(path = "admin/feedback.html")]
 pub struct InboxPage {
     pub layout: Layout,
-    pub user_name: String,
+    pub nav: super::AdminNav,
     pub csrf: String,
     pub lines: Vec<Line>,
     pub total: i64,
@@ -126,7 +126,7 @@ pub async fn show_inbox(
     let tz = &state.config.timezone;
     render(&InboxPage {
         layout: admin_layout("Feedback"),
-        user_name: user.name,
+        nav: super::AdminNav::new(&user),
         csrf: csrf_token(&session).await?,
         lines: entries
             .into_iter()
@@ -299,7 +299,7 @@ pub struct Bar {
 #[template(path = "admin/feedback_story.html")]
 pub struct StoryPage {
     pub layout: Layout,
-    pub user_name: String,
+    pub nav: super::AdminNav,
     pub csrf: String,
     pub story_id: String,
     pub title: String,
@@ -361,7 +361,7 @@ pub async fn show_story(
         .collect();
     render(&StoryPage {
         layout: admin_layout("Feedback on a story"),
-        user_name: user.name,
+        nav: super::AdminNav::new(&user),
         csrf: csrf_token(&session).await?,
         story_id: id.to_string(),
         title: article.title,

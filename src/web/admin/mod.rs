@@ -69,11 +69,45 @@ async fn session_save_failed(request: Request, next: Next) -> Response {
     response
 }
 
+/// The admin navigation: who is signed in, and the sections their role may open (each asked
+/// of [`crate::domain::policy::can`], so the browser offers exactly what the server allows).
+#[derive(Debug, Clone)]
+pub struct AdminNav {
+    pub user_name: String,
+    pub role: &'static str,
+    pub feedback: bool,
+    pub topics: bool,
+    pub users: bool,
+    pub audit: bool,
+    pub deleted: bool,
+}
+
+impl AdminNav {
+    pub fn new(user: &LoginUser) -> Self {
+        use crate::domain::policy::{Action, can};
+        let actor = user.actor();
+        let allows = |action| can(actor, action, None);
+        Self {
+            user_name: user.name.clone(),
+            role: user.role.as_str(),
+            feedback: allows(Action::ViewFeedback),
+            topics: allows(Action::ManageTopics),
+            users: allows(Action::ManageUsers),
+            audit: allows(Action::ViewAuditLog),
+            deleted: allows(Action::RestoreDeletedArticle),
+        }
+    }
+}
+
 /// The signed-in user, set by [`require_session`].
 #[derive(Debug, Clone)]
 pub struct AdminUser(pub LoginUser);
 
 pub fn routes(state: AppState) -> Router<AppState> {
+    let body = crate::web::limits::BodyRules {
+        limit: ADMIN_BODY_LIMIT,
+        idle: state.config.body_timeout,
+    };
     let (cookie, secure) = session_cookie(&state.config.base_url);
     let store = PostgresStore::new(state.pool.clone());
     let sessions = SessionManagerLayer::new(store)
@@ -120,7 +154,7 @@ pub fn routes(state: AppState) -> Router<AppState> {
         .route("/admin/stories/{id}/revisions", get(revisions::show))
         .route(
             "/admin/stories/{id}/revisions/{number}/restore",
-            post(revisions::restore),
+            get(revisions::confirm_restore).post(revisions::restore),
         )
         .route("/admin/topics", get(topics::list).post(topics::create))
         .route(
@@ -156,6 +190,10 @@ pub fn routes(state: AppState) -> Router<AppState> {
         .layer(middleware::from_fn(crate::web::limits::refuse_nul_in_forms))
         // A story body is at most 200,000 bytes; with the other fields, form-encoded, 1 MiB.
         .layer(axum::extract::DefaultBodyLimit::max(ADMIN_BODY_LIMIT))
+        .layer(middleware::from_fn_with_state(
+            body,
+            crate::web::limits::read_body,
+        ))
 }
 
 /// `403` unless the signed-in user may do `action`.

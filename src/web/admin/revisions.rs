@@ -13,8 +13,10 @@ use super::auth::admin_layout;
 use super::{AdminUser, check_csrf, csrf_token};
 use crate::app::AppState;
 use crate::db;
+use crate::domain::article::ChangeKind;
 use crate::error::AppError;
 use crate::service::articles;
+use crate::service::articles::ChangeMeta;
 use crate::web::pages::{Layout, render};
 
 /// A field that differs between the two revisions.
@@ -41,17 +43,18 @@ pub struct RevisionLine {
 #[template(path = "admin/revisions.html")]
 pub struct RevisionsPage {
     pub layout: Layout,
-    pub user_name: String,
+    pub nav: super::AdminNav,
     pub csrf: String,
     pub id: String,
     pub title: String,
-    pub version: i32,
     pub revisions: Vec<RevisionLine>,
     pub from: i32,
     pub to: i32,
     pub fields: Vec<FieldChange>,
     pub body: Vec<DiffLine>,
     pub unchanged: bool,
+    /// Whether this user may restore a revision of this story.
+    pub can_restore: bool,
 }
 
 #[derive(Debug, Deserialize)]
@@ -124,6 +127,7 @@ pub async fn show(
     let id = Uuid::parse_str(&id).map_err(|_| AppError::NotFound)?;
     let actor = user.actor();
     let doc = articles::get(&state.pool, actor, id).await?;
+    let can_restore = articles::offered(actor, &doc).restore_revision;
     let list = db::revisions::list(&state.pool, id).await?;
     let latest = list.first().map_or(1, |r| r.number);
     let to = query.to.unwrap_or(latest).clamp(1, latest);
@@ -139,11 +143,10 @@ pub async fn show(
     let tz = &state.config.timezone;
     render(&RevisionsPage {
         layout: admin_layout("Revisions"),
-        user_name: user.name,
+        nav: super::AdminNav::new(&user),
         csrf: csrf_token(&session).await?,
         id: id.to_string(),
         title: doc.title,
-        version: doc.version,
         revisions: list
             .into_iter()
             .map(|r| RevisionLine {
@@ -158,16 +161,97 @@ pub async fn show(
         unchanged: fields.is_empty() && body.iter().all(|l| l.sign == ' '),
         fields,
         body,
+        can_restore,
     })
 }
 
-#[derive(Debug, Deserialize)]
+/// The restore form: the version the page was loaded at, and how the restore is described.
+#[derive(Debug, Default, Deserialize)]
 pub struct RestoreForm {
     #[serde(default)]
     csrf: String,
     version: Option<i32>,
+    #[serde(default)]
+    change_kind: String,
+    #[serde(default)]
+    change_note: String,
 }
 
+/// A restore before it is made: what it will change, and how to describe it.
+#[derive(Template)]
+#[template(path = "admin/restore.html")]
+pub struct RestorePage {
+    pub layout: Layout,
+    pub nav: super::AdminNav,
+    pub csrf: String,
+    pub id: String,
+    pub title: String,
+    pub number: i32,
+    pub version: i32,
+    pub fields: Vec<FieldChange>,
+    pub body: Vec<DiffLine>,
+    pub unchanged: bool,
+    pub change_kind: String,
+    pub change_note: String,
+    pub errors: Vec<crate::error::FieldError>,
+}
+
+impl RestorePage {
+    pub fn error_for(&self, field: &str) -> Option<&str> {
+        crate::error::message_for(&self.errors, field)
+    }
+}
+
+async fn restore_page(
+    state: &AppState,
+    session: &Session,
+    user: crate::db::logins::LoginUser,
+    id: Uuid,
+    number: i32,
+    form: RestoreForm,
+) -> Result<RestorePage, AppError> {
+    let actor = user.actor();
+    let (current, _, snapshot) = articles::restorable(&state.pool, actor, id, number).await?;
+    if !articles::offered(actor, &current).restore_revision {
+        return Err(AppError::Forbidden);
+    }
+    let now = serde_json::to_value(&current).map_err(anyhow::Error::from)?;
+    let (fields, body) = diff(&now, &snapshot);
+    Ok(RestorePage {
+        layout: admin_layout("Restore a revision"),
+        nav: super::AdminNav::new(&user),
+        csrf: csrf_token(session).await?,
+        id: id.to_string(),
+        title: current.title,
+        number,
+        version: form.version.unwrap_or(current.version),
+        unchanged: fields.is_empty() && body.iter().all(|l| l.sign == ' '),
+        fields,
+        body,
+        change_kind: if form.change_kind.is_empty() {
+            articles::DEFAULT_RESTORE_KIND.as_str().to_owned()
+        } else {
+            form.change_kind
+        },
+        change_note: form.change_note,
+        errors: Vec::new(),
+    })
+}
+
+/// `GET …/revisions/{number}/restore`: what the restore will change, a change kind and a note.
+pub async fn confirm_restore(
+    State(state): State<AppState>,
+    session: Session,
+    Extension(AdminUser(user)): Extension<AdminUser>,
+    Path((id, number)): Path<(String, i32)>,
+) -> Result<Response, AppError> {
+    let id = Uuid::parse_str(&id).map_err(|_| AppError::NotFound)?;
+    let page = restore_page(&state, &session, user, id, number, RestoreForm::default()).await?;
+    render(&page)
+}
+
+/// `POST …/revisions/{number}/restore`: a new revision with that revision's content, described
+/// as the editor chose (a correction needs its note); refused (`412`) from a stale page.
 pub async fn restore(
     State(state): State<AppState>,
     session: Session,
@@ -178,8 +262,39 @@ pub async fn restore(
     check_csrf(&session, &form.csrf).await?;
     let id = Uuid::parse_str(&id).map_err(|_| AppError::NotFound)?;
     let actor = user.actor();
-    articles::restore_revision(&state.pool, actor, id, number, form.version).await?;
-    Ok(Redirect::to(&format!("/admin/stories/{id}?saved=1")).into_response())
+    let kind = match form.change_kind.as_str() {
+        "" => Ok(articles::DEFAULT_RESTORE_KIND),
+        "minor" => Ok(ChangeKind::Minor),
+        "update" => Ok(ChangeKind::Update),
+        "correction" => Ok(ChangeKind::Correction),
+        _ => Err(AppError::field(
+            "change_kind",
+            "must be minor, update or correction",
+        )),
+    };
+    let meta = kind.map(|kind| ChangeMeta {
+        kind,
+        note: Some(form.change_note.trim().to_owned()).filter(|n| !n.is_empty()),
+    });
+    let outcome = match meta {
+        Ok(meta) => {
+            articles::restore_revision(&state.pool, actor, id, number, form.version, meta).await
+        }
+        Err(err) => Err(err),
+    };
+    match outcome {
+        Ok(_) => {
+            Ok(Redirect::to(&format!("/admin/stories/{id}?restored={number}")).into_response())
+        }
+        Err(AppError::Validation(errors)) => {
+            let mut page = restore_page(&state, &session, user, id, number, form).await?;
+            page.errors = errors;
+            let mut response = render(&page)?;
+            *response.status_mut() = axum::http::StatusCode::UNPROCESSABLE_ENTITY;
+            Ok(response)
+        }
+        Err(other) => Err(other),
+    }
 }
 
 #[cfg(test)]

@@ -40,7 +40,7 @@ pub struct TopicLine {
 #[template(path = "admin/topics.html")]
 pub struct TopicsPage {
     pub layout: Layout,
-    pub user_name: String,
+    pub nav: super::AdminNav,
     pub csrf: String,
     pub topics: Vec<TopicLine>,
     /// The topic being edited, or `None` on the list.
@@ -68,7 +68,7 @@ async fn page(
     let topics = db::topics::list_with_counts(&state.pool).await?;
     Ok(TopicsPage {
         layout: admin_layout("Topics"),
-        user_name: user.name,
+        nav: super::AdminNav::new(&user),
         csrf: csrf_token(session).await?,
         topics: topics
             .into_iter()

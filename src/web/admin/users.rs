@@ -34,7 +34,7 @@ pub struct UserLine {
 #[template(path = "admin/users.html")]
 pub struct UsersPage {
     pub layout: Layout,
-    pub user_name: String,
+    pub nav: super::AdminNav,
     pub csrf: String,
     pub users: Vec<UserLine>,
     pub errors: Vec<FieldError>,
@@ -59,7 +59,7 @@ async fn users_page(
     let users = db::users::list_all(&state.pool).await?;
     Ok(UsersPage {
         layout: admin_layout("Users"),
-        user_name: user.name,
+        nav: super::AdminNav::new(&user),
         csrf: csrf_token(session).await?,
         users: users
             .into_iter()
@@ -158,7 +158,7 @@ pub struct TokenLine {
 #[template(path = "admin/user.html")]
 pub struct UserPage {
     pub layout: Layout,
-    pub user_name: String,
+    pub nav: super::AdminNav,
     pub csrf: String,
     pub id: String,
     pub name: String,
@@ -188,7 +188,7 @@ async fn user_page(
     Ok(UserPage {
         layout: admin_layout(&target.name),
         myself: admin.id == id,
-        user_name: admin.name,
+        nav: super::AdminNav::new(&admin),
         csrf: csrf_token(session).await?,
         id: id.to_string(),
         name: target.name,

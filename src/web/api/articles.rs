@@ -17,7 +17,7 @@ use crate::domain::policy::Role;
 use crate::error::{ApiError, AppError, FieldError, Problem};
 use crate::extract::{ApiPath, ApiQuery, AppJson, CurrentUser, IfMatch, OptionalJson, parse_id};
 use crate::service::articles::{
-    self as service, ArchiveOptions, ArticleChanges, ArticleDoc, ChangeMeta,
+    self as service, ArticleChanges, ArticleDoc, ChangeMeta, TransitionOptions,
 };
 
 /// Query of the story list.
@@ -94,7 +94,7 @@ pub struct UpdateArticle {
 #[serde(deny_unknown_fields)]
 pub struct PublishRequest {
     /// A future moment schedules the story; a past one backdates it.
-    #[serde(default, with = "time::serde::rfc3339::option")]
+    #[serde(default, with = "crate::domain::dates::serde_rfc3339::option")]
     pub at: Option<OffsetDateTime>,
 }
 
@@ -108,6 +108,26 @@ pub struct ArchiveRequest {
     pub superseded_by: Option<Uuid>,
 }
 
+/// Options of `/withdraw`.
+#[derive(Debug, Default, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct WithdrawRequest {
+    /// Shown to readers on the story's `410` page; at most 500 characters.
+    pub reason: Option<String>,
+}
+
+/// Options of a restore: how the new revision is described. Without a body, or without
+/// `change_kind`, a restore is an `update` (it changes what readers see, so "Last updated"
+/// moves) noted as the restore of that revision.
+#[derive(Debug, Default, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RestoreRequest {
+    /// `minor`, `update` (default) or `correction`.
+    pub change_kind: Option<ChangeKind>,
+    /// Public note for `update` and `correction`; required with `correction`.
+    pub change_note: Option<String>,
+}
+
 /// One revision in a list.
 #[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct RevisionSummary {
@@ -115,7 +135,7 @@ pub struct RevisionSummary {
     pub change_kind: ChangeKind,
     pub change_note: Option<String>,
     pub created_by: Option<Uuid>,
-    #[serde(with = "time::serde::rfc3339")]
+    #[serde(with = "crate::domain::dates::serde_rfc3339")]
     pub created_at: OffsetDateTime,
 }
 
@@ -147,7 +167,7 @@ pub struct NewPreviewLink {
 pub struct PreviewLinkResponse {
     pub id: Uuid,
     pub url: String,
-    #[serde(with = "time::serde::rfc3339")]
+    #[serde(with = "crate::domain::dates::serde_rfc3339")]
     pub expires_at: OffsetDateTime,
 }
 
@@ -340,7 +360,7 @@ async fn run_transition(
     id: &str,
     headers: &HeaderMap,
     transition: Transition,
-    archive: ArchiveOptions,
+    archive: TransitionOptions,
 ) -> Result<Response, ApiError> {
     let if_match = IfMatch::from_headers(headers).optional();
     let doc = service::transition(
@@ -371,7 +391,7 @@ pub async fn submit_article(
         &id,
         &headers,
         Transition::Submit,
-        ArchiveOptions::default(),
+        TransitionOptions::default(),
     )
     .await
 }
@@ -395,7 +415,7 @@ pub async fn publish_article(
         &id,
         &headers,
         transition,
-        ArchiveOptions::default(),
+        TransitionOptions::default(),
     )
     .await
 }
@@ -416,12 +436,13 @@ pub async fn unpublish_article(
         &id,
         &headers,
         Transition::Unpublish,
-        ArchiveOptions::default(),
+        TransitionOptions::default(),
     )
     .await
 }
 
 #[utoipa::path(post, path = "/api/v1/articles/{id}/withdraw", tag = "lifecycle", params(("id" = Uuid, Path)),
+    request_body(content = Option<WithdrawRequest>, description = "Optional: the reason readers see"),
     responses((status = 200, body = ArticleDoc), (status = 401, body = Problem), (status = 403, body = Problem),
         (status = 404, body = Problem), (status = 409, body = Problem)),
     security(("bearer" = [])))]
@@ -430,16 +451,13 @@ pub async fn withdraw_article(
     user: CurrentUser,
     ApiPath(id): ApiPath<String>,
     headers: HeaderMap,
+    OptionalJson(input): OptionalJson<WithdrawRequest>,
 ) -> Result<Response, ApiError> {
-    run_transition(
-        &state,
-        &user,
-        &id,
-        &headers,
-        Transition::Withdraw,
-        ArchiveOptions::default(),
-    )
-    .await
+    let options = TransitionOptions {
+        reason: input.reason,
+        superseded_by: None,
+    };
+    run_transition(&state, &user, &id, &headers, Transition::Withdraw, options).await
 }
 
 #[utoipa::path(post, path = "/api/v1/articles/{id}/archive", tag = "lifecycle", params(("id" = Uuid, Path)),
@@ -454,7 +472,7 @@ pub async fn archive_article(
     headers: HeaderMap,
     OptionalJson(input): OptionalJson<ArchiveRequest>,
 ) -> Result<Response, ApiError> {
-    let options = ArchiveOptions {
+    let options = TransitionOptions {
         reason: input.reason,
         superseded_by: input.superseded_by,
     };
@@ -477,7 +495,7 @@ pub async fn unarchive_article(
         &id,
         &headers,
         Transition::Unarchive,
-        ArchiveOptions::default(),
+        TransitionOptions::default(),
     )
     .await
 }
@@ -539,6 +557,7 @@ pub async fn show_revision(
 
 #[utoipa::path(post, path = "/api/v1/articles/{id}/revisions/{n}/restore", tag = "revisions",
     params(("id" = Uuid, Path), ("n" = i32, Path)),
+    request_body(content = Option<RestoreRequest>, description = "Optional: how the restore is described (default: an update)"),
     responses((status = 200, body = ArticleDoc, description = "Restored as a new revision"),
         (status = 401, body = Problem), (status = 403, body = Problem), (status = 404, body = Problem),
         (status = 412, body = Problem), (status = 422, body = Problem)),
@@ -548,11 +567,17 @@ pub async fn restore_revision(
     user: CurrentUser,
     ApiPath((id, n)): ApiPath<(String, String)>,
     headers: HeaderMap,
+    OptionalJson(input): OptionalJson<RestoreRequest>,
 ) -> Result<Response, ApiError> {
     let id = parse_id(&id)?;
     let number: i32 = n.parse().map_err(|_| AppError::NotFound)?;
     let if_match = IfMatch::from_headers(&headers).optional();
-    let doc = service::restore_revision(&state.pool, user.actor(), id, number, if_match).await?;
+    let meta = ChangeMeta {
+        kind: input.change_kind.unwrap_or(service::DEFAULT_RESTORE_KIND),
+        note: input.change_note,
+    };
+    let doc =
+        service::restore_revision(&state.pool, user.actor(), id, number, if_match, meta).await?;
     Ok(article_response(StatusCode::OK, doc, false))
 }
 

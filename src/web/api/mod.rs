@@ -232,6 +232,10 @@ fn operations(openapi: &utoipa::openapi::OpenApi) -> Vec<DocOperation> {
 /// docs page; anything else under `/api` is a `404` problem.
 pub fn routes(state: AppState) -> Router<AppState> {
     let (v1, openapi) = v1_router();
+    let body = crate::web::limits::BodyRules {
+        limit: BODY_LIMIT,
+        idle: state.config.body_timeout,
+    };
     let v1 = v1
         .route_layer(middleware::from_fn_with_state(
             state.clone(),
@@ -241,7 +245,11 @@ pub fn routes(state: AppState) -> Router<AppState> {
             state,
             crate::cache::evict_after_write,
         ))
-        .layer(DefaultBodyLimit::max(BODY_LIMIT));
+        .layer(DefaultBodyLimit::max(BODY_LIMIT))
+        .layer(middleware::from_fn_with_state(
+            body,
+            crate::web::limits::read_body,
+        ));
     let json = Arc::new(serde_json::to_vec_pretty(&openapi).unwrap_or_default());
     let docs = Arc::new(operations(&openapi));
     Router::new()

@@ -177,6 +177,9 @@ pub async fn show_article(
             None => Err(AppError::NotFound),
         };
     };
+    if story.article.status.public_visibility() == Visibility::Gone {
+        return Ok(withdrawn_page(&state, &story.article));
+    }
     check_visible(&story.article)?;
     let user_agent = headers
         .get(header::USER_AGENT)
@@ -192,6 +195,46 @@ pub async fn show_article(
     };
     let tags = crate::cache::CacheTags::story(id, story.topics.iter().map(|t| t.slug.as_str()));
     Ok(tags.attach(render_story_parts(&state, story, widget).await?))
+}
+
+/// What a withdrawn story's address shows: its headline, when it was published and withdrawn,
+/// and why (`410`, kept out of search engines).
+#[derive(Template)]
+#[template(path = "public/withdrawn.html")]
+pub struct WithdrawnPage {
+    pub layout: Layout,
+    pub title: String,
+    pub published: String,
+    pub published_iso: String,
+    pub withdrawn: Option<String>,
+    pub withdrawn_iso: String,
+    pub reason: Option<String>,
+}
+
+fn withdrawn_page(state: &AppState, article: &Article) -> Response {
+    let tz = &state.config.timezone;
+    let published_at = article.published_at.unwrap_or(article.created_at);
+    let mut layout = Layout::new(format!("Withdrawn: {}", article.title), "news");
+    layout.noindex = true;
+    let page = WithdrawnPage {
+        layout,
+        title: article.title.clone(),
+        published: dates::long_date(published_at, tz),
+        published_iso: dates::rfc3339(published_at),
+        withdrawn: article.withdrawn_at.map(|at| dates::long_date(at, tz)),
+        withdrawn_iso: article.withdrawn_at.map(dates::rfc3339).unwrap_or_default(),
+        reason: article
+            .withdraw_reason
+            .clone()
+            .filter(|r| !r.trim().is_empty()),
+    };
+    match render(&page) {
+        Ok(mut response) => {
+            *response.status_mut() = StatusCode::GONE;
+            response
+        }
+        Err(err) => err.into_response(),
+    }
 }
 
 /// Readers may see published stories; withdrawn ones are gone, the rest do not exist for them.

@@ -31,10 +31,12 @@ fn link(href: String, rel: &str, mime: Option<&str>) -> Link {
     link
 }
 
+/// An XML answer. Whatever was stored (a control character pasted before input was cleaned),
+/// the document holds no character XML forbids.
 fn xml(content_type: &'static str, body: String) -> Response {
     (
         [(header::CONTENT_TYPE, HeaderValue::from_static(content_type))],
-        body,
+        crate::domain::text::xml_safe(body),
     )
         .into_response()
 }

@@ -18,6 +18,10 @@ use crate::domain::dates;
 use crate::error::AppError;
 
 pub fn routes(state: AppState) -> Router<AppState> {
+    let feedback_body = crate::web::limits::BodyRules {
+        limit: crate::web::feedback::BODY_LIMIT,
+        idle: state.config.body_timeout,
+    };
     // Pages served from the rendered-page cache (and given ETags, 304s and CDN headers).
     let cached = Router::new()
         .route("/", get(home::show_front_page))
@@ -42,9 +46,14 @@ pub fn routes(state: AppState) -> Router<AppState> {
     let private = Router::new()
         .route(
             "/research-news/{slug}/feedback",
-            axum::routing::post(crate::web::feedback::post_feedback).layer(
-                axum::extract::DefaultBodyLimit::max(crate::web::feedback::BODY_LIMIT),
-            ),
+            axum::routing::post(crate::web::feedback::post_feedback)
+                .layer(axum::extract::DefaultBodyLimit::max(
+                    crate::web::feedback::BODY_LIMIT,
+                ))
+                .layer(axum::middleware::from_fn_with_state(
+                    feedback_body,
+                    crate::web::limits::read_body,
+                )),
         )
         .route("/preview/{token}", get(preview::show_preview))
         .layer(axum::middleware::from_fn(crate::cache::no_store));

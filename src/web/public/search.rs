@@ -131,6 +131,7 @@ pub async fn search(
     )
     .description("Search every research-news story we have published.");
     layout.noindex = true;
+    layout.hide_search = true;
     layout = layout.canonical(&state.config.base_url, &path);
     render(&SearchPage {
         layout,

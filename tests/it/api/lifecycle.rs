@@ -273,3 +273,55 @@ async fn publish_at_a_past_moment_backdates_and_a_future_one_schedules(pool: PgP
         "draft"
     );
 }
+
+#[sqlx::test]
+async fn a_withdrawn_story_tells_readers_when_and_why(pool: PgPool) {
+    let token = token_for(&pool, dateline::domain::policy::Role::Editor).await;
+    let app = TestApp::new(pool);
+    let id = id_of(
+        &app.create_article(&token, json!({"title": "Retracted trial"}))
+            .await,
+    );
+    app.action(
+        &token,
+        &id,
+        "publish",
+        Some(json!({"at": "2011-09-26T13:05:00Z"})),
+    )
+    .await;
+    let long = "x".repeat(501);
+    let refused = app
+        .api(
+            "POST",
+            &format!("/api/v1/articles/{id}/withdraw"),
+            Some(&token),
+            Some(json!({ "reason": long })),
+            &[],
+        )
+        .await;
+    assert_eq!(refused.error_fields(), ["reason"]);
+    let withdrawn = app
+        .action(
+            &token,
+            &id,
+            "withdraw",
+            Some(json!({"reason": "The journal retracted the paper."})),
+        )
+        .await;
+    assert_eq!(
+        withdrawn["withdraw_reason"],
+        "The journal retracted the paper."
+    );
+    assert!(withdrawn["withdrawn_at"].is_string());
+    let page = app.get("/research-news/retracted-trial").await;
+    assert_eq!(page.status, 410);
+    page.assert_in_order(&[
+        "<h1>Retracted trial</h1>",
+        "September 26, 2011",
+        "The journal retracted the paper.",
+    ]);
+    // Unpublished, the reason goes with the withdrawal.
+    let draft = app.action(&token, &id, "unpublish", None).await;
+    assert_eq!(draft["withdraw_reason"], serde_json::Value::Null);
+    assert_eq!(draft["withdrawn_at"], serde_json::Value::Null);
+}

@@ -148,7 +148,12 @@ async fn restoring_a_revision_brings_its_content_back_as_a_new_revision(pool: Pg
         .await
         .json();
     assert_eq!(list["items"][0]["number"], 3);
-    assert_eq!(list["items"][0]["change_note"], "Restored revision 1");
+    // Without a body, a restore is an update noted as the restore of that revision.
+    assert_eq!(list["items"][0]["change_kind"], "update");
+    assert_eq!(
+        list["items"][0]["change_note"],
+        "An earlier version of this story was restored (revision 1)."
+    );
     // Nothing was lost: revision 2 is still there.
     let second = app
         .api(
@@ -179,4 +184,81 @@ async fn restoring_a_revision_brings_its_content_back_as_a_new_revision(pool: Pg
     )
     .await
     .assert_problem(412);
+}
+
+#[sqlx::test]
+async fn a_restore_is_described_by_its_change_kind_and_note(pool: PgPool) {
+    let token = token_for(&pool, Role::Editor).await;
+    let app = TestApp::new(pool.clone());
+    let id = id_of(
+        &app.create_article(
+            &token,
+            json!({"title": "Figures", "body_markdown": "1 in 10."}),
+        )
+        .await,
+    );
+    app.action(&token, &id, "publish", None).await;
+    let path = format!("/api/v1/articles/{id}");
+    let corrected = app
+        .api(
+            "PATCH",
+            &path,
+            Some(&token),
+            Some(json!({"body_markdown": "1 in 11.", "change_kind": "correction", "change_note": "It is 1 in 11."})),
+            &[("if-match", "*")],
+        )
+        .await
+        .json();
+    let restore = |body: Option<serde_json::Value>| {
+        let app = app.clone();
+        let token = token.clone();
+        let path = path.clone();
+        async move {
+            app.api(
+                "POST",
+                &format!("{path}/revisions/2/restore"),
+                Some(&token),
+                body,
+                &[],
+            )
+            .await
+        }
+    };
+    // A correction needs its note; an unknown kind is named.
+    assert_eq!(
+        restore(Some(json!({"change_kind": "correction"})))
+            .await
+            .error_fields(),
+        ["change_note"]
+    );
+    assert_eq!(
+        restore(Some(json!({"change_kind": "sideways"})))
+            .await
+            .error_fields(),
+        ["change_kind"]
+    );
+    // A minor restore leaves "Last updated" where it was.
+    let minor = restore(Some(json!({"change_kind": "minor"}))).await;
+    assert_eq!(minor.status, 200, "{}", minor.text);
+    assert_eq!(minor.json()["updated_at"], corrected["updated_at"]);
+    // A correction moves it, and readers see its note.
+    let fixed = restore(Some(
+        json!({"change_kind": "correction", "change_note": "We checked the paper again."}),
+    ))
+    .await;
+    assert_eq!(fixed.status, 200, "{}", fixed.text);
+    assert_ne!(fixed.json()["updated_at"], corrected["updated_at"]);
+    let page = app.get("/research-news/figures").await;
+    page.assert_in_order(&["It is 1 in 11.", "We checked the paper again."]);
+    let kinds: Vec<String> = app
+        .api("GET", &format!("{path}/revisions"), Some(&token), None, &[])
+        .await
+        .json()["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .take(2)
+        .map(|r| r["change_kind"].as_str().unwrap().to_owned())
+        .collect();
+    assert_eq!(kinds, ["correction", "minor"]);
 }

@@ -3,8 +3,10 @@
 //! `chromium` and `chromium-driver`.
 
 mod admin;
+mod editor_layout;
 mod editorial;
 mod feedback_widget;
+mod public_pages;
 mod xss;
 
 use std::net::SocketAddr;

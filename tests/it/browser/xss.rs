@@ -18,7 +18,7 @@ use dateline::config::Config;
 use dateline::domain::article::{Review, Study};
 use dateline::domain::lifecycle::Transition;
 use dateline::domain::policy::{Actor, Role};
-use dateline::service::articles::{self, ArchiveOptions, ArticleChanges};
+use dateline::service::articles::{self, ArticleChanges, TransitionOptions};
 use fantoccini::Client;
 use sqlx::PgPool;
 
@@ -224,7 +224,7 @@ async fn no_payload_of_the_corpus_runs_in_chromium_on_any_page(pool: PgPool) {
             actor,
             doc.id,
             Transition::Publish { at: None },
-            ArchiveOptions::default(),
+            TransitionOptions::default(),
             None,
         )
         .await
@@ -235,7 +235,7 @@ async fn no_payload_of_the_corpus_runs_in_chromium_on_any_page(pool: PgPool) {
                 actor,
                 doc.id,
                 Transition::Archive,
-                ArchiveOptions {
+                TransitionOptions {
                     reason: Some(clip(payload, 500)),
                     superseded_by: None,
                 },

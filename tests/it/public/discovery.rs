@@ -12,7 +12,7 @@ use time::macros::datetime;
 use crate::helpers::{ArticleBuilder, TestApp, insert_topic};
 
 /// Parses a feed with feedparser (installed by `make test`); returns its JSON summary.
-fn feedparser(xml: &str) -> serde_json::Value {
+pub(crate) fn feedparser(xml: &str) -> serde_json::Value {
     let python = std::env::var("DATELINE_PYTHON")
         .expect("DATELINE_PYTHON is set by `make test` (a venv with feedparser)");
     let script = r#"

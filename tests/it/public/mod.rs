@@ -3,7 +3,7 @@
 mod archive;
 mod article;
 mod assets;
-mod discovery;
+pub(crate) mod discovery;
 mod errors;
 mod lists;
 mod search;

@@ -1,0 +1,45 @@
+//! Periodic upkeep, run by one instance for all: each task is claimed in `maintenance_runs`
+//! ([`crate::db::maintenance::claim`]) before it runs, so however many instances share the
+//! database, a task runs once per period; one that fell due while no server ran runs at
+//! start-up.
+
+use std::time::Duration;
+
+use sqlx::PgPool;
+use tokio::task::JoinHandle;
+
+/// How often each instance asks whether a task is due.
+pub const TICK: Duration = Duration::from_secs(60);
+
+/// Expired admin sessions are deleted this often (they are refused as soon as they expire;
+/// this only keeps the table small).
+pub const SESSIONS_EVERY: Duration = Duration::from_secs(3600);
+
+/// Runs every task that is due and claimed by this instance; returns the names of those run.
+pub async fn run_due(pool: &PgPool) -> Vec<&'static str> {
+    let mut ran = Vec::new();
+    match crate::db::maintenance::claim(pool, "sessions.delete_expired", SESSIONS_EVERY).await {
+        Ok(true) => match crate::db::maintenance::delete_expired_sessions(pool).await {
+            Ok(deleted) => {
+                tracing::info!(deleted, "expired admin sessions deleted");
+                ran.push("sessions.delete_expired");
+            }
+            Err(err) => tracing::warn!(error = %err, "could not delete expired sessions"),
+        },
+        Ok(false) => {}
+        Err(err) => tracing::warn!(error = %err, "could not claim the session clean-up"),
+    }
+    ran
+}
+
+/// Starts the upkeep loop; abort the handle to stop it.
+pub fn spawn(pool: PgPool) -> JoinHandle<()> {
+    tokio::spawn(async move {
+        let mut interval = tokio::time::interval(TICK);
+        interval.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        loop {
+            interval.tick().await;
+            run_due(&pool).await;
+        }
+    })
+}

@@ -1,0 +1,163 @@
+//! Every kind of page, reader's and editor's, checked by the Nu HTML Checker (`vnu.jar`,
+//! installed by the test command; path in `DATELINE_VNU`), the validator browsers' vendors use:
+//! no error on any of them. Stories are written through the API, so their moments carry the
+//! microseconds PostgreSQL stores.
+
+use std::process::Command;
+
+use dateline::domain::policy::Role;
+use serde_json::json;
+use sqlx::PgPool;
+
+use crate::admin::{editor, get, sign_in};
+use crate::helpers::{TestApp, id_of, token_for};
+
+/// The Nu HTML Checker's errors for each page, as `page: message (line)`.
+fn vnu_errors(pages: &[(String, String)]) -> Vec<String> {
+    let jar = std::env::var("DATELINE_VNU")
+        .expect("DATELINE_VNU names vnu.jar (make test installs the npm package vnu-jar)");
+    let dir = tempfile::tempdir().unwrap();
+    let mut files = Vec::new();
+    for (n, (_, html)) in pages.iter().enumerate() {
+        let file = dir.path().join(format!("page-{n:03}.html"));
+        std::fs::write(&file, html).unwrap();
+        files.push(file);
+    }
+    let output = Command::new("java")
+        .args(["-jar", &jar, "--errors-only", "--format", "json"])
+        .args(&files)
+        .output()
+        .expect("java runs vnu.jar");
+    let report: serde_json::Value = serde_json::from_slice(&output.stderr)
+        .unwrap_or_else(|_| panic!("vnu: {}", String::from_utf8_lossy(&output.stderr)));
+    report["messages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| {
+            let url = m["url"].as_str().unwrap_or_default();
+            let n: usize = url
+                .rsplit("page-")
+                .next()
+                .and_then(|s| s.trim_end_matches(".html").parse().ok())
+                .unwrap_or(0);
+            format!(
+                "{}: {} (line {}: {})",
+                pages[n].0,
+                m["message"].as_str().unwrap_or_default(),
+                m["lastLine"],
+                m["extract"].as_str().unwrap_or_default()
+            )
+        })
+        .collect()
+}
+
+#[sqlx::test]
+async fn every_page_is_valid_html(pool: PgPool) {
+    let token = token_for(&pool, Role::Admin).await;
+    editor(&pool, "ada@example.org").await;
+    let app = TestApp::new(pool.clone());
+    app.api(
+        "POST",
+        "/api/v1/topics",
+        Some(&token),
+        Some(json!({"name": "Breast cancer", "slug": "breast-cancer", "description": "Studies of breast cancer."})),
+        &[],
+    )
+    .await;
+    let story = app
+        .create_article(
+            &token,
+            json!({
+                "title": "Trastuzumab keeps one in eleven in remission",
+                "dek": "A congress report on HER2-positive breast cancer.",
+                "body_markdown": "## What was found\n\nAbout **1 in 11** stayed in remission.\n\n| arm | n |\n|---|---|\n| A | 60 |\n\n<textarea>left open",
+                "topics": ["breast-cancer"],
+                "study": {"citation": "ECCO 2011", "doi": "10.5555/x", "trial_id": "NCT00567190", "sample_size": 120, "presented_at": "2011-09-25"},
+                "review": {"reviewed_by": "Dr. Jane Roe", "last_reviewed": "2026-11-01", "next_review_due": "2027-11-01"},
+            }),
+        )
+        .await;
+    let id = id_of(&story);
+    app.action(&token, &id, "publish", None).await;
+    app.api(
+        "PATCH",
+        &format!("/api/v1/articles/{id}"),
+        Some(&token),
+        Some(json!({"change_kind": "correction", "change_note": "The figure was 1 in 11."})),
+        &[("if-match", "*")],
+    )
+    .await;
+    let newer = id_of(
+        &app.create_article(
+            &token,
+            json!({"title": "A newer study", "topics": ["breast-cancer"]}),
+        )
+        .await,
+    );
+    app.action(&token, &newer, "publish", None).await;
+    app.action(
+        &token,
+        &id,
+        "archive",
+        Some(json!({"reason": "Newer data.", "superseded_by": newer})),
+    )
+    .await;
+    let gone = id_of(
+        &app.create_article(&token, json!({"title": "Retracted"}))
+            .await,
+    );
+    app.action(&token, &gone, "publish", None).await;
+    app.action(
+        &token,
+        &gone,
+        "withdraw",
+        Some(json!({"reason": "Retracted."})),
+    )
+    .await;
+
+    let mut pages = Vec::new();
+    for path in [
+        "/",
+        "/research-news",
+        "/research-news/trastuzumab-keeps-one-in-eleven-in-remission",
+        "/research-news/a-newer-study",
+        "/research-news/retracted",
+        "/topics",
+        "/topics/breast-cancer",
+        "/archive",
+        "/search?q=remission",
+        "/search?q=nothing-matches-this",
+        "/corrections",
+        "/no-such-page",
+        "/api/docs",
+        "/admin/login",
+    ] {
+        pages.push((path.to_owned(), app.get(path).await.text));
+    }
+    let cookie = sign_in(&app, "ada@example.org").await;
+    for path in [
+        "/admin".to_owned(),
+        "/admin/stories/new".to_owned(),
+        format!("/admin/stories/{id}"),
+        format!("/admin/stories/{newer}"),
+        format!("/admin/stories/{gone}"),
+        format!("/admin/stories/{id}/revisions"),
+        format!("/admin/stories/{id}/revisions/1/restore"),
+        "/admin/feedback".to_owned(),
+        "/admin/topics".to_owned(),
+        "/admin/topics/breast-cancer".to_owned(),
+        "/admin/password".to_owned(),
+    ] {
+        let page = get(&app, &path, &cookie).await;
+        assert_eq!(page.status, 200, "{path}");
+        pages.push((path, page.text));
+    }
+    let errors = vnu_errors(&pages);
+    assert!(
+        errors.is_empty(),
+        "{} errors:\n{}",
+        errors.len(),
+        errors.join("\n")
+    );
+}
