@@ -49,6 +49,20 @@ fn json_bodies() -> Vec<Vec<u8>> {
         "{\"helpful\": \"maybe\", \"comment\": 5}",
         "{\"role\": \"admin\"}",
         "{\"__proto__\": {\"admin\": true}}",
+        // Dates outside the years Dateline takes (issue 20): year 0 with a positive offset is
+        // year -1 in UTC, year 9999 with a negative offset is 10000.
+        "{\"at\": \"0000-01-01T00:00:00+01:00\"}",
+        "{\"at\": \"9999-12-31T23:00:00-05:00\"}",
+        "{\"at\": \"-0001-01-01T00:00:00Z\"}",
+        "{\"study\": {\"presented_at\": \"0000-01-01\"}, \"review\": {\"last_reviewed\": \"9999-12-31\", \"next_review_due\": \"0001-01-01\"}}",
+        "{\"expires_in_hours\": 389.0}",
+        // Control characters and noncharacters pasted from PDFs, in every text field.
+        "{\"title\": \"A\\u000cB\\u000bC\\u0085\\ufffe\", \"dek\": \"\\u001b[31m\\u009b\", \"body_markdown\": \"x\\u000cy\\uffff\", \"change_note\": \"\\u0001\", \"study\": {\"citation\": \"\\u0007\"}}",
+        "{\"name\": \"\\u000c\\u000b\", \"description\": \"\\ufdd0\", \"reason\": \"\\u0002\"}",
+        // Raw HTML that swallows what follows it.
+        "{\"body_markdown\": \"<textarea>\\n\\n## Later\\n\\nText\"}",
+        "{\"body_markdown\": \"<!--\\n\\nLater\", \"title\": \"<title>x\"}",
+        "{\"body_markdown\": \"<style>\\n\\n<plaintext>\\n\\n<xmp>\"}",
     ]
     .iter()
     .map(|s| s.as_bytes().to_vec())
@@ -268,6 +282,32 @@ async fn no_bad_input_to_any_endpoint_gets_a_server_error(pool: PgPool) {
         }
     }
 
+    // What was stored must not break a later read: the editors' lists, the pages, and every
+    // feed and sitemap as well-formed XML (issue 20).
+    let cookie_reads = ["/admin", &format!("/admin/stories/{story}")];
+    for path in cookie_reads {
+        let response = crate::admin::get(&app, path, &cookie).await;
+        check(format!("GET {path} after the corpus"), response.status);
+    }
+    for path in [
+        "/",
+        "/research-news",
+        "/archive",
+        "/topics",
+        "/corrections",
+        "/feed.xml",
+        "/sitemap.xml",
+        "/news-sitemap.xml",
+    ] {
+        let response = app.get(path).await;
+        check(format!("GET {path} after the corpus"), response.status);
+        if path.ends_with(".xml") {
+            assert!(
+                roxmltree::Document::parse(&response.text).is_ok(),
+                "{path} stays well-formed"
+            );
+        }
+    }
     println!("{answers} answers to bad input");
     assert!(answers > 3_000, "{answers}");
     assert!(
