@@ -141,9 +141,10 @@ etag_of() { curl -sfI -H "$gz" "$1" | awk 'tolower($1) == "etag:" {print $2}' | 
 nginx_etag=$(etag_of "http://127.0.0.1:$NGINX_PORT/story.html")
 nginx_same_etag=$(etag_of "http://127.0.0.1:$NGINX_SAME_PORT/story.html")
 dateline_etag=$(etag_of "http://127.0.0.1:$CACHED_PORT$story")
-# The same bytes on both sides.
+# The same bytes on both sides, compressed or not.
 cmp <(curl -sf -H "$gz" "http://127.0.0.1:$NGINX_PORT/story.html" | gunzip) \
     <(curl -sf -H "$gz" "http://127.0.0.1:$CACHED_PORT$story" | gunzip)
+cmp <(curl -sf "http://127.0.0.1:$NGINX_PORT/story.html") <(curl -sf "http://127.0.0.1:$CACHED_PORT$story")
 
 # The uncached server really compresses what it renders (a stored gzip decodes just as well).
 uncached_gz=$(curl -sf -H "$gz" "http://127.0.0.1:$UNCACHED_PORT$story" | wc -c)
@@ -180,6 +181,9 @@ cases=(
   "nginx: story page|http://127.0.0.1:$NGINX_PORT/story.html|-H|$gz"
   "nginx, same headers: story page|http://127.0.0.1:$NGINX_SAME_PORT/story.html|-H|$gz"
   "Dateline: cached story page|http://127.0.0.1:$CACHED_PORT$story|-H|$gz"
+  "nginx: story page, no Accept-Encoding|http://127.0.0.1:$NGINX_PORT/story.html"
+  "nginx, same headers: story page, no Accept-Encoding|http://127.0.0.1:$NGINX_SAME_PORT/story.html"
+  "Dateline: cached story page, no Accept-Encoding|http://127.0.0.1:$CACHED_PORT$story"
   "nginx: 304|http://127.0.0.1:$NGINX_PORT/story.html|-H|$gz|-H|If-None-Match: $nginx_etag"
   "nginx, same headers: 304|http://127.0.0.1:$NGINX_SAME_PORT/story.html|-H|$gz|-H|If-None-Match: $nginx_same_etag"
   "Dateline: 304|http://127.0.0.1:$CACHED_PORT$story|-H|$gz|-H|If-None-Match: $dateline_etag"
