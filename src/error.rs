@@ -1,12 +1,11 @@
-//! One error type for every handler and service function. It renders as a styled HTML page for
-//! readers, or as an RFC 9457 problem (`application/problem+json`) through [`ApiError`] for the
-//! API. Neither ever shows internals: the detail of a server error is logged, not sent.
+//! One error type for every handler and service function, with what it means to a user: a
+//! status, a title and a detail that never show internals (the detail of a server error is
+//! logged, not sent). How it is answered (a styled page, or an RFC 9457 problem) is the web
+//! layer's: `crate::web::errors`.
 
 use axum::http::{HeaderValue, StatusCode, header};
-use axum::response::{IntoResponse, Response};
+use axum::response::Response;
 use serde::Serialize;
-
-use crate::web::pages::ErrorPage;
 
 /// One field's problem, as listed in a `422`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
@@ -218,7 +217,7 @@ impl AppError {
         }
     }
 
-    fn title(&self) -> &'static str {
+    pub fn title(&self) -> &'static str {
         match self {
             Self::NotFound | Self::NoRoute => "Page not found",
             Self::Gone => "This story has been withdrawn",
@@ -241,13 +240,15 @@ impl AppError {
         }
     }
 
-    fn log(&self) {
+    /// Logs a server error once, inside the request's span (which carries its id).
+    pub fn log(&self) {
         if let Self::Internal(err) = self {
             tracing::error!(error = ?err, "request failed");
         }
     }
 
-    fn extra_headers(&self, response: &mut Response) {
+    /// The headers the status calls for: `Retry-After`, `WWW-Authenticate`, the current ETag.
+    pub fn extra_headers(&self, response: &mut Response) {
         let retry_after = match self {
             Self::Unavailable => Some(5),
             Self::TooManyRequests { retry_after_secs } => Some(*retry_after_secs),
@@ -273,103 +274,4 @@ impl AppError {
             _ => {}
         }
     }
-}
-
-impl IntoResponse for AppError {
-    fn into_response(self) -> Response {
-        self.log();
-        let status = self.status();
-        let page = ErrorPage::new(status, self.title(), self.detail());
-        let mut response = (status, page).into_response();
-        self.extra_headers(&mut response);
-        response
-    }
-}
-
-/// An RFC 9457 problem document.
-#[derive(Debug, Serialize, utoipa::ToSchema)]
-pub struct Problem {
-    #[serde(rename = "type")]
-    pub kind: String,
-    pub title: String,
-    pub status: u16,
-    pub detail: String,
-    /// Field errors (with `422`), else empty.
-    pub errors: Vec<FieldError>,
-    /// With `412`: the story as it is now.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    #[schema(value_type = Option<Object>)]
-    pub current: Option<serde_json::Value>,
-}
-
-/// [`AppError`] answered as `application/problem+json`: for `/api` and the JSON answers of
-/// public endpoints.
-#[derive(Debug)]
-pub struct ApiError(pub AppError);
-
-impl<E: Into<AppError>> From<E> for ApiError {
-    fn from(err: E) -> Self {
-        Self(err.into())
-    }
-}
-
-impl IntoResponse for ApiError {
-    fn into_response(self) -> Response {
-        let err = self.0;
-        err.log();
-        let status = err.status();
-        let (errors, current) = match &err {
-            AppError::Validation(errors) => (errors.clone(), None),
-            AppError::PreconditionFailed(current, _) => (Vec::new(), Some((**current).clone())),
-            _ => (Vec::new(), None),
-        };
-        let problem = Problem {
-            kind: "about:blank".to_owned(),
-            title: err.title().to_owned(),
-            status: status.as_u16(),
-            detail: err.detail(),
-            errors,
-            current,
-        };
-        let mut document = serde_json::to_value(&problem).unwrap_or_default();
-        // A `412` also carries the current story's members at the top level (as RFC 9457
-        // extension members), all but `title` and `status`, which are the problem's own: a
-        // client can read `version` and retry without digging into `current`.
-        if let (Some(current), Some(document)) = (
-            problem.current.as_ref().and_then(|c| c.as_object()),
-            document.as_object_mut(),
-        ) {
-            for (name, value) in current {
-                if !document.contains_key(name) {
-                    document.insert(name.clone(), value.clone());
-                }
-            }
-        }
-        let body = serde_json::to_vec(&document).unwrap_or_default();
-        let mut response = (
-            status,
-            [(
-                header::CONTENT_TYPE,
-                HeaderValue::from_static("application/problem+json"),
-            )],
-            body,
-        )
-            .into_response();
-        err.extra_headers(&mut response);
-        response
-    }
-}
-
-/// The styled 500 page for a panic caught by the middleware. It says nothing about the panic.
-pub fn panic_response(_panic: Box<dyn std::any::Any + Send + 'static>) -> Response {
-    tracing::error!("a request handler panicked");
-    let err = AppError::Internal(anyhow::anyhow!("panic"));
-    let page = ErrorPage::new(StatusCode::INTERNAL_SERVER_ERROR, err.title(), err.detail());
-    (StatusCode::INTERNAL_SERVER_ERROR, page).into_response()
-}
-
-/// [`panic_response`] for the API: a problem document that says nothing about the panic.
-pub fn api_panic_response(_panic: Box<dyn std::any::Any + Send + 'static>) -> Response {
-    tracing::error!("an API handler panicked");
-    ApiError(AppError::Internal(anyhow::anyhow!("panic"))).into_response()
 }

@@ -11,11 +11,12 @@ use axum::response::{IntoResponse, Response};
 use serde::de::DeserializeOwned;
 use uuid::Uuid;
 
-use crate::app::AppState;
 use crate::db;
 use crate::domain::policy::{Actor, Role};
 use crate::domain::secret;
-use crate::error::{ApiError, AppError, FieldError};
+use crate::error::{AppError, FieldError};
+use crate::state::AppState;
+use crate::web::errors::ApiError;
 
 /// The authenticated user of this request.
 #[derive(Debug, Clone)]

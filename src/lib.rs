@@ -31,5 +31,6 @@ pub mod localpg;
 pub mod server;
 pub mod service;
 pub mod signals;
+pub mod state;
 pub mod telemetry;
 pub mod web;

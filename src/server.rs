@@ -18,8 +18,9 @@ use anyhow::Context;
 use sqlx::PgPool;
 use tokio::sync::{mpsc, oneshot, watch};
 
-use crate::app::{App, AppState, build_app};
+use crate::app::{App, build_app};
 use crate::config::Config;
+use crate::state::AppState;
 
 /// Connections accepted but not yet taken up by their thread, per thread.
 const HANDOFF_QUEUE: usize = 1024;
@@ -45,7 +46,7 @@ pub async fn serve(config: Config, pool: PgPool) -> anyhow::Result<()> {
         .context("could not read the feedback form key")?;
     let views = state.views.clone();
     let stories = state.stories.clone();
-    let listener_task = crate::cache::spawn_listener(pool.clone(), state.cache.clone());
+    let listener_task = crate::cache::invalidate::spawn_listener(pool.clone(), state.cache.clone());
     let app = build_app(state);
     let scheduler = crate::jobs::scheduler::spawn(pool.clone());
     let upkeep = crate::jobs::maintenance::spawn(pool.clone());

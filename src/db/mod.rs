@@ -6,6 +6,7 @@ pub mod audit;
 pub mod autosaves;
 pub mod batch;
 pub mod dashboard;
+pub mod events;
 pub mod feedback;
 pub mod jobs;
 pub mod logins;

@@ -10,9 +10,10 @@ use uuid::Uuid;
 
 use crate::db;
 use crate::db::articles::NewArticle;
+use crate::db::events;
 use crate::domain::article::{ArticleStatus, ChangeKind, Review, Study};
+use crate::domain::events::ChangeEvent;
 use crate::domain::markdown;
-use crate::service::events::{self, ChangeEvent};
 
 const CONTENT: &str = include_str!("stories.toml");
 
@@ -129,12 +130,7 @@ pub async fn load(pool: &PgPool) -> anyhow::Result<DemoReport> {
             let newer_id = db::articles::id_by_slug(&mut tx, newer).await?;
             db::articles::set_superseded_by(&mut tx, id, newer_id).await?;
         }
-        let event = ChangeEvent {
-            article_id: Some(id),
-            action: "demo".into(),
-            slugs: vec![story.slug.clone()],
-            topics: story.topics.clone(),
-        };
+        let event = ChangeEvent::story(id, "demo", vec![story.slug.clone()], story.topics.clone());
         events::emit(&mut tx, &event).await?;
     }
     tx.commit().await?;

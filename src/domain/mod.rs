@@ -3,6 +3,7 @@
 
 pub mod article;
 pub mod dates;
+pub mod events;
 pub mod feedback;
 pub mod lifecycle;
 pub mod markdown;

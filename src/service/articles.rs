@@ -8,14 +8,15 @@ use uuid::Uuid;
 
 use crate::db;
 use crate::db::articles::Article;
+use crate::db::events;
 use crate::domain::article::{self, ArticleStatus, ChangeKind, Review, Study, limits};
+use crate::domain::events::ChangeEvent;
 use crate::domain::lifecycle::{self, Transition};
 use crate::domain::markdown;
 use crate::domain::policy::{Action, Actor, ArticleFacts, can};
 use crate::domain::slug::Slug;
 use crate::domain::text;
 use crate::error::{AppError, FieldError};
-use crate::service::events::{self, ChangeEvent};
 
 /// The whole article: what the API answers and what every revision stores.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
@@ -433,16 +434,7 @@ async fn record_change(
             }
         }
     }
-    events::emit(
-        tx,
-        &ChangeEvent {
-            article_id: Some(doc.id),
-            action: action.to_owned(),
-            slugs,
-            topics: all_topics,
-        },
-    )
-    .await?;
+    events::emit(tx, &ChangeEvent::story(doc.id, action, slugs, all_topics)).await?;
     Ok(doc)
 }
 
@@ -849,12 +841,7 @@ pub async fn delete(pool: &PgPool, actor: Actor, id: Uuid) -> Result<(), AppErro
     .await?;
     events::emit(
         &mut tx,
-        &ChangeEvent {
-            article_id: Some(id),
-            action: "delete".into(),
-            slugs: vec![article.slug],
-            topics,
-        },
+        &ChangeEvent::story(id, "delete", vec![article.slug], topics),
     )
     .await?;
     tx.commit().await?;
@@ -890,12 +877,7 @@ pub async fn restore_deleted(
     .await?;
     events::emit(
         &mut tx,
-        &ChangeEvent {
-            article_id: Some(id),
-            action: "restore".into(),
-            slugs: vec![article.slug.clone()],
-            topics: topics.clone(),
-        },
+        &ChangeEvent::story(id, "restore", vec![article.slug.clone()], topics.clone()),
     )
     .await?;
     let article = db::articles::find_by_id(&mut *tx, id)

@@ -6,7 +6,6 @@
 pub mod articles;
 pub mod auth;
 pub mod autosaves;
-pub mod events;
 pub mod previews;
 pub mod topics;
 pub mod users;

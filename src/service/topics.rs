@@ -4,12 +4,13 @@
 use sqlx::PgPool;
 
 use crate::db;
+use crate::db::events;
 use crate::db::topics::Topic;
+use crate::domain::events::ChangeEvent;
 use crate::domain::policy::{Action, Actor, can};
 use crate::domain::slug::Slug;
 use crate::domain::text::{clean_block, clean_line};
 use crate::error::{AppError, FieldError};
-use crate::service::events::{self, ChangeEvent};
 
 fn check(
     slug: Option<&str>,

@@ -12,12 +12,13 @@ use axum::response::{IntoResponse, Response};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
-use crate::app::AppState;
 use crate::db;
 use crate::db::feedback::{InsertOutcome, NewFeedback};
 use crate::domain::feedback::{self as rules, RawFeedback};
-use crate::error::{ApiError, AppError, FieldError};
+use crate::error::{AppError, FieldError};
 use crate::extract::parse_json;
+use crate::state::AppState;
+use crate::web::errors::ApiError;
 use crate::web::public::articles::{FeedbackWidget, check_visible, render_story};
 
 /// Largest feedback body: the longest entry the contract allows, written the costliest way.

@@ -10,8 +10,9 @@ use axum::http::{HeaderMap, StatusCode, Uri, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 
-use crate::app::AppState;
-use crate::error::{ApiError, AppError};
+use crate::error::AppError;
+use crate::state::AppState;
+use crate::web::errors::ApiError;
 
 /// The longest single header value, and all headers together (the request target aside), in
 /// bytes. Browsers send a few KiB; a cookie jar of the admin is well under this.
@@ -154,33 +155,4 @@ pub async fn client_hash(
     let client = crate::web::feedback::client_address(peer, headers, &state.config.trusted_proxies);
     let key = state.feedback_keys.day_key(&state.pool).await?;
     Ok(crate::domain::feedback::client_hash(&key, &client))
-}
-
-/// Admin forms: a value holding a NUL character is refused up front (`422`, naming the field),
-/// as the API does, since PostgreSQL text cannot store it.
-pub async fn refuse_nul_in_forms(request: Request, next: Next) -> Response {
-    let form = request
-        .headers()
-        .get(header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.starts_with("application/x-www-form-urlencoded"));
-    if !form {
-        return next.run(request).await;
-    }
-    let (parts, body) = request.into_parts();
-    let bytes = match axum::body::to_bytes(body, crate::web::admin::ADMIN_BODY_LIMIT).await {
-        Ok(bytes) => bytes,
-        Err(_) => return AppError::PayloadTooLarge.into_response(),
-    };
-    let nul_fields: Vec<crate::error::FieldError> = url::form_urlencoded::parse(&bytes)
-        .filter(|(_, value)| value.contains('\0'))
-        .map(|(key, _)| {
-            crate::error::FieldError::new(key.into_owned(), "must not contain NUL characters")
-        })
-        .collect();
-    if !nul_fields.is_empty() {
-        return AppError::Validation(nul_fields).into_response();
-    }
-    next.run(Request::from_parts(parts, axum::body::Body::from(bytes)))
-        .await
 }

@@ -2,12 +2,15 @@
 
 pub mod admin;
 pub mod api;
+pub mod errors;
 pub mod feedback;
 pub mod front;
+pub mod headers;
 pub mod health;
 pub mod limits;
 pub mod pages;
 pub mod public;
+pub mod runtime;
 
 use crate::error::AppError;
 

@@ -251,7 +251,7 @@ async fn cached_story_pages_still_count_views(pool: PgPool) {
         .slug("walking")
         .insert(&pool)
         .await;
-    let state = dateline::app::AppState::new(
+    let state = dateline::state::AppState::new(
         dateline::config::Config::for_tests(crate::helpers::BASE_URL),
         pool.clone(),
     );

@@ -95,7 +95,7 @@ async fn a_demo_load_tells_running_servers_what_it_added(pool: PgPool) {
         .await
         .unwrap();
     listener
-        .listen(dateline::service::events::CHANNEL)
+        .listen(dateline::db::events::CHANNEL)
         .await
         .unwrap();
     let report = dateline::demo::load(&pool).await.unwrap();
@@ -106,11 +106,11 @@ async fn a_demo_load_tells_running_servers_what_it_added(pool: PgPool) {
             .await
             .expect("a change event for everything added")
             .unwrap();
-        let event: dateline::service::events::ChangeEvent =
+        let event: dateline::domain::events::ChangeEvent =
             serde_json::from_str(note.payload()).unwrap();
-        match event.article_id {
-            Some(_) => stories += 1,
-            None => topics += event.topics.len(),
+        match event {
+            dateline::domain::events::ChangeEvent::Story { .. } => stories += 1,
+            dateline::domain::events::ChangeEvent::Topic { slugs, .. } => topics += slugs.len(),
         }
     }
     assert_eq!(topics, report.topics_added);

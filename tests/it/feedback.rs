@@ -753,7 +753,7 @@ async fn page_views_are_counted_in_memory_and_written_in_one_batch(pool: PgPool)
     let a = ArticleBuilder::new("A").slug("a").insert(&pool).await;
     let b = ArticleBuilder::new("B").slug("b").insert(&pool).await;
     let token = token_for(&pool, Role::Editor).await;
-    let state = dateline::app::AppState::new(
+    let state = dateline::state::AppState::new(
         dateline::config::Config::for_tests(crate::helpers::BASE_URL),
         pool.clone(),
     );

@@ -2,11 +2,12 @@
 
 use axum::body::Body;
 use axum::http::{HeaderMap, Request, StatusCode};
-use dateline::app::{AppState, build_app};
+use dateline::app::build_app;
 use dateline::config::Config;
 use dateline::db;
 use dateline::domain::article::{ArticleStatus, ChangeKind, Study};
 use dateline::domain::markdown;
+use dateline::state::AppState;
 use http_body_util::BodyExt;
 use sqlx::PgPool;
 use time::OffsetDateTime;

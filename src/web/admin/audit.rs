@@ -2,20 +2,19 @@
 //! first, filtered by kind of action and by who did it.
 
 use askama::Template;
-use axum::Extension;
 use axum::extract::{Query, State};
 use axum::response::Response;
 use serde::Deserialize;
-use tower_sessions::Session;
 use uuid::Uuid;
 
 use super::auth::admin_layout;
-use super::{AdminUser, csrf_token, require};
-use crate::app::AppState;
+use super::extract::Admin;
+use super::require;
 use crate::db;
 use crate::domain::dates;
 use crate::domain::policy::Action;
 use crate::error::AppError;
+use crate::state::AppState;
 use crate::web::pages::{Layout, render};
 
 /// Entries per page.
@@ -85,11 +84,10 @@ impl AuditPage {
 
 pub async fn show(
     State(state): State<AppState>,
-    session: Session,
-    Extension(AdminUser(user)): Extension<AdminUser>,
+    admin: Admin,
     Query(query): Query<AuditQuery>,
 ) -> Result<Response, AppError> {
-    require(&user, Action::ViewAuditLog)?;
+    require(&admin.user, Action::ViewAuditLog)?;
     let kind = query
         .kind
         .filter(|k| KINDS.iter().any(|(prefix, _)| prefix == k))
@@ -131,8 +129,8 @@ pub async fn show(
         .collect();
     render(&AuditPage {
         layout: admin_layout("Audit log"),
-        nav: super::AdminNav::new(&user),
-        csrf: csrf_token(&session).await?,
+        nav: admin.nav.clone(),
+        csrf: admin.csrf.clone(),
         kind,
         kinds: KINDS.to_vec(),
         actor: actor.map(|a| a.to_string()).unwrap_or_default(),

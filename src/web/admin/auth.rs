@@ -4,16 +4,17 @@ use std::net::SocketAddr;
 
 use askama::Template;
 use axum::Extension;
-use axum::extract::{ConnectInfo, Form, Query, State};
+use axum::extract::{ConnectInfo, Query, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
 use tower_sessions::Session;
 
-use super::{AdminUser, CsrfForm, check_csrf, csrf_token, safe_next, start_session};
-use crate::app::AppState;
+use super::extract::{Admin, AdminForm, NoFields};
+use super::{csrf_token, safe_next, start_session};
 use crate::error::{AppError, FieldError};
 use crate::service::auth::LoginOutcome;
+use crate::state::AppState;
 use crate::web::pages::{Layout, render};
 
 #[derive(Template)]
@@ -56,8 +57,6 @@ pub struct LoginForm {
     email: String,
     #[serde(default)]
     password: String,
-    #[serde(default)]
-    csrf: String,
     next: Option<String>,
 }
 
@@ -66,9 +65,8 @@ pub async fn login(
     session: Session,
     connect: Option<Extension<ConnectInfo<SocketAddr>>>,
     headers: HeaderMap,
-    Form(form): Form<LoginForm>,
+    AdminForm(form): AdminForm<LoginForm>,
 ) -> Result<Response, AppError> {
-    check_csrf(&session, &form.csrf).await?;
     let next = safe_next(form.next.as_deref());
     let client =
         crate::web::limits::client_hash(&state, connect.as_ref().map(|c| &c.0), &headers).await?;
@@ -115,22 +113,20 @@ pub async fn login(
 
 pub async fn logout(
     State(state): State<AppState>,
-    session: Session,
-    Extension(AdminUser(user)): Extension<AdminUser>,
-    Form(form): Form<CsrfForm>,
+    admin: Admin,
+    _: AdminForm<NoFields>,
 ) -> Result<Response, AppError> {
-    check_csrf(&session, &form.csrf).await?;
     crate::db::audit::record(
         &state.pool,
-        Some(user.id),
+        Some(admin.user.id),
         "user.logout",
         "user",
-        Some(user.id),
+        Some(admin.user.id),
         serde_json::json!({}),
     )
     .await?;
     // Deletes the session row: the cookie is worthless from now on.
-    session.flush().await.map_err(super::session_failed)?;
+    admin.session.flush().await.map_err(super::session_failed)?;
     Ok(Redirect::to("/admin/login?signed_out=1").into_response())
 }
 
@@ -156,14 +152,13 @@ pub struct DoneQuery {
 }
 
 pub async fn show_password(
-    session: Session,
-    Extension(AdminUser(user)): Extension<AdminUser>,
+    admin: Admin,
     Query(query): Query<DoneQuery>,
 ) -> Result<Response, AppError> {
     render(&PasswordPage {
         layout: admin_layout("Change your password"),
-        nav: super::AdminNav::new(&user),
-        csrf: csrf_token(&session).await?,
+        nav: admin.nav,
+        csrf: admin.csrf,
         errors: Vec::new(),
         done: query.done.is_some(),
     })
@@ -171,8 +166,6 @@ pub async fn show_password(
 
 #[derive(Debug, Deserialize)]
 pub struct PasswordForm {
-    #[serde(default)]
-    csrf: String,
     #[serde(default)]
     current_password: String,
     #[serde(default)]
@@ -183,14 +176,12 @@ pub struct PasswordForm {
 
 pub async fn change_password(
     State(state): State<AppState>,
-    session: Session,
-    Extension(AdminUser(user)): Extension<AdminUser>,
-    Form(form): Form<PasswordForm>,
+    admin: Admin,
+    AdminForm(form): AdminForm<PasswordForm>,
 ) -> Result<Response, AppError> {
-    check_csrf(&session, &form.csrf).await?;
     match crate::service::auth::change_password(
         &state.pool,
-        &user,
+        &admin.user,
         &form.current_password,
         &form.new_password,
         &form.confirm_password,
@@ -199,16 +190,16 @@ pub async fn change_password(
     {
         Ok(epoch) => {
             // Every other session of this user has ended; this one starts afresh.
-            let mut user = user;
+            let mut user = admin.user;
             user.session_epoch = epoch;
-            start_session(&session, &user).await?;
+            start_session(&admin.session, &user).await?;
             Ok(Redirect::to("/admin/password?done=1").into_response())
         }
         Err(AppError::Validation(errors)) => {
             let page = PasswordPage {
                 layout: admin_layout("Change your password"),
-                nav: super::AdminNav::new(&user),
-                csrf: csrf_token(&session).await?,
+                nav: admin.nav,
+                csrf: admin.csrf,
                 errors,
                 done: false,
             };

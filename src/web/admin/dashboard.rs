@@ -2,20 +2,18 @@
 //! counts; what is scheduled next; feedback waiting for triage.
 
 use askama::Template;
-use axum::Extension;
 use axum::extract::{Query, State};
 use axum::response::Response;
 use serde::Deserialize;
-use tower_sessions::Session;
 use uuid::Uuid;
 
 use super::auth::admin_layout;
-use super::{AdminUser, csrf_token};
-use crate::app::AppState;
+use super::extract::Admin;
 use crate::db;
 use crate::domain::article::ArticleStatus;
 use crate::domain::policy::Role;
 use crate::error::AppError;
+use crate::state::AppState;
 use crate::web::pages::{Layout, render};
 
 /// Stories per dashboard page.
@@ -77,8 +75,7 @@ fn label(status: &str) -> &'static str {
 
 pub async fn show(
     State(state): State<AppState>,
-    session: Session,
-    Extension(AdminUser(user)): Extension<AdminUser>,
+    admin: Admin,
     Query(query): Query<DashboardQuery>,
 ) -> Result<Response, AppError> {
     let status = query
@@ -110,8 +107,8 @@ pub async fn show(
         archived,
         q: q.clone(),
         // Contributors see their own stories only, as in the API.
-        created_by: if user.role == Role::Contributor {
-            Some(user.id)
+        created_by: if admin.user.role == Role::Contributor {
+            Some(admin.user.id)
         } else {
             author
         },
@@ -133,8 +130,8 @@ pub async fn show(
     let when = |at: time::OffsetDateTime| crate::domain::dates::long_datetime(at, tz);
     render(&DashboardPage {
         layout: admin_layout("Dashboard"),
-        nav: super::AdminNav::new(&user),
-        csrf: csrf_token(&session).await?,
+        nav: admin.nav.clone(),
+        csrf: admin.csrf.clone(),
         counts: counts
             .into_iter()
             .map(|(status, n)| {

@@ -3,47 +3,40 @@
 //! and `POST …/restore` do, from the browser.
 
 use askama::Template;
-use axum::Extension;
-use axum::extract::{Form, Path, State};
+use axum::extract::State;
 use axum::response::{IntoResponse, Redirect, Response};
-use tower_sessions::Session;
 use uuid::Uuid;
 
 use super::auth::admin_layout;
-use super::{AdminUser, CsrfForm, check_csrf, csrf_token, parse_id, require};
-use crate::app::AppState;
+use super::extract::{Admin, AdminForm, AdminPath, NoFields};
+use super::require;
 use crate::db;
 use crate::domain::dates;
 use crate::domain::policy::Action;
 use crate::error::AppError;
 use crate::service::articles;
+use crate::state::AppState;
 use crate::web::pages::{Layout, render};
 
 /// `POST /admin/stories/{id}/delete`: soft-deletes the story, then back to the dashboard.
 pub async fn delete_story(
     State(state): State<AppState>,
-    session: Session,
-    Extension(AdminUser(user)): Extension<AdminUser>,
-    Path(id): Path<String>,
-    Form(form): Form<CsrfForm>,
+    admin: Admin,
+    AdminPath(id): AdminPath<Uuid>,
+    _: AdminForm<NoFields>,
 ) -> Result<Response, AppError> {
-    check_csrf(&session, &form.csrf).await?;
-    let id = parse_id(&id)?;
-    articles::delete(&state.pool, user.actor(), id).await?;
+    articles::delete(&state.pool, admin.actor(), id).await?;
     Ok(Redirect::to("/admin?deleted=1").into_response())
 }
 
 /// `POST /admin/stories/{id}/restore` (admins): brings a deleted story back, to its editor.
 pub async fn restore_story(
     State(state): State<AppState>,
-    session: Session,
-    Extension(AdminUser(user)): Extension<AdminUser>,
-    Path(id): Path<String>,
-    Form(form): Form<CsrfForm>,
+    admin: Admin,
+    AdminPath(id): AdminPath<Uuid>,
+    _: AdminForm<NoFields>,
 ) -> Result<Response, AppError> {
-    check_csrf(&session, &form.csrf).await?;
-    let id = parse_id(&id)?;
-    articles::restore_deleted(&state.pool, user.actor(), id).await?;
+    articles::restore_deleted(&state.pool, admin.actor(), id).await?;
     Ok(Redirect::to(&format!("/admin/stories/{id}?saved=1")).into_response())
 }
 
@@ -68,10 +61,9 @@ pub struct DeletedPage {
 /// `GET /admin/deleted` (admins): deleted stories, most recently deleted first.
 pub async fn list_deleted(
     State(state): State<AppState>,
-    session: Session,
-    Extension(AdminUser(user)): Extension<AdminUser>,
+    admin: Admin,
 ) -> Result<Response, AppError> {
-    require(&user, Action::RestoreDeletedArticle)?;
+    require(&admin.user, Action::RestoreDeletedArticle)?;
     let tz = &state.config.timezone;
     let rows = db::articles::list_deleted(&state.pool, 200)
         .await?
@@ -87,8 +79,8 @@ pub async fn list_deleted(
         .collect();
     render(&DeletedPage {
         layout: admin_layout("Deleted stories"),
-        nav: super::AdminNav::new(&user),
-        csrf: csrf_token(&session).await?,
+        nav: admin.nav.clone(),
+        csrf: admin.csrf.clone(),
         rows,
     })
 }

@@ -2,22 +2,20 @@
 //! helpfulness over time beside its page views.
 
 use askama::Template;
-use axum::Extension;
-use axum::body::Bytes;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Query, State};
 use axum::http::{HeaderValue, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
-use tower_sessions::Session;
 use uuid::Uuid;
 
 use super::auth::admin_layout;
-use super::{AdminUser, check_csrf, csrf_token, require};
-use crate::app::AppState;
+use super::extract::{Admin, AdminForm, AdminPath};
+use super::require;
 use crate::db;
 use crate::db::feedback::FeedbackFilter;
 use crate::domain::policy::Action;
 use crate::error::AppError;
+use crate::state::AppState;
 use crate::web::pages::{Layout, render};
 
 pub const STATUSES: [&str; 4] = ["new", "read", "resolved", "spam"];
@@ -100,11 +98,10 @@ fn query_string(filter: &FeedbackFilter) -> String {
 
 pub async fn show_inbox(
     State(state): State<AppState>,
-    session: Session,
-    Extension(AdminUser(user)): Extension<AdminUser>,
+    admin: Admin,
     Query(query): Query<InboxQuery>,
 ) -> Result<Response, AppError> {
-    require(&user, Action::ViewFeedback)?;
+    require(&admin.user, Action::ViewFeedback)?;
     let filter = query.filter();
     let total = db::feedback::count(&state.pool, &filter).await?;
     let pages = ((total + PER_PAGE - 1) / PER_PAGE).max(1);
@@ -126,8 +123,8 @@ pub async fn show_inbox(
     let tz = &state.config.timezone;
     render(&InboxPage {
         layout: admin_layout("Feedback"),
-        nav: super::AdminNav::new(&user),
-        csrf: csrf_token(&session).await?,
+        nav: admin.nav.clone(),
+        csrf: admin.csrf.clone(),
         lines: entries
             .into_iter()
             .map(|e| Line {
@@ -161,31 +158,23 @@ pub async fn show_inbox(
     })
 }
 
-/// `POST /admin/feedback`: `csrf`, `status` and any number of `id` fields.
+/// The triage form: a status and any number of ticked entries.
+#[derive(Debug, Deserialize)]
+pub struct TriageForm {
+    #[serde(default)]
+    status: String,
+    #[serde(default, rename = "id")]
+    ids: Vec<Uuid>,
+}
+
+/// `POST /admin/feedback`: `status` and any number of `id` fields.
 pub async fn triage(
     State(state): State<AppState>,
-    session: Session,
-    Extension(AdminUser(user)): Extension<AdminUser>,
+    admin: Admin,
     Query(query): Query<InboxQuery>,
-    body: Bytes,
+    AdminForm(TriageForm { status, ids }): AdminForm<TriageForm>,
 ) -> Result<Response, AppError> {
-    require(&user, Action::TriageFeedback)?;
-    let mut csrf = String::new();
-    let mut status = String::new();
-    let mut ids = Vec::new();
-    for (key, value) in url::form_urlencoded::parse(&body) {
-        match key.as_ref() {
-            "csrf" => csrf = value.into_owned(),
-            "status" => status = value.into_owned(),
-            "id" => {
-                let id = Uuid::parse_str(&value)
-                    .map_err(|_| AppError::BadRequest("An entry id is not valid.".into()))?;
-                ids.push(id);
-            }
-            _ => {}
-        }
-    }
-    check_csrf(&session, &csrf).await?;
+    require(&admin.user, Action::TriageFeedback)?;
     if !STATUSES.contains(&status.as_str()) {
         return Err(AppError::BadRequest(
             "Choose what to mark the entries as: new, read, resolved or spam.".into(),
@@ -199,7 +188,7 @@ pub async fn triage(
     let changed = db::feedback::set_status_many(&state.pool, &ids, &status).await?;
     db::audit::record(
         &state.pool,
-        Some(user.id),
+        Some(admin.user.id),
         "feedback.triage",
         "feedback",
         None,
@@ -216,10 +205,10 @@ pub async fn triage(
 /// `GET /admin/feedback.csv`: the filtered entries as CSV, for spreadsheets.
 pub async fn export_csv(
     State(state): State<AppState>,
-    Extension(AdminUser(user)): Extension<AdminUser>,
+    admin: Admin,
     Query(query): Query<InboxQuery>,
 ) -> Result<Response, AppError> {
-    require(&user, Action::ViewFeedback)?;
+    require(&admin.user, Action::ViewFeedback)?;
     let entries = db::feedback::list_inbox(&state.pool, &query.filter(), 100_000, 0).await?;
     let mut out = csv::Writer::from_writer(Vec::new());
     let header = [
@@ -315,12 +304,10 @@ pub struct StoryPage {
 /// as a chart, with page views per day beside it.
 pub async fn show_story(
     State(state): State<AppState>,
-    session: Session,
-    Extension(AdminUser(user)): Extension<AdminUser>,
-    Path(id): Path<String>,
+    admin: Admin,
+    AdminPath(id): AdminPath<Uuid>,
 ) -> Result<Response, AppError> {
-    require(&user, Action::ViewFeedback)?;
-    let id = Uuid::parse_str(&id).map_err(|_| AppError::NotFound)?;
+    require(&admin.user, Action::ViewFeedback)?;
     let article = db::articles::find_by_id(&state.pool, id)
         .await?
         .ok_or(AppError::NotFound)?;
@@ -361,8 +348,8 @@ pub async fn show_story(
         .collect();
     render(&StoryPage {
         layout: admin_layout("Feedback on a story"),
-        nav: super::AdminNav::new(&user),
-        csrf: csrf_token(&session).await?,
+        nav: admin.nav.clone(),
+        csrf: admin.csrf.clone(),
         story_id: id.to_string(),
         title: article.title,
         yes: summary.helpful_yes,

@@ -2,16 +2,18 @@
 //! the editors' pages. Server-rendered; every write goes through the service layer.
 
 mod audit;
-mod auth;
+pub(crate) mod auth;
 mod dashboard;
 mod deleted;
 mod editor;
+pub mod extract;
 pub mod feedback;
 mod revisions;
 mod topics;
 pub mod users;
 
 use axum::Router;
+use axum::extract::FromRef;
 use axum::extract::{Request, State};
 use axum::http::{HeaderMap, Method, StatusCode, header};
 use axum::middleware::{self, Next};
@@ -22,9 +24,9 @@ use tower_sessions::cookie::SameSite;
 use tower_sessions::{Expiry, Session, SessionManagerLayer};
 use tower_sessions_sqlx_store::PostgresStore;
 
-use crate::app::AppState;
 use crate::db::logins::LoginUser;
 use crate::error::AppError;
+use crate::state::AppState;
 
 /// Session keys.
 const USER_ID: &str = "user_id";
@@ -133,24 +135,27 @@ pub fn routes(state: AppState) -> Router<AppState> {
         .route("/admin/stories", post(editor::create))
         .route("/admin/stories/new", get(editor::new_story))
         .route("/admin/stories/{id}", get(editor::edit).post(editor::save))
-        .route("/admin/stories/{id}/action", post(editor::act))
+        .route("/admin/stories/{id}/action", post(editor::publishing::act))
         .route("/admin/stories/{id}/delete", post(deleted::delete_story))
         .route("/admin/stories/{id}/restore", post(deleted::restore_story))
         .route("/admin/deleted", get(deleted::list_deleted))
-        .route("/admin/stories/{id}/autosave", post(editor::autosave))
+        .route(
+            "/admin/stories/{id}/autosave",
+            post(editor::tools::autosave),
+        )
         .route(
             "/admin/stories/{id}/autosave/discard",
-            post(editor::discard_autosave),
+            post(editor::tools::discard_autosave),
         )
         .route(
             "/admin/stories/{id}/preview-links",
-            post(editor::create_preview_link),
+            post(editor::tools::create_preview_link),
         )
         .route(
             "/admin/preview-links/{id}/revoke",
-            post(editor::revoke_preview_link),
+            post(editor::tools::revoke_preview_link),
         )
-        .route("/admin/preview", post(editor::preview))
+        .route("/admin/preview", post(editor::tools::preview))
         .route("/admin/stories/{id}/revisions", get(revisions::show))
         .route(
             "/admin/stories/{id}/revisions/{number}/restore",
@@ -180,35 +185,24 @@ pub fn routes(state: AppState) -> Router<AppState> {
         .route("/admin/login", get(auth::show_login).post(auth::login))
         .merge(signed_in)
         .layer(middleware::from_fn_with_state(
-            state.clone(),
-            crate::cache::evict_after_write,
+            crate::cache::CacheState::from_ref(&state),
+            crate::cache::invalidate::evict_after_write,
         ))
         .layer(middleware::from_fn_with_state(state, same_origin_writes))
         .layer(sessions)
         .layer(middleware::from_fn(session_save_failed))
-        .layer(middleware::from_fn(crate::cache::no_store))
-        .layer(middleware::from_fn(crate::web::limits::refuse_nul_in_forms))
+        .layer(middleware::from_fn(crate::cache::http::no_store))
         // A story body is at most 200,000 bytes; with the other fields, form-encoded, 1 MiB.
         .layer(axum::extract::DefaultBodyLimit::max(ADMIN_BODY_LIMIT))
         .layer(middleware::from_fn_with_state(
             body,
             crate::web::limits::read_body,
         ))
+        // Sessions, the editors' pages and their writes use the pool.
+        .layer(crate::web::runtime::OnMainRuntime::current())
 }
 
 /// `403` unless the signed-in user may do `action`.
-/// The id in an admin path; a malformed one is a page that does not exist.
-pub(crate) fn parse_id(raw: &str) -> Result<uuid::Uuid, AppError> {
-    uuid::Uuid::parse_str(raw).map_err(|_| AppError::NotFound)
-}
-
-/// A form that carries only its CSRF token (sign-out, disable, revoke, delete, restore).
-#[derive(Debug, serde::Deserialize)]
-pub struct CsrfForm {
-    #[serde(default)]
-    pub(crate) csrf: String,
-}
-
 pub(crate) fn require(
     user: &LoginUser,
     action: crate::domain::policy::Action,

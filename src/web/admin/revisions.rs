@@ -2,21 +2,19 @@
 //! and body text), and restore.
 
 use askama::Template;
-use axum::Extension;
-use axum::extract::{Form, Path, Query, State};
+use axum::extract::{Query, State};
 use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
-use tower_sessions::Session;
 use uuid::Uuid;
 
 use super::auth::admin_layout;
-use super::{AdminUser, check_csrf, csrf_token};
-use crate::app::AppState;
+use super::extract::{Admin, AdminForm, AdminPath, empty_as_none};
 use crate::db;
 use crate::domain::article::ChangeKind;
 use crate::error::AppError;
 use crate::service::articles;
 use crate::service::articles::ChangeMeta;
+use crate::state::AppState;
 use crate::web::pages::{Layout, render};
 
 /// A field that differs between the two revisions.
@@ -119,13 +117,11 @@ pub fn diff(
 
 pub async fn show(
     State(state): State<AppState>,
-    session: Session,
-    Extension(AdminUser(user)): Extension<AdminUser>,
-    Path(id): Path<String>,
+    admin: Admin,
+    AdminPath(id): AdminPath<Uuid>,
     Query(query): Query<DiffQuery>,
 ) -> Result<Response, AppError> {
-    let id = Uuid::parse_str(&id).map_err(|_| AppError::NotFound)?;
-    let actor = user.actor();
+    let actor = admin.actor();
     let doc = articles::get(&state.pool, actor, id).await?;
     let can_restore = articles::offered(actor, &doc).restore_revision;
     let list = db::revisions::list(&state.pool, id).await?;
@@ -143,8 +139,8 @@ pub async fn show(
     let tz = &state.config.timezone;
     render(&RevisionsPage {
         layout: admin_layout("Revisions"),
-        nav: super::AdminNav::new(&user),
-        csrf: csrf_token(&session).await?,
+        nav: admin.nav.clone(),
+        csrf: admin.csrf.clone(),
         id: id.to_string(),
         title: doc.title,
         revisions: list
@@ -168,11 +164,9 @@ pub async fn show(
 /// The restore form: the version the page was loaded at, and how the restore is described.
 #[derive(Debug, Default, Deserialize)]
 pub struct RestoreForm {
-    #[serde(default)]
-    csrf: String,
     version: Option<i32>,
-    #[serde(default)]
-    change_kind: String,
+    #[serde(default, deserialize_with = "empty_as_none")]
+    change_kind: Option<ChangeKind>,
     #[serde(default)]
     change_note: String,
 }
@@ -191,7 +185,7 @@ pub struct RestorePage {
     pub fields: Vec<FieldChange>,
     pub body: Vec<DiffLine>,
     pub unchanged: bool,
-    pub change_kind: String,
+    pub change_kind: &'static str,
     pub change_note: String,
     pub errors: Vec<crate::error::FieldError>,
 }
@@ -204,13 +198,12 @@ impl RestorePage {
 
 async fn restore_page(
     state: &AppState,
-    session: &Session,
-    user: crate::db::logins::LoginUser,
+    admin: &Admin,
     id: Uuid,
     number: i32,
     form: RestoreForm,
 ) -> Result<RestorePage, AppError> {
-    let actor = user.actor();
+    let actor = admin.actor();
     let (current, _, snapshot) = articles::restorable(&state.pool, actor, id, number).await?;
     if !articles::offered(actor, &current).restore_revision {
         return Err(AppError::Forbidden);
@@ -219,8 +212,8 @@ async fn restore_page(
     let (fields, body) = diff(&now, &snapshot);
     Ok(RestorePage {
         layout: admin_layout("Restore a revision"),
-        nav: super::AdminNav::new(&user),
-        csrf: csrf_token(session).await?,
+        nav: admin.nav.clone(),
+        csrf: admin.csrf.clone(),
         id: id.to_string(),
         title: current.title,
         number,
@@ -228,11 +221,10 @@ async fn restore_page(
         unchanged: fields.is_empty() && body.iter().all(|l| l.sign == ' '),
         fields,
         body,
-        change_kind: if form.change_kind.is_empty() {
-            articles::DEFAULT_RESTORE_KIND.as_str().to_owned()
-        } else {
-            form.change_kind
-        },
+        change_kind: form
+            .change_kind
+            .unwrap_or(articles::DEFAULT_RESTORE_KIND)
+            .as_str(),
         change_note: form.change_note,
         errors: Vec::new(),
     })
@@ -241,53 +233,33 @@ async fn restore_page(
 /// `GET …/revisions/{number}/restore`: what the restore will change, a change kind and a note.
 pub async fn confirm_restore(
     State(state): State<AppState>,
-    session: Session,
-    Extension(AdminUser(user)): Extension<AdminUser>,
-    Path((id, number)): Path<(String, i32)>,
+    admin: Admin,
+    AdminPath((id, number)): AdminPath<(Uuid, i32)>,
 ) -> Result<Response, AppError> {
-    let id = Uuid::parse_str(&id).map_err(|_| AppError::NotFound)?;
-    let page = restore_page(&state, &session, user, id, number, RestoreForm::default()).await?;
-    render(&page)
+    render(&restore_page(&state, &admin, id, number, RestoreForm::default()).await?)
 }
 
 /// `POST …/revisions/{number}/restore`: a new revision with that revision's content, described
 /// as the editor chose (a correction needs its note); refused (`412`) from a stale page.
 pub async fn restore(
     State(state): State<AppState>,
-    session: Session,
-    Extension(AdminUser(user)): Extension<AdminUser>,
-    Path((id, number)): Path<(String, i32)>,
-    Form(form): Form<RestoreForm>,
+    admin: Admin,
+    AdminPath((id, number)): AdminPath<(Uuid, i32)>,
+    AdminForm(form): AdminForm<RestoreForm>,
 ) -> Result<Response, AppError> {
-    check_csrf(&session, &form.csrf).await?;
-    let id = Uuid::parse_str(&id).map_err(|_| AppError::NotFound)?;
-    let actor = user.actor();
-    let kind = match form.change_kind.as_str() {
-        "" => Ok(articles::DEFAULT_RESTORE_KIND),
-        "minor" => Ok(ChangeKind::Minor),
-        "update" => Ok(ChangeKind::Update),
-        "correction" => Ok(ChangeKind::Correction),
-        _ => Err(AppError::field(
-            "change_kind",
-            "must be minor, update or correction",
-        )),
-    };
-    let meta = kind.map(|kind| ChangeMeta {
-        kind,
+    let meta = ChangeMeta {
+        kind: form.change_kind.unwrap_or(articles::DEFAULT_RESTORE_KIND),
         note: Some(form.change_note.trim().to_owned()).filter(|n| !n.is_empty()),
-    });
-    let outcome = match meta {
-        Ok(meta) => {
-            articles::restore_revision(&state.pool, actor, id, number, form.version, meta).await
-        }
-        Err(err) => Err(err),
     };
+    let outcome =
+        articles::restore_revision(&state.pool, admin.actor(), id, number, form.version, meta)
+            .await;
     match outcome {
         Ok(_) => {
             Ok(Redirect::to(&format!("/admin/stories/{id}?restored={number}")).into_response())
         }
         Err(AppError::Validation(errors)) => {
-            let mut page = restore_page(&state, &session, user, id, number, form).await?;
+            let mut page = restore_page(&state, &admin, id, number, form).await?;
             page.errors = errors;
             let mut response = render(&page)?;
             *response.status_mut() = axum::http::StatusCode::UNPROCESSABLE_ENTITY;

@@ -1,27 +1,23 @@
 //! Topics: list with story counts, create, edit (name, slug, description).
 
 use askama::Template;
-use axum::Extension;
-use axum::extract::{Form, Path, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
-use tower_sessions::Session;
 
 use super::auth::admin_layout;
-use super::{AdminUser, check_csrf, csrf_token, require};
-use crate::app::AppState;
+use super::extract::{Admin, AdminForm, AdminPath};
+use super::require;
 use crate::db;
-use crate::db::logins::LoginUser;
 use crate::domain::policy::Action;
 use crate::error::{AppError, FieldError};
 use crate::service;
+use crate::state::AppState;
 use crate::web::pages::{Layout, render};
 
 #[derive(Debug, Default, Deserialize)]
 pub struct TopicForm {
-    #[serde(default)]
-    csrf: String,
     #[serde(default)]
     slug: String,
     #[serde(default)]
@@ -59,8 +55,7 @@ impl TopicsPage {
 
 async fn page(
     state: &AppState,
-    session: &Session,
-    user: LoginUser,
+    admin: &Admin,
     editing: Option<String>,
     form: &TopicForm,
     errors: Vec<FieldError>,
@@ -68,8 +63,8 @@ async fn page(
     let topics = db::topics::list_with_counts(&state.pool).await?;
     Ok(TopicsPage {
         layout: admin_layout("Topics"),
-        nav: super::AdminNav::new(&user),
-        csrf: csrf_token(session).await?,
+        nav: admin.nav.clone(),
+        csrf: admin.csrf.clone(),
         topics: topics
             .into_iter()
             .map(|t| TopicLine {
@@ -86,35 +81,19 @@ async fn page(
     })
 }
 
-pub async fn list(
-    State(state): State<AppState>,
-    session: Session,
-    Extension(AdminUser(user)): Extension<AdminUser>,
-) -> Result<Response, AppError> {
-    require(&user, Action::ManageTopics)?;
-    render(
-        &page(
-            &state,
-            &session,
-            user,
-            None,
-            &TopicForm::default(),
-            Vec::new(),
-        )
-        .await?,
-    )
+pub async fn list(State(state): State<AppState>, admin: Admin) -> Result<Response, AppError> {
+    require(&admin.user, Action::ManageTopics)?;
+    render(&page(&state, &admin, None, &TopicForm::default(), Vec::new()).await?)
 }
 
 pub async fn create(
     State(state): State<AppState>,
-    session: Session,
-    Extension(AdminUser(user)): Extension<AdminUser>,
-    Form(form): Form<TopicForm>,
+    admin: Admin,
+    AdminForm(form): AdminForm<TopicForm>,
 ) -> Result<Response, AppError> {
-    check_csrf(&session, &form.csrf).await?;
     let created = service::topics::create(
         &state.pool,
-        user.actor(),
+        admin.actor(),
         Some(form.slug.clone()),
         Some(&form.name),
         Some(&form.description),
@@ -123,7 +102,7 @@ pub async fn create(
     match created {
         Ok(_) => Ok(Redirect::to("/admin/topics").into_response()),
         Err(AppError::Validation(errors)) => {
-            let mut response = render(&page(&state, &session, user, None, &form, errors).await?)?;
+            let mut response = render(&page(&state, &admin, None, &form, errors).await?)?;
             *response.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
             Ok(response)
         }
@@ -133,11 +112,10 @@ pub async fn create(
 
 pub async fn edit(
     State(state): State<AppState>,
-    session: Session,
-    Extension(AdminUser(user)): Extension<AdminUser>,
-    Path(slug): Path<String>,
+    admin: Admin,
+    AdminPath(slug): AdminPath<String>,
 ) -> Result<Response, AppError> {
-    require(&user, Action::ManageTopics)?;
+    require(&admin.user, Action::ManageTopics)?;
     let topic = db::topics::find_by_slug(&state.pool, &slug)
         .await?
         .ok_or(AppError::NotFound)?;
@@ -145,22 +123,19 @@ pub async fn edit(
         slug: topic.slug.clone(),
         name: topic.name,
         description: topic.description,
-        ..TopicForm::default()
     };
-    render(&page(&state, &session, user, Some(topic.slug), &form, Vec::new()).await?)
+    render(&page(&state, &admin, Some(topic.slug), &form, Vec::new()).await?)
 }
 
 pub async fn update(
     State(state): State<AppState>,
-    session: Session,
-    Extension(AdminUser(user)): Extension<AdminUser>,
-    Path(slug): Path<String>,
-    Form(form): Form<TopicForm>,
+    admin: Admin,
+    AdminPath(slug): AdminPath<String>,
+    AdminForm(form): AdminForm<TopicForm>,
 ) -> Result<Response, AppError> {
-    check_csrf(&session, &form.csrf).await?;
     let updated = service::topics::update(
         &state.pool,
-        user.actor(),
+        admin.actor(),
         &slug,
         Some(form.slug.clone()),
         Some(form.name.clone()),
@@ -170,8 +145,7 @@ pub async fn update(
     match updated {
         Ok(_) => Ok(Redirect::to("/admin/topics").into_response()),
         Err(AppError::Validation(errors)) => {
-            let mut response =
-                render(&page(&state, &session, user, Some(slug), &form, errors).await?)?;
+            let mut response = render(&page(&state, &admin, Some(slug), &form, errors).await?)?;
             *response.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
             Ok(response)
         }

@@ -2,22 +2,20 @@
 //! their sessions and stops their tokens), create a token (shown once) and revoke one.
 
 use askama::Template;
-use axum::Extension;
-use axum::extract::{Form, Path, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
-use tower_sessions::Session;
 use uuid::Uuid;
 
 use super::auth::admin_layout;
-use super::{AdminUser, CsrfForm, check_csrf, csrf_token, parse_id, require};
-use crate::app::AppState;
+use super::extract::{Admin, AdminForm, AdminPath, NoFields};
+use super::require;
 use crate::db;
-use crate::db::logins::LoginUser;
 use crate::domain::policy::{Action, Role};
 use crate::error::{AppError, FieldError};
 use crate::service;
+use crate::state::AppState;
 use crate::web::pages::{Layout, render};
 
 pub const ROLES: [&str; 3] = ["admin", "editor", "contributor"];
@@ -51,16 +49,15 @@ impl UsersPage {
 
 async fn users_page(
     state: &AppState,
-    session: &Session,
-    user: LoginUser,
+    admin: &Admin,
     errors: Vec<FieldError>,
     form: Option<&NewUserForm>,
 ) -> Result<UsersPage, AppError> {
     let users = db::users::list_all(&state.pool).await?;
     Ok(UsersPage {
         layout: admin_layout("Users"),
-        nav: super::AdminNav::new(&user),
-        csrf: csrf_token(session).await?,
+        nav: admin.nav.clone(),
+        csrf: admin.csrf.clone(),
         users: users
             .into_iter()
             .map(|u| UserLine {
@@ -78,19 +75,13 @@ async fn users_page(
     })
 }
 
-pub async fn list(
-    State(state): State<AppState>,
-    session: Session,
-    Extension(AdminUser(user)): Extension<AdminUser>,
-) -> Result<Response, AppError> {
-    require(&user, Action::ManageUsers)?;
-    render(&users_page(&state, &session, user, Vec::new(), None).await?)
+pub async fn list(State(state): State<AppState>, admin: Admin) -> Result<Response, AppError> {
+    require(&admin.user, Action::ManageUsers)?;
+    render(&users_page(&state, &admin, Vec::new(), None).await?)
 }
 
 #[derive(Debug, Deserialize)]
 pub struct NewUserForm {
-    #[serde(default)]
-    csrf: String,
     #[serde(default)]
     email: String,
     #[serde(default)]
@@ -103,24 +94,22 @@ pub struct NewUserForm {
 
 pub async fn create(
     State(state): State<AppState>,
-    session: Session,
-    Extension(AdminUser(user)): Extension<AdminUser>,
-    Form(form): Form<NewUserForm>,
+    admin: Admin,
+    AdminForm(form): AdminForm<NewUserForm>,
 ) -> Result<Response, AppError> {
-    require(&user, Action::ManageUsers)?;
-    check_csrf(&session, &form.csrf).await?;
+    require(&admin.user, Action::ManageUsers)?;
     let Some(role) = Role::parse(&form.role) else {
         let errors = vec![FieldError::new(
             "role",
             "must be admin, editor or contributor",
         )];
-        let mut response = render(&users_page(&state, &session, user, errors, Some(&form)).await?)?;
+        let mut response = render(&users_page(&state, &admin, errors, Some(&form)).await?)?;
         *response.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
         return Ok(response);
     };
     match service::users::create_user_by(
         &state.pool,
-        Some(user.id),
+        Some(admin.user.id),
         &form.email,
         &form.name,
         role,
@@ -130,15 +119,13 @@ pub async fn create(
     {
         Ok(id) => Ok(Redirect::to(&format!("/admin/users/{id}")).into_response()),
         Err(AppError::Validation(errors)) => {
-            let mut response =
-                render(&users_page(&state, &session, user, errors, Some(&form)).await?)?;
+            let mut response = render(&users_page(&state, &admin, errors, Some(&form)).await?)?;
             *response.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
             Ok(response)
         }
         Err(AppError::Conflict(_)) => {
             let errors = vec![FieldError::new("email", "already belongs to an account")];
-            let mut response =
-                render(&users_page(&state, &session, user, errors, Some(&form)).await?)?;
+            let mut response = render(&users_page(&state, &admin, errors, Some(&form)).await?)?;
             *response.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
             Ok(response)
         }
@@ -174,8 +161,7 @@ pub struct UserPage {
 
 async fn user_page(
     state: &AppState,
-    session: &Session,
-    admin: LoginUser,
+    admin: &Admin,
     id: Uuid,
     new_token: Option<String>,
     error: Option<String>,
@@ -187,9 +173,9 @@ async fn user_page(
     let tz = &state.config.timezone;
     Ok(UserPage {
         layout: admin_layout(&target.name),
-        myself: admin.id == id,
-        nav: super::AdminNav::new(&admin),
-        csrf: csrf_token(session).await?,
+        myself: admin.user.id == id,
+        nav: admin.nav.clone(),
+        csrf: admin.csrf.clone(),
         id: id.to_string(),
         name: target.name,
         email: target.email,
@@ -215,35 +201,28 @@ async fn user_page(
 
 pub async fn show(
     State(state): State<AppState>,
-    session: Session,
-    Extension(AdminUser(user)): Extension<AdminUser>,
-    Path(id): Path<String>,
+    admin: Admin,
+    AdminPath(id): AdminPath<Uuid>,
 ) -> Result<Response, AppError> {
-    require(&user, Action::ManageUsers)?;
-    let id = parse_id(&id)?;
-    render(&user_page(&state, &session, user, id, None, None).await?)
+    require(&admin.user, Action::ManageUsers)?;
+    render(&user_page(&state, &admin, id, None, None).await?)
 }
 
 #[derive(Debug, Deserialize)]
 pub struct RoleForm {
-    #[serde(default)]
-    csrf: String,
     #[serde(default)]
     role: String,
 }
 
 pub async fn change_role(
     State(state): State<AppState>,
-    session: Session,
-    Extension(AdminUser(user)): Extension<AdminUser>,
-    Path(id): Path<String>,
-    Form(form): Form<RoleForm>,
+    admin: Admin,
+    AdminPath(id): AdminPath<Uuid>,
+    AdminForm(form): AdminForm<RoleForm>,
 ) -> Result<Response, AppError> {
-    require(&user, Action::ManageUsers)?;
-    check_csrf(&session, &form.csrf).await?;
-    let id = parse_id(&id)?;
+    require(&admin.user, Action::ManageUsers)?;
     let outcome = match Role::parse(&form.role) {
-        Some(role) => service::users::change_role(&state.pool, user.id, id, role).await,
+        Some(role) => service::users::change_role(&state.pool, admin.user.id, id, role).await,
         None => Err(AppError::field(
             "role",
             "must be admin, editor or contributor",
@@ -256,8 +235,7 @@ pub async fn change_role(
                 .first()
                 .map(|e| format!("The role {}.", e.message))
                 .unwrap_or_default();
-            let mut response =
-                render(&user_page(&state, &session, user, id, None, Some(message)).await?)?;
+            let mut response = render(&user_page(&state, &admin, id, None, Some(message)).await?)?;
             *response.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
             Ok(response)
         }
@@ -267,53 +245,47 @@ pub async fn change_role(
 
 pub async fn disable(
     State(state): State<AppState>,
-    session: Session,
-    Extension(AdminUser(user)): Extension<AdminUser>,
-    Path(id): Path<String>,
-    Form(form): Form<CsrfForm>,
+    admin: Admin,
+    AdminPath(id): AdminPath<Uuid>,
+    _: AdminForm<NoFields>,
 ) -> Result<Response, AppError> {
-    require(&user, Action::ManageUsers)?;
-    check_csrf(&session, &form.csrf).await?;
-    let id = parse_id(&id)?;
-    service::users::disable_user(&state.pool, user.id, id).await?;
+    require(&admin.user, Action::ManageUsers)?;
+    service::users::disable_user(&state.pool, admin.user.id, id).await?;
     Ok(Redirect::to(&format!("/admin/users/{id}")).into_response())
 }
 
 #[derive(Debug, Deserialize)]
 pub struct TokenForm {
     #[serde(default)]
-    csrf: String,
-    #[serde(default)]
     name: String,
 }
 
 pub async fn create_token(
     State(state): State<AppState>,
-    session: Session,
-    Extension(AdminUser(user)): Extension<AdminUser>,
-    Path(id): Path<String>,
-    Form(form): Form<TokenForm>,
+    admin: Admin,
+    AdminPath(id): AdminPath<Uuid>,
+    AdminForm(form): AdminForm<TokenForm>,
 ) -> Result<Response, AppError> {
-    require(&user, Action::ManageUsers)?;
-    check_csrf(&session, &form.csrf).await?;
-    let id = parse_id(&id)?;
+    require(&admin.user, Action::ManageUsers)?;
     let target = db::users::find_row(&state.pool, id)
         .await?
         .ok_or(AppError::NotFound)?;
-    match service::users::create_token_by(&state.pool, Some(user.id), &target.email, &form.name)
-        .await
+    match service::users::create_token_by(
+        &state.pool,
+        Some(admin.user.id),
+        &target.email,
+        &form.name,
+    )
+    .await
     {
         // Rendered, not redirected: the secret is shown this once and stored nowhere.
-        Ok((_, secret)) => {
-            render(&user_page(&state, &session, user, id, Some(secret), None).await?)
-        }
+        Ok((_, secret)) => render(&user_page(&state, &admin, id, Some(secret), None).await?),
         Err(AppError::Validation(errors)) => {
             let message = errors
                 .first()
                 .map(|e| format!("The token's {} {}.", e.field, e.message))
                 .unwrap_or_default();
-            let mut response =
-                render(&user_page(&state, &session, user, id, None, Some(message)).await?)?;
+            let mut response = render(&user_page(&state, &admin, id, None, Some(message)).await?)?;
             *response.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
             Ok(response)
         }
@@ -323,15 +295,11 @@ pub async fn create_token(
 
 pub async fn revoke_token(
     State(state): State<AppState>,
-    session: Session,
-    Extension(AdminUser(user)): Extension<AdminUser>,
-    Path((id, token)): Path<(String, String)>,
-    Form(form): Form<CsrfForm>,
+    admin: Admin,
+    AdminPath((id, token)): AdminPath<(Uuid, Uuid)>,
+    _: AdminForm<NoFields>,
 ) -> Result<Response, AppError> {
-    require(&user, Action::ManageUsers)?;
-    check_csrf(&session, &form.csrf).await?;
-    let id = parse_id(&id)?;
-    let token = parse_id(&token)?;
+    require(&admin.user, Action::ManageUsers)?;
     // Only a token of this user.
     let owned = db::users::list_tokens(&state.pool, id)
         .await?
@@ -340,6 +308,6 @@ pub async fn revoke_token(
     if !owned {
         return Err(AppError::NotFound);
     }
-    service::users::revoke_token_by(&state.pool, Some(user.id), token).await?;
+    service::users::revoke_token_by(&state.pool, Some(admin.user.id), token).await?;
     Ok(Redirect::to(&format!("/admin/users/{id}")).into_response())
 }

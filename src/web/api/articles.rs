@@ -9,16 +9,17 @@ use time::OffsetDateTime;
 use uuid::Uuid;
 
 use super::{ListPage, parse_bool, parse_page};
-use crate::app::AppState;
 use crate::db;
 use crate::domain::article::{ArticleStatus, ChangeKind, Review, Study};
 use crate::domain::lifecycle::Transition;
 use crate::domain::policy::Role;
-use crate::error::{ApiError, AppError, FieldError, Problem};
+use crate::error::{AppError, FieldError};
 use crate::extract::{ApiPath, ApiQuery, AppJson, CurrentUser, IfMatch, OptionalJson, parse_id};
 use crate::service::articles::{
     self as service, ArticleChanges, ArticleDoc, ChangeMeta, TransitionOptions,
 };
+use crate::state::AppState;
+use crate::web::errors::{ApiError, Problem};
 
 /// Query of the story list.
 #[derive(Debug, Deserialize, utoipa::IntoParams)]

@@ -5,12 +5,13 @@ use axum::extract::State;
 use serde::{Deserialize, Serialize};
 
 use super::{ListPage, parse_page};
-use crate::app::AppState;
 use crate::db;
 use crate::db::feedback::Feedback;
 use crate::domain::policy::{Action, can};
-use crate::error::{ApiError, AppError, FieldError, Problem};
+use crate::error::{AppError, FieldError};
 use crate::extract::{ApiPath, ApiQuery, AppJson, CurrentUser, parse_id};
+use crate::state::AppState;
+use crate::web::errors::{ApiError, Problem};
 
 /// Feedback statuses.
 pub const STATUSES: [&str; 4] = ["new", "read", "resolved", "spam"];

@@ -8,7 +8,7 @@ pub mod topics;
 use std::sync::Arc;
 
 use askama::Template;
-use axum::extract::{DefaultBodyLimit, State};
+use axum::extract::{DefaultBodyLimit, FromRef, State};
 use axum::http::{HeaderValue, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
@@ -21,10 +21,11 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 use uuid::Uuid;
 
-use crate::app::AppState;
 use crate::domain::policy::Role;
-use crate::error::{ApiError, AppError, FieldError, Problem};
+use crate::error::{AppError, FieldError};
 use crate::extract::{CurrentUser, require_api_token};
+use crate::state::AppState;
+use crate::web::errors::{ApiError, Problem};
 use crate::web::pages::{Layout, render};
 
 /// Largest JSON body the API reads (a 200,000-byte Markdown body, JSON-escaped, fits).
@@ -242,8 +243,8 @@ pub fn routes(state: AppState) -> Router<AppState> {
             require_api_token,
         ))
         .layer(middleware::from_fn_with_state(
-            state,
-            crate::cache::evict_after_write,
+            crate::cache::CacheState::from_ref(&state),
+            crate::cache::invalidate::evict_after_write,
         ))
         .layer(DefaultBodyLimit::max(BODY_LIMIT))
         .layer(middleware::from_fn_with_state(
@@ -260,8 +261,11 @@ pub fn routes(state: AppState) -> Router<AppState> {
         .route("/api/{*rest}", axum::routing::any(api_not_found))
         .method_not_allowed_fallback(method_not_allowed)
         // A fault in an API handler is answered as a problem, like every other API error.
-        .layer(CatchPanicLayer::custom(crate::error::api_panic_response))
-        .layer(middleware::from_fn(crate::cache::no_store))
+        .layer(CatchPanicLayer::custom(
+            crate::web::errors::api_panic_response,
+        ))
+        .layer(middleware::from_fn(crate::cache::http::no_store))
+        .layer(crate::web::runtime::OnMainRuntime::current())
 }
 
 /// This document.

@@ -6,10 +6,10 @@ use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde::{Deserialize, Serialize};
 
-use crate::app::AppState;
 use crate::db;
-use crate::error::{ApiError, Problem};
 use crate::extract::{ApiPath, AppJson, CurrentUser};
+use crate::state::AppState;
+use crate::web::errors::{ApiError, Problem};
 
 /// A topic.
 #[derive(Debug, Serialize, utoipa::ToSchema)]

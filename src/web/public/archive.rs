@@ -5,10 +5,11 @@ use axum::extract::State;
 use axum::response::Response;
 
 use super::StoryCard;
-use crate::app::AppState;
+use crate::cache::CacheTags;
 use crate::db;
 use crate::domain::dates;
 use crate::error::AppError;
+use crate::state::AppState;
 use crate::web::pages::{Layout, render};
 
 pub struct ArchiveYear {
@@ -41,5 +42,5 @@ pub async fn show_archive(State(state): State<AppState>) -> Result<Response, App
     let layout = Layout::new("Archive", "archive")
         .description("Archived research news, kept online as a record of earlier findings.")
         .canonical(&state.config.base_url, "/archive");
-    render(&ArchivePage { layout, years })
+    Ok(CacheTags::list().attach(render(&ArchivePage { layout, years })?))
 }

@@ -8,7 +8,7 @@ use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 
 use super::{PageQuery, Pagination, StoryCard};
-use crate::app::AppState;
+use crate::cache::CacheTags;
 use crate::db;
 use crate::db::articles::Article;
 use crate::db::topics::TopicLink;
@@ -16,6 +16,7 @@ use crate::domain::article::{ChangeKind, Study, Visibility};
 use crate::domain::dates;
 use crate::domain::markdown::SafeHtml;
 use crate::error::AppError;
+use crate::state::AppState;
 use crate::web::pages::{Layout, SITE_NAME, render};
 
 #[derive(Template)]
@@ -48,11 +49,12 @@ pub async fn list_articles(
     if page > 1 {
         layout.title = format!("All research news, page {page}");
     }
-    render(&ArticlesPage {
+    let page = render(&ArticlesPage {
         layout,
         stories: StoryCard::list(&stories, &state.config.timezone),
         pagination,
-    })
+    })?;
+    Ok(CacheTags::list().attach(page))
 }
 
 /// The archive banner's content.
@@ -193,7 +195,7 @@ pub async fn show_article(
         thanks: query.feedback.as_deref() == Some("thanks"),
         ..FeedbackWidget::default()
     };
-    let tags = crate::cache::CacheTags::story(id, story.topics.iter().map(|t| t.slug.as_str()));
+    let tags = CacheTags::story(id, story.topics.iter().map(|t| t.slug.as_str()));
     Ok(tags.attach(render_story_parts(&state, story, widget).await?))
 }
 

@@ -8,10 +8,11 @@ use axum::http::{HeaderValue, header};
 use axum::response::{IntoResponse, Response};
 use time::OffsetDateTime;
 
-use crate::app::AppState;
+use crate::cache::CacheTags;
 use crate::db;
 use crate::domain::dates;
 use crate::error::AppError;
+use crate::state::AppState;
 use crate::web::pages::{Layout, SITE_NAME, render};
 
 /// Stories in a feed.
@@ -105,7 +106,11 @@ async fn feed(state: &AppState, topic: Option<db::topics::Topic>) -> Result<Resp
             })
             .collect::<Vec<_>>(),
     );
-    Ok(xml("application/atom+xml; charset=utf-8", feed.to_string()))
+    let tags = match &topic {
+        Some(t) => CacheTags::topic_feed(&t.slug),
+        None => CacheTags::page("feed"),
+    };
+    Ok(tags.attach(xml("application/atom+xml; charset=utf-8", feed.to_string())))
 }
 
 /// `GET /feed.xml`: published, non-archived stories, newest first.
@@ -141,8 +146,10 @@ pub struct SitemapIndexPage {
     pub sitemaps: Vec<String>,
 }
 
-fn render_xml(template: &impl Template) -> Result<Response, AppError> {
-    Ok(xml("application/xml; charset=utf-8", template.render()?))
+/// A sitemap (or the news sitemap), cached as one.
+fn render_sitemap(template: &impl Template) -> Result<Response, AppError> {
+    let page = xml("application/xml; charset=utf-8", template.render()?);
+    Ok(CacheTags::page("sitemap").attach(page))
 }
 
 async fn page_urls(state: &AppState) -> Result<Vec<SitemapUrl>, AppError> {
@@ -186,13 +193,13 @@ pub async fn sitemap(State(state): State<AppState>) -> Result<Response, AppError
     let mut urls = page_urls(&state).await?;
     if stories + urls.len() as i64 <= SITEMAP_URLS {
         urls.extend(story_urls(&state, SITEMAP_URLS, 0).await?);
-        return render_xml(&SitemapPage { urls });
+        return render_sitemap(&SitemapPage { urls });
     }
     let base = &state.config.base_url;
     let files = (stories + SITEMAP_URLS - 1) / SITEMAP_URLS;
     let mut sitemaps = vec![format!("{base}/sitemaps/pages.xml")];
     sitemaps.extend((1..=files).map(|n| format!("{base}/sitemaps/stories-{n}.xml")));
-    render_xml(&SitemapIndexPage { sitemaps })
+    render_sitemap(&SitemapIndexPage { sitemaps })
 }
 
 /// `GET /sitemaps/pages.xml` and `GET /sitemaps/stories-{n}.xml`, the parts of a large sitemap.
@@ -201,7 +208,7 @@ pub async fn sitemap_part(
     Path(name): Path<String>,
 ) -> Result<Response, AppError> {
     if name == "pages.xml" {
-        return render_xml(&SitemapPage {
+        return render_sitemap(&SitemapPage {
             urls: page_urls(&state).await?,
         });
     }
@@ -215,7 +222,7 @@ pub async fn sitemap_part(
     if urls.is_empty() {
         return Err(AppError::NotFound);
     }
-    render_xml(&SitemapPage { urls })
+    render_sitemap(&SitemapPage { urls })
 }
 
 pub struct NewsStory {
@@ -243,7 +250,7 @@ pub async fn news_sitemap(State(state): State<AppState>) -> Result<Response, App
             published: dates::rfc3339(s.published_at),
         })
         .collect();
-    render_xml(&NewsSitemapPage { stories })
+    render_sitemap(&NewsSitemapPage { stories })
 }
 
 /// `GET /robots.txt`: everything public may be crawled; the admin UI, the API and previews not.
@@ -253,14 +260,15 @@ pub async fn robots(State(state): State<AppState>) -> Response {
         "User-agent: *\nAllow: /\nDisallow: /admin\nDisallow: /api/\nDisallow: /preview/\nDisallow: /search\n\n\
          Sitemap: {base}/sitemap.xml\nSitemap: {base}/news-sitemap.xml\n"
     );
-    (
+    let page = (
         [(
             header::CONTENT_TYPE,
             HeaderValue::from_static("text/plain; charset=utf-8"),
         )],
         body,
     )
-        .into_response()
+        .into_response();
+    CacheTags::page("robots").attach(page)
 }
 
 pub struct CorrectionView {
@@ -295,8 +303,9 @@ pub async fn corrections(State(state): State<AppState>) -> Result<Response, AppE
     let layout = Layout::new("Corrections", "")
         .description("How we correct mistakes, and every correction we have made.")
         .canonical(&state.config.base_url, "/corrections");
-    render(&CorrectionsPage {
+    let page = render(&CorrectionsPage {
         layout,
         corrections,
-    })
+    })?;
+    Ok(CacheTags::page("corrections").attach(page))
 }

@@ -5,9 +5,10 @@ use axum::extract::State;
 use axum::response::Response;
 
 use super::StoryCard;
-use crate::app::AppState;
+use crate::cache::CacheTags;
 use crate::db;
 use crate::error::AppError;
+use crate::state::AppState;
 use crate::web::pages::{Layout, render};
 
 /// Stories on the front page.
@@ -28,8 +29,9 @@ pub async fn show_front_page(State(state): State<AppState>) -> Result<Response, 
     let layout = Layout::new("Research news", "home")
         .description("News about new medical and health research, in plain words.")
         .canonical(&state.config.base_url, "/");
-    render(&HomePage {
+    let page = render(&HomePage {
         layout,
         stories: StoryCard::list(&stories, &state.config.timezone),
-    })
+    })?;
+    Ok(CacheTags::list().attach(page))
 }

@@ -9,25 +9,42 @@ mod search;
 mod topics;
 
 use axum::Router;
+use axum::extract::FromRef;
 use axum::routing::get;
 use serde::Deserialize;
 
-use crate::app::AppState;
+use crate::cache::CacheState;
 use crate::db::articles::ArticleSummary;
 use crate::domain::dates;
 use crate::error::AppError;
+use crate::state::AppState;
+use crate::web::runtime::OnMainRuntime;
 
+/// The reader's routes. Each says once what it is: cached pages sit under the cache's
+/// middleware and attach their own tags (`crate::cache::CacheTags`); each route runs on the
+/// main runtime ([`OnMainRuntime`]) but the story page, which its HTTP thread renders itself.
 pub fn routes(state: AppState) -> Router<AppState> {
+    let cache = || {
+        axum::middleware::from_fn_with_state(
+            CacheState::from_ref(&state),
+            crate::cache::http::serve,
+        )
+    };
+    let main = OnMainRuntime::current();
     let feedback_body = crate::web::limits::BodyRules {
         limit: crate::web::feedback::BODY_LIMIT,
         idle: state.config.body_timeout,
     };
+    // The story page reads only through `crate::db::batch::StoryReads`, over a connection of
+    // its HTTP thread's own: it never leaves that thread.
+    let story = Router::new()
+        .route("/research-news/{slug}", get(articles::show_article))
+        .layer(cache());
     // Pages served from the rendered-page cache (and given ETags, 304s and CDN headers).
     let cached = Router::new()
         .route("/", get(home::show_front_page))
         .route("/research-news", get(articles::list_articles))
         .route("/research-news/", get(articles::list_articles))
-        .route("/research-news/{slug}", get(articles::show_article))
         .route("/topics", get(topics::list_topics))
         .route("/topics/{slug}", get(topics::show_topic))
         .route("/archive", get(archive::show_archive))
@@ -38,10 +55,8 @@ pub fn routes(state: AppState) -> Router<AppState> {
         .route("/news-sitemap.xml", get(discovery::news_sitemap))
         .route("/robots.txt", get(discovery::robots))
         .route("/corrections", get(discovery::corrections))
-        .layer(axum::middleware::from_fn_with_state(
-            state,
-            crate::cache::serve,
-        ));
+        .layer(cache())
+        .layer(main.clone());
     // Never stored anywhere: previews are private, the feedback answer is per reader.
     let private = Router::new()
         .route(
@@ -56,11 +71,13 @@ pub fn routes(state: AppState) -> Router<AppState> {
                 )),
         )
         .route("/preview/{token}", get(preview::show_preview))
-        .layer(axum::middleware::from_fn(crate::cache::no_store));
+        .layer(axum::middleware::from_fn(crate::cache::http::no_store));
+    let search = Router::new().route("/search", get(search::search));
     Router::new()
+        .merge(story)
         .merge(cached)
-        .merge(private)
-        .route("/search", get(search::search))
+        .merge(private.layer(main.clone()))
+        .merge(search.layer(main))
 }
 
 /// Stories per list page.

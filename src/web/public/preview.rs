@@ -6,10 +6,10 @@ use axum::http::{HeaderValue, header};
 use axum::response::Response;
 
 use super::articles::preview_page;
-use crate::app::AppState;
 use crate::db;
 use crate::domain::secret;
 use crate::error::AppError;
+use crate::state::AppState;
 use crate::web::pages::render;
 
 pub async fn show_preview(

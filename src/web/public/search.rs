@@ -7,12 +7,12 @@ use axum::response::Response;
 use serde::Deserialize;
 
 use super::{PageQuery, Pagination, StoryCard};
-use crate::app::AppState;
 use crate::db;
 use crate::db::articles::ArticleSummary;
 use crate::db::search::SearchFilter;
 use crate::domain::search::{Snippet, clean_query};
 use crate::error::AppError;
+use crate::state::AppState;
 use crate::web::pages::{Layout, render};
 
 #[derive(Debug, Deserialize)]

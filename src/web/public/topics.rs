@@ -5,10 +5,11 @@ use axum::extract::{Path, Query, State};
 use axum::response::Response;
 
 use super::{PageQuery, Pagination, StoryCard};
-use crate::app::AppState;
+use crate::cache::CacheTags;
 use crate::db;
 use crate::db::topics::TopicWithCount;
 use crate::error::AppError;
+use crate::state::AppState;
 use crate::web::pages::{Layout, render};
 
 #[derive(Template)]
@@ -23,7 +24,7 @@ pub async fn list_topics(State(state): State<AppState>) -> Result<Response, AppE
     let layout = Layout::new("Topics", "topics")
         .description("Research news by topic.")
         .canonical(&state.config.base_url, "/topics");
-    render(&TopicsPage { layout, topics })
+    Ok(CacheTags::list().attach(render(&TopicsPage { layout, topics })?))
 }
 
 #[derive(Template)]
@@ -69,12 +70,14 @@ pub async fn show_topic(
     let layout = Layout::new(topic.name.clone(), "topics")
         .description(description.clone())
         .canonical(&state.config.base_url, &canonical);
-    render(&TopicPage {
+    let tags = CacheTags::topic_page(&topic.slug);
+    let page = render(&TopicPage {
         layout,
         name: topic.name,
         description: topic.description,
         current,
         archived,
         pagination,
-    })
+    })?;
+    Ok(tags.attach(page))
 }

@@ -14,8 +14,9 @@ use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
 use axum::ServiceExt as _;
-use dateline::app::{AppState, build_app};
+use dateline::app::build_app;
 use dateline::config::Config;
+use dateline::state::AppState;
 use fantoccini::{Client, ClientBuilder};
 use sqlx::PgPool;
 

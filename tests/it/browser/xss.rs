@@ -13,12 +13,13 @@ use std::collections::BTreeSet;
 use axum::body::Body;
 use axum::http::header;
 use axum::response::Response;
-use dateline::app::{AppState, build_router};
+use dateline::app::build_router;
 use dateline::config::Config;
 use dateline::domain::article::{Review, Study};
 use dateline::domain::lifecycle::Transition;
 use dateline::domain::policy::{Actor, Role};
 use dateline::service::articles::{self, ArticleChanges, TransitionOptions};
+use dateline::state::AppState;
 use fantoccini::Client;
 use sqlx::PgPool;
 

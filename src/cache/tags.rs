@@ -1,0 +1,106 @@
+//! Surrogate keys: what a cached page shows, attached by each cacheable handler to its answer,
+//! sent in `Surrogate-Key` for a CDN, and [`keys_for`] a change event, so that the cache (and a
+//! CDN) drop exactly the pages a change can alter.
+
+use axum::response::Response;
+use uuid::Uuid;
+
+use crate::domain::events::ChangeEvent;
+
+/// What a cacheable page shows, as surrogate keys, and the story whose views a cached copy
+/// should count. The keys, sent in `Surrogate-Key` so that a CDN can purge as precisely as
+/// this cache evicts:
+///
+/// - `article-<id>`: the story's own page;
+/// - `topic-<slug>`: every page showing the topic's name or description (its topic page and
+///   feed, and the pages of the stories on it);
+/// - `list-topic-<slug>`: the pages listing the topic's stories (its topic page and feed);
+/// - `list` (front page, all stories, archive, topic index), `feed`, `sitemap`,
+///   `corrections`, `robots`.
+#[derive(Debug, Clone, Default)]
+pub struct CacheTags {
+    pub keys: Vec<String>,
+    pub view_of: Option<Uuid>,
+}
+
+impl CacheTags {
+    pub fn new<I: IntoIterator<Item = String>>(keys: I) -> Self {
+        Self {
+            keys: keys.into_iter().collect(),
+            view_of: None,
+        }
+    }
+
+    /// A story page: its key and the keys of the topics it links to; its views are counted
+    /// on every cached answer.
+    pub fn story<'a>(id: Uuid, topics: impl IntoIterator<Item = &'a str>) -> Self {
+        let mut keys = vec![article_key(id)];
+        keys.extend(topics.into_iter().map(topic_key));
+        Self {
+            keys,
+            view_of: Some(id),
+        }
+    }
+
+    /// Attaches the tags to a response, which makes it cacheable.
+    pub fn attach(self, mut response: Response) -> Response {
+        response.extensions_mut().insert(self);
+        response
+    }
+}
+
+pub fn article_key(id: Uuid) -> String {
+    format!("article-{id}")
+}
+
+pub fn topic_key(slug: &str) -> String {
+    format!("topic-{slug}")
+}
+
+/// The key of the pages listing a topic's stories. No topic key can take this form: those
+/// begin with `topic-`.
+pub fn topic_list_key(slug: &str) -> String {
+    format!("list-topic-{slug}")
+}
+
+impl CacheTags {
+    /// The lists of stories: the front page, all stories, the archive, the topic index.
+    pub fn list() -> Self {
+        Self::new(["list".to_owned()])
+    }
+
+    /// One topic's page: it shows the topic and lists its stories.
+    pub fn topic_page(slug: &str) -> Self {
+        Self::new([topic_key(slug), topic_list_key(slug)])
+    }
+
+    /// One topic's feed.
+    pub fn topic_feed(slug: &str) -> Self {
+        Self::new([topic_key(slug), topic_list_key(slug), "feed".to_owned()])
+    }
+
+    /// One fixed page known by its key: `feed`, `sitemap`, `robots`, `corrections`.
+    pub fn page(key: &str) -> Self {
+        Self::new([key.to_owned()])
+    }
+}
+
+/// The keys of the pages a change can alter:
+///
+/// - a story: its own page (under any slug), the lists of the topics it was or is on, and every
+///   list, feed, sitemap and the corrections page; other stories' pages and the pages of other
+///   topics stay;
+/// - a topic: every page showing its name (its topic page and feed, its stories' pages), the
+///   lists (the topic index) and the sitemaps (its URL).
+pub fn keys_for(event: &ChangeEvent) -> Vec<String> {
+    let mut keys: Vec<String> = Vec::new();
+    match event {
+        ChangeEvent::Story { id, topics, .. } => {
+            keys.extend([article_key(*id), "feed".into(), "corrections".into()]);
+            keys.extend(topics.iter().map(|t| topic_list_key(t)));
+        }
+        ChangeEvent::Topic { slugs, .. } => keys.extend(slugs.iter().map(|t| topic_key(t))),
+    }
+    keys.extend(["list".into(), "sitemap".into()]);
+    keys
+}

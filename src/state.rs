@@ -1,0 +1,57 @@
+//! The application's state: what handlers can reach, and the parts of it that pieces with
+//! narrower needs take as `FromRef` substates (the page cache takes [`CacheState`]), so that no
+//! piece depends on the whole application.
+
+use std::sync::Arc;
+
+use axum::extract::FromRef;
+use sqlx::PgPool;
+
+use crate::cache::{CacheState, PageCache};
+use crate::config::Config;
+
+/// What every handler can reach.
+#[derive(Clone)]
+pub struct AppState {
+    pub pool: PgPool,
+    pub config: Arc<Config>,
+    /// Feedback's form-token and client-hash keys.
+    pub feedback_keys: Arc<crate::signals::keys::FeedbackKeys>,
+    /// Page views not yet written.
+    pub views: Arc<crate::signals::views::ViewCounter>,
+    /// Feedback entries on their way to the database, in batches.
+    pub feedback_writer: Arc<crate::signals::writer::FeedbackWriter>,
+    /// Rendered public pages.
+    pub cache: Arc<PageCache>,
+    /// Where the recent part of a search starts.
+    pub search_window: Arc<crate::db::search::RecentWindow>,
+    /// Story pages' rows, read in batches under load.
+    pub stories: Arc<crate::db::batch::StoryReads>,
+}
+
+impl AppState {
+    pub fn new(config: Config, pool: PgPool) -> Self {
+        let cache = PageCache::new(config.cache_bytes, config.cache_ttl);
+        Self {
+            stories: crate::db::batch::StoryReads::new(crate::db::story_read_pool(&pool)),
+            pool,
+            cache: Arc::new(cache),
+            feedback_keys: Arc::new(crate::signals::keys::FeedbackKeys::with_secret(
+                config.secret_key.as_deref(),
+            )),
+            views: Arc::default(),
+            feedback_writer: Arc::default(),
+            search_window: Arc::default(),
+            config: Arc::new(config),
+        }
+    }
+}
+
+impl FromRef<AppState> for CacheState {
+    fn from_ref(state: &AppState) -> Self {
+        Self {
+            cache: state.cache.clone(),
+            views: state.views.clone(),
+        }
+    }
+}

@@ -1,0 +1,285 @@
+//! The editor page: what it shows of a story and the controls its user is offered, and the
+//! words of a confirmation.
+
+use askama::Template;
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect, Response};
+use uuid::Uuid;
+
+use super::FLASH_PREVIEW_URL;
+use super::form::Draft;
+use crate::db;
+use crate::domain::article::ArticleStatus;
+use crate::domain::dates;
+use crate::domain::markdown;
+use crate::domain::slug::Slug;
+use crate::error::{AppError, FieldError};
+use crate::service::articles::{self, ArticleDoc};
+use crate::service::previews;
+use crate::state::AppState;
+use crate::web::admin::auth::admin_layout;
+use crate::web::admin::extract::Admin;
+use crate::web::pages::{Layout, render};
+
+pub struct TopicChoice {
+    pub slug: String,
+    pub name: String,
+    pub checked: bool,
+}
+
+/// A published story offered by the superseded-by picker.
+pub struct StoryChoice {
+    pub slug: String,
+    pub title: String,
+}
+
+/// A live preview link, as listed beside the editor.
+pub struct PreviewLinkRow {
+    pub id: String,
+    pub expires: String,
+}
+
+/// What the publishing panel shows and keeps.
+#[derive(Debug, Clone, Default)]
+pub struct PublishForm {
+    pub publish_at: String,
+    /// The archive reason.
+    pub reason: String,
+    pub superseded_by: String,
+    /// The reason readers see on a withdrawn story's page.
+    pub withdraw_reason: String,
+}
+
+#[derive(Template)]
+#[template(path = "admin/editor.html")]
+pub struct EditorPage {
+    pub layout: Layout,
+    pub nav: crate::web::admin::AdminNav,
+    pub csrf: String,
+    /// `None` for a new story.
+    pub id: Option<String>,
+    pub status: String,
+    pub archived: bool,
+    pub draft: Draft,
+    pub slug_suggestion: String,
+    pub topics: Vec<TopicChoice>,
+    pub errors: Vec<FieldError>,
+    pub message: Option<String>,
+    /// The form's body as the site renders it (sanitised), refreshed live by `editor.js`.
+    pub preview_html: String,
+    pub public_url: Option<String>,
+    /// A conflict: the story as someone else saved it.
+    pub theirs: Option<Draft>,
+    /// "Scheduled for …" while scheduled.
+    pub scheduled_for: Option<String>,
+    /// "Archived on …" and the archive details.
+    pub archived_on: Option<String>,
+    pub archive_reason: Option<String>,
+    pub superseded_by_url: Option<String>,
+    pub publish: PublishForm,
+    pub recent_stories: Vec<StoryChoice>,
+    pub preview_links: Vec<PreviewLinkRow>,
+    /// A preview URL made a moment ago: its only showing.
+    pub new_preview_url: Option<String>,
+    /// When an autosave newer than the saved story exists (and is not in the form).
+    pub autosaved_at: Option<String>,
+    pub site_timezone: String,
+    /// The controls this user is offered for this story: what the policy allows and the
+    /// lifecycle permits, no more (`service::articles::offered`).
+    pub offers: articles::Offered,
+    /// Why the form cannot be saved, when it cannot.
+    pub read_only: Option<String>,
+    /// When withdrawn: the date and the reason readers see.
+    pub withdrawn_on: Option<String>,
+    pub withdraw_reason: Option<String>,
+}
+
+impl EditorPage {
+    pub fn error_for(&self, field: &str) -> Option<&str> {
+        crate::error::message_for(&self.errors, field)
+    }
+
+    /// Whether the study or review section (`prefix` `study.` or `review.`) starts open: when
+    /// it holds something or an error.
+    pub fn section_open(&self, prefix: &str) -> bool {
+        let filled = match prefix {
+            "study." => !self.draft.study.is_blank(),
+            _ => !self.draft.review.is_blank(),
+        };
+        filled || self.errors.iter().any(|e| e.field.starts_with(prefix))
+    }
+}
+
+/// The editor page of `doc` (`None`: a new story) with `draft` in the form.
+pub async fn editor_page(
+    state: &AppState,
+    admin: &Admin,
+    doc: Option<&ArticleDoc>,
+    draft: Draft,
+) -> Result<EditorPage, AppError> {
+    let tz = &state.config.timezone;
+    let topics = db::topics::list(&state.pool).await?;
+    let actor = admin.actor();
+    let (preview_links, recent_stories, superseded_by_url) = match doc {
+        Some(doc) => {
+            let links = previews::list_live(&state.pool, actor, doc.id)
+                .await?
+                .into_iter()
+                .map(|link| PreviewLinkRow {
+                    id: link.id.to_string(),
+                    expires: dates::long_datetime(link.expires_at, tz),
+                })
+                .collect();
+            let recent = if doc.status == ArticleStatus::Published && !doc.archived {
+                db::articles::list_published(&state.pool, false, 50, 0)
+                    .await?
+                    .into_iter()
+                    .filter(|s| s.id != doc.id)
+                    .map(|s| StoryChoice {
+                        slug: s.slug,
+                        title: s.title,
+                    })
+                    .collect()
+            } else {
+                Vec::new()
+            };
+            let newer = match doc.superseded_by {
+                Some(newer) => db::articles::find_published_link(&state.pool, newer)
+                    .await?
+                    .map(|(slug, _)| format!("/research-news/{slug}")),
+                None => None,
+            };
+            (links, recent, newer)
+        }
+        None => (Vec::new(), Vec::new(), None),
+    };
+    let new_preview_url = match doc {
+        Some(_) => admin
+            .session
+            .remove::<String>(FLASH_PREVIEW_URL)
+            .await
+            .map_err(crate::web::admin::session_failed)?,
+        None => None,
+    };
+    let scheduled = doc.filter(|d| d.status == ArticleStatus::Scheduled);
+    // A new story: the form creates a draft, which everyone may.
+    let offers = doc.map_or(
+        articles::Offered {
+            edit: true,
+            ..articles::Offered::default()
+        },
+        |d| articles::offered(actor, d),
+    );
+    let read_only = doc.and_then(|d| read_only_reason(actor, d));
+    Ok(EditorPage {
+        layout: admin_layout(if doc.is_some() {
+            "Edit story"
+        } else {
+            "New story"
+        }),
+        nav: admin.nav.clone(),
+        csrf: admin.csrf.clone(),
+        id: doc.map(|d| d.id.to_string()),
+        status: doc
+            .map(|d| d.status.as_str().to_owned())
+            .unwrap_or_default(),
+        archived: doc.is_some_and(|d| d.archived),
+        topics: topics
+            .into_iter()
+            .map(|t| TopicChoice {
+                checked: draft.topics.contains(&t.slug),
+                slug: t.slug,
+                name: t.name,
+            })
+            .collect(),
+        slug_suggestion: Slug::from_title(&draft.title)
+            .map(|s| s.as_str().to_owned())
+            .unwrap_or_default(),
+        preview_html: markdown::render(&draft.body_markdown).into_string(),
+        draft,
+        errors: Vec::new(),
+        message: None,
+        public_url: doc
+            .filter(|d| d.status == ArticleStatus::Published)
+            .map(|d| format!("/research-news/{}", d.slug)),
+        theirs: None,
+        scheduled_for: scheduled
+            .and_then(|d| d.published_at)
+            .map(|at| dates::long_datetime(at, tz)),
+        archived_on: doc
+            .and_then(|d| d.archived_at)
+            .map(|at| dates::long_datetime(at, tz)),
+        archive_reason: doc.and_then(|d| d.archive_reason.clone()),
+        superseded_by_url,
+        publish: PublishForm {
+            publish_at: scheduled
+                .and_then(|d| d.published_at)
+                .map(|at| dates::local_input(at, tz))
+                .unwrap_or_default(),
+            ..PublishForm::default()
+        },
+        recent_stories,
+        preview_links,
+        new_preview_url,
+        autosaved_at: None,
+        site_timezone: state.config.timezone_name.clone(),
+        offers,
+        read_only,
+        withdrawn_on: doc
+            .and_then(|d| d.withdrawn_at)
+            .map(|at| dates::long_datetime(at, tz)),
+        withdraw_reason: doc.and_then(|d| d.withdraw_reason.clone()),
+    })
+}
+
+/// Why `actor` cannot save the story `doc`, in words, when they cannot.
+fn read_only_reason(actor: crate::domain::policy::Actor, doc: &ArticleDoc) -> Option<String> {
+    use crate::domain::article::ArticleStatus;
+    if articles::allows(actor, crate::domain::policy::Action::EditArticle, doc) {
+        return None;
+    }
+    Some(match doc.status {
+        ArticleStatus::InReview => "This story is with the editors for review, so it is locked:             you can read it here, and it comes back to you as a draft if an editor sends it back."
+            .to_owned(),
+        _ => "Your role cannot change this story as it is now; an editor can.".to_owned(),
+    })
+}
+
+pub fn with_status(page: &EditorPage, status: StatusCode) -> Result<Response, AppError> {
+    let mut response = render(page)?;
+    *response.status_mut() = status;
+    Ok(response)
+}
+
+pub fn to_story(id: Uuid) -> Response {
+    Redirect::to(&format!("/admin/stories/{id}?saved=1")).into_response()
+}
+
+/// What a finished lifecycle step says, in the words of what happened; `saved` when the form's
+/// text was saved first.
+pub fn done_message(done: &str, saved: bool, doc: &ArticleDoc, tz: &jiff::tz::TimeZone) -> String {
+    let when = doc
+        .published_at
+        .map(|at| dates::long_datetime(at, tz))
+        .unwrap_or_default();
+    let step = match done {
+        "submitted" => "submitted for review".to_owned(),
+        "published" => "published".to_owned(),
+        "backdated" => format!("published, dated {when}"),
+        "scheduled" => format!("scheduled for {when}"),
+        "unpublished" => "unpublished: the story is a draft again".to_owned(),
+        "withdrawn" => "withdrawn: readers now see that the story was withdrawn".to_owned(),
+        "archived" => "archived".to_owned(),
+        "unarchived" => "unarchived".to_owned(),
+        _ => return "Saved.".to_owned(),
+    };
+    if saved {
+        format!("Saved and {step}.")
+    } else {
+        let mut chars = step.chars();
+        chars
+            .next()
+            .map(|first| format!("{}{}.", first.to_uppercase(), chars.as_str()))
+            .unwrap_or_default()
+    }
+}
