@@ -24,7 +24,6 @@ pub mod demo;
 pub mod deploy_check;
 pub mod domain;
 pub mod error;
-pub mod extract;
 pub mod generate;
 pub mod jobs;
 pub mod localpg;

@@ -1,15 +1,7 @@
-//! Runs the HTTP server until SIGTERM or Ctrl-C, then drains in-flight requests.
-//!
-//! HTTP is served the way nginx's worker processes serve it: by `DATELINE_HTTP_THREADS`
-//! threads (one per core by default), each with its own single-threaded event loop, so a
-//! cached page is read, answered and written on one thread with no hand-over between threads.
-//! One accept loop on the main runtime hands new connections to the threads in turn (every
-//! thread gets as many, whatever the clients' addresses). A story page the cache misses is
-//! rendered on its HTTP thread too, its row read in a batch over a PostgreSQL connection of
-//! that thread's own (`crate::db::batch`). Other requests that need the router (other misses,
-//! the admin, the API, feedback) run as tasks on the main work-stealing runtime
-//! (`crate::web::front`), as does background work (the scheduler, the change listener, the
-//! page-view flusher, the feedback batches). HTTP threads never use the database pool.
+//! Runs the HTTP server until SIGTERM or Ctrl-C, then drains in-flight requests. HTTP is
+//! served as nginx's worker processes serve it: `DATELINE_HTTP_THREADS` threads, each with its
+//! own event loop, fed connections in turn by one accept loop; routes that use the pool run on
+//! the main runtime (`crate::web::runtime`). Why: docs/ARCHITECTURE.md.
 
 use std::net::SocketAddr;
 use std::time::Duration;
@@ -264,10 +256,8 @@ impl Handoff {
                 // No more connections will come (shutting down): wait to be stopped.
                 return std::future::pending().await;
             };
-            // Registers the connection with this thread's event loop. Without `TCP_NODELAY`:
-            // hyper writes an answer in one `writev`, so Nagle (Linux's, after Minshall) holds
-            // nothing back that matters, and with it set a `304` cost 3.3 instead of 2.5 µs of
-            // user time and 7.9 instead of 6.0 µs of system time here (A/B, 2026-12-06).
+            // Registers the connection with this thread's event loop. No `TCP_NODELAY`: hyper
+            // writes an answer in one `writev`, and setting it cost 304s (docs/BENCHMARKS.md).
             match tokio::net::TcpStream::from_std(stream) {
                 Ok(stream) => return (stream, peer),
                 Err(err) => tracing::warn!(error = %err, "could not take up a connection"),

@@ -4,17 +4,14 @@
 use axum::body::Bytes;
 use axum::http::{HeaderMap, header};
 
-/// The page's 128-bit XXH3 hash: a strong validator only has to change whenever the bytes do,
-/// and XXH3 does that at memory speed (SHA-256 was 4 % of an uncached page's time). It is not a
-/// cryptographic hash; nobody gains by making two versions of one URL's page collide.
+/// The page's 128-bit XXH3 hash: a strong validator only has to change whenever the bytes do;
+/// nobody gains by making two versions of one URL's page collide, so a fast hash will do.
 pub(super) fn strong_etag(body: &[u8]) -> String {
     format!("\"{:032x}\"", xxhash_rust::xxh3::xxh3_128(body))
 }
 
 /// How hard to compress: a page kept for minutes and sent many times is worth a slower, smaller
-/// encoding; one sent once (the cache is off) is not: there the fastest levels (gzip 1, as
-/// nginx's default; brotli 1, which still came out smaller than gzip 1 on a story page and
-/// served 11,700 pages a second against 6,800 at brotli 4) cost a fraction of the time.
+/// encoding; one sent once (the cache is off) is not (levels measured in docs/BENCHMARKS.md).
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
 pub(super) enum Effort {
     Kept = 0,
@@ -22,10 +19,9 @@ pub(super) enum Effort {
 }
 
 thread_local! {
-    /// One libdeflate compressor per thread and effort, kept for the thread's life: a fresh one
-    /// is a few hundred kilobytes, and allocated and freed for every page between the cache's
-    /// long-lived copies, such states fragmented the heap (2 GB resident with 10,000 pages
-    /// cached, against 82 MB).
+    /// One libdeflate compressor per thread and effort, kept for the thread's life: fresh ones,
+    /// allocated and freed for every page between the cache's long-lived copies, fragmented
+    /// the heap (docs/ARCHITECTURE.md).
     static GZIP: std::cell::RefCell<[libdeflater::Compressor; 2]> = std::cell::RefCell::new([
         libdeflater::Compressor::new(libdeflater::CompressionLvl::new(6).unwrap_or_default()),
         // Not `CompressionLvl::fastest()`: that is level 0, which stores without compressing.
@@ -34,9 +30,7 @@ thread_local! {
 }
 
 /// The gzip member (RFC 1952) of `body`, made by libdeflate, which compresses a whole buffer
-/// (all a page is) at once: on the bench's 8 KB story page its level 1 gives 2,673 bytes where
-/// zlib-rs gave 3,526, in about the same time (24 µs), and its level 6 takes 38 µs where
-/// zlib-rs took 65 µs (docs/BENCHMARKS.md).
+/// (all a page is) at once, smaller and faster than a streaming zlib (docs/BENCHMARKS.md).
 pub(super) fn gzip(body: &[u8], effort: Effort) -> Bytes {
     GZIP.with_borrow_mut(|compressors| {
         let compressor = &mut compressors[effort as usize];

@@ -1,25 +1,8 @@
-//! Story pages read their row in batches when many are asked for at once.
-//!
-//! A story page costs one query ([`crate::db::articles::stories_by_slugs`]), and with the page
-//! cache missing (after an edit, or when it is off) PostgreSQL's work per query, not per row,
-//! is most of a page's cost: `pgbench` ran the story query 27,000 times a second for one
-//! story each, and 3,800 times a second for 32 stories each (121,000 stories a second).
-//!
-//! So readers' story reads go through [`StoryReads`]: a read is sent at once when fewer than
-//! [`IN_FLIGHT`] batches are running (one); otherwise it waits for the next batch, which the
-//! running batch sends as soon as it finishes, with everything that queued meanwhile (up to
-//! [`MAX_BATCH`] stories, one row per distinct slug). Nothing waits on a timer, so a read alone
-//! costs what it did before. A batch is sent after every read in it was asked for, so each
-//! page still shows what the database held when its request came in, never an older answer.
-//! Batches run as tasks of their own on the runtime that made the reader: a reader that gives
-//! up (its client went away) does not cancel the others' batch.
-//!
-//! The instance's reader (in `AppState`) takes connections from a pool. Each HTTP thread, which
-//! renders story pages itself (`crate::server`), gets a reader of its own
-//! ([`StoryReads::adopt_on_this_thread`]) with one connection of its own, opened on that
-//! thread's event loop and kept between batches: a page's read then never leaves its thread
-//! (no wake-up of the main runtime and back), and a pooled connection, which a single-threaded
-//! loop would hand back only after every task queued before its clean-up, is not involved.
+//! Story pages read their row in batches when many are asked for at once ([`StoryReads`]): a
+//! read is sent at once when no batch is running; otherwise it waits for the next batch, which
+//! the running one sends as soon as it ends, with every read that queued meanwhile. Each HTTP
+//! thread reads over a connection of its own ([`StoryReads::adopt_on_this_thread`]). Why, and
+//! what it measured: docs/ARCHITECTURE.md ("Story reads in batches").
 
 use std::collections::HashMap;
 use std::panic::AssertUnwindSafe;
@@ -31,12 +14,10 @@ use sqlx::postgres::{PgConnectOptions, PgConnection};
 use sqlx::{ConnectOptions as _, PgPool};
 use tokio::sync::oneshot;
 
-use crate::db::articles::Story;
+use crate::db::stories::Story;
 
-/// Batches running at once. One: under load the batches are larger and the round trips fewer
-/// (uncached, one story: 16,700 pages a second, against 14,400 with two at once), and a read
-/// alone waits at most for the batch that was running when it came (a millisecond with 64
-/// stories). It also leaves the rest of the pool to every other page.
+/// Batches running at once. One: under load batches grow and round trips shrink, and a read
+/// alone waits at most for the batch running when it came (docs/BENCHMARKS.md).
 pub const IN_FLIGHT: usize = 1;
 
 /// The most stories one batch reads.
@@ -147,7 +128,7 @@ impl StoryReads {
     /// Reads the stories of one batch.
     async fn read(&self, slugs: &[String]) -> sqlx::Result<Vec<Story>> {
         match &self.via {
-            Via::Pool(pool) => crate::db::articles::stories_by_slugs(pool, slugs).await,
+            Via::Pool(pool) => crate::db::stories::stories_by_slugs(pool, slugs).await,
             Via::Own(own) => own.read(slugs).await,
         }
     }
@@ -157,11 +138,14 @@ impl StoryReads {
         self.sent.load(Ordering::Relaxed)
     }
 
-    /// The story at `slug` (not deleted), as [`crate::db::articles::stories_by_slugs`] reads it.
+    /// The story at `slug` (not deleted), as [`crate::db::stories::stories_by_slugs`] reads it.
     pub async fn load(self: &Arc<Self>, slug: &str) -> Answer {
         let (answer, answered) = oneshot::channel();
         let start = {
-            let mut queue = self.queue.lock().expect("story reads lock");
+            let mut queue = self
+                .queue
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner);
             queue.waiting.push((slug.to_owned(), answer));
             let start = queue.running < IN_FLIGHT;
             if start {
@@ -198,8 +182,9 @@ impl StoryReads {
             Via::Own(own) => return Box::pin(own.shared.current_slug_for_previous(old_slug)).await,
         };
         let old_slug = old_slug.to_owned();
-        let read =
-            async move { crate::db::articles::current_slug_for_previous(&pool, &old_slug).await };
+        let read = async move {
+            crate::db::slug_history::current_slug_for_previous(&pool, &old_slug).await
+        };
         let task = match &self.runtime {
             Some(runtime) => runtime.spawn(read),
             None => tokio::spawn(read),
@@ -222,22 +207,28 @@ impl OwnConnection {
             Some(connection) => connection,
             None => self.connect().await?,
         };
-        let read = crate::db::articles::stories_by_slugs(&mut connection, slugs).await;
+        let read = crate::db::stories::stories_by_slugs(&mut connection, slugs).await;
         let stories = match read {
             Ok(stories) => stories,
             Err(err) if reused && connection_lost(&err) => {
                 drop(connection);
                 connection = self.connect().await?;
-                crate::db::articles::stories_by_slugs(&mut connection, slugs).await?
+                crate::db::stories::stories_by_slugs(&mut connection, slugs).await?
             }
             Err(err) => return Err(err),
         };
-        *self.kept.lock().unwrap_or_else(|p| p.into_inner()) = Some(connection);
+        *self
+            .kept
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner) = Some(connection);
         Ok(stories)
     }
 
     fn take(&self) -> Option<PgConnection> {
-        self.kept.lock().unwrap_or_else(|p| p.into_inner()).take()
+        self.kept
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .take()
     }
 
     /// A new connection, or `PoolTimedOut` (a `503`) after as long as the pools wait.
@@ -304,7 +295,11 @@ impl Batches {
     /// The reads waiting now, up to [`MAX_BATCH`]; `None`, with this sender's place freed, when
     /// none wait.
     fn next_batch(&mut self) -> Option<Vec<(String, oneshot::Sender<Answer>)>> {
-        let mut queue = self.reads.queue.lock().expect("story reads lock");
+        let mut queue = self
+            .reads
+            .queue
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
         if queue.waiting.is_empty() {
             queue.running -= 1;
             self.done = true;
@@ -320,7 +315,11 @@ impl Drop for Batches {
         if self.done {
             return;
         }
-        let mut queue = self.reads.queue.lock().unwrap_or_else(|p| p.into_inner());
+        let mut queue = self
+            .reads
+            .queue
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
         queue.running -= 1;
         if queue.running == 0 {
             // Nobody is left to send them: their readers get `Lost`, not a wait without end.

@@ -6,6 +6,7 @@ pub mod audit;
 pub mod autosaves;
 pub mod batch;
 pub mod dashboard;
+pub mod discovery;
 pub mod events;
 pub mod feedback;
 pub mod jobs;
@@ -16,6 +17,8 @@ pub mod previews;
 pub mod revisions;
 pub mod search;
 pub mod secrets;
+pub mod slug_history;
+pub mod stories;
 pub mod topics;
 pub mod users;
 

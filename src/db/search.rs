@@ -133,14 +133,21 @@ impl RecentWindow {
     const REFRESH: std::time::Duration = std::time::Duration::from_secs(60);
 
     pub async fn since(&self, pool: &PgPool) -> Option<OffsetDateTime> {
-        if let Some((at, since)) = *self.known.lock().expect("window lock")
+        if let Some((at, since)) = *self
+            .known
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
             && at.elapsed() < Self::REFRESH
         {
             return since;
         }
         // On an error, search everything at once this time.
         let since = recent_since(pool).await.ok()?;
-        *self.known.lock().expect("window lock") = Some((std::time::Instant::now(), since));
+        *self
+            .known
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner) =
+            Some((std::time::Instant::now(), since));
         since
     }
 }

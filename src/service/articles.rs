@@ -610,8 +610,8 @@ async fn update_in(
         article.updated_at = now();
     }
     if article.slug != old_slug {
-        db::articles::record_previous_slug(tx, article.id, &old_slug).await?;
-        db::articles::forget_previous_slug(tx, article.id, &article.slug).await?;
+        db::slug_history::record_previous_slug(tx, article.id, &old_slug).await?;
+        db::slug_history::forget_previous_slug(tx, article.id, &article.slug).await?;
     }
     save(tx, &mut article, old_version, Some(actor.id)).await?;
     let doc = record_change(

@@ -60,13 +60,20 @@ impl FeedbackKeys {
     /// Today's (UTC) key for hashing client addresses.
     pub async fn day_key(&self, pool: &PgPool) -> sqlx::Result<Vec<u8>> {
         let today = time::OffsetDateTime::now_utc().date();
-        if let Some((day, key)) = self.day.lock().expect("day key lock").as_ref()
+        if let Some((day, key)) = self
+            .day
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .as_ref()
             && *day == today
         {
             return Ok(key.clone());
         }
         let key = self.derive(crate::db::secrets::day_key(pool, today, &random_key()).await?);
-        *self.day.lock().expect("day key lock") = Some((today, key.clone()));
+        *self
+            .day
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner) = Some((today, key.clone()));
         Ok(key)
     }
 }

@@ -23,20 +23,28 @@ impl ViewCounter {
         *self
             .pending
             .lock()
-            .expect("views lock")
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
             .entry((article_id, day))
             .or_default() += 1;
     }
 
     /// Views counted but not yet written.
     pub fn pending(&self) -> i64 {
-        self.pending.lock().expect("views lock").values().sum()
+        self.pending
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .values()
+            .sum()
     }
 
     /// Writes everything counted so far; returns how many views were written.
     pub async fn flush(&self, pool: &PgPool) -> sqlx::Result<i64> {
-        let batch: HashMap<(Uuid, time::Date), i64> =
-            std::mem::take(&mut *self.pending.lock().expect("views lock"));
+        let batch: HashMap<(Uuid, time::Date), i64> = std::mem::take(
+            &mut *self
+                .pending
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner),
+        );
         if batch.is_empty() {
             return Ok(0);
         }
@@ -49,7 +57,10 @@ impl ViewCounter {
         }
         if let Err(err) = crate::db::page_views::add(pool, &ids, &days, &counts).await {
             // Keep the counts for the next flush.
-            let mut pending = self.pending.lock().expect("views lock");
+            let mut pending = self
+                .pending
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner);
             for (key, count) in batch {
                 *pending.entry(key).or_default() += count;
             }

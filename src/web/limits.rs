@@ -152,7 +152,58 @@ pub async fn client_hash(
     headers: &HeaderMap,
 ) -> Result<Vec<u8>, AppError> {
     let peer = connect.map(|c| c.0.ip());
-    let client = crate::web::feedback::client_address(peer, headers, &state.config.trusted_proxies);
+    let client = client_address(peer, headers, &state.config.trusted_proxies);
     let key = state.feedback_keys.day_key(&state.pool).await?;
     Ok(crate::domain::feedback::client_hash(&key, &client))
+}
+
+/// The client's address: the peer, or, behind a configured trusted proxy, the nearest
+/// untrusted address in X-Forwarded-For. A client-sent header is never trusted by default.
+pub fn client_address(
+    peer: Option<std::net::IpAddr>,
+    headers: &HeaderMap,
+    trusted: &[std::net::IpAddr],
+) -> String {
+    let Some(peer) = peer else {
+        return "unknown".to_owned();
+    };
+    if !trusted.contains(&peer) {
+        return peer.to_string();
+    }
+    let forwarded = headers
+        .get_all("x-forwarded-for")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(','))
+        .map(str::trim)
+        .filter_map(|v| v.parse::<std::net::IpAddr>().ok())
+        .collect::<Vec<_>>();
+    forwarded
+        .into_iter()
+        .rev()
+        .find(|ip| !trusted.contains(ip))
+        .unwrap_or(peer)
+        .to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn forwarded_for_counts_only_behind_a_trusted_proxy() {
+        let mut headers = HeaderMap::new();
+        headers.insert("x-forwarded-for", "198.51.100.7, 10.0.0.2".parse().unwrap());
+        let peer: std::net::IpAddr = "10.0.0.2".parse().unwrap();
+        assert_eq!(client_address(Some(peer), &headers, &[]), "10.0.0.2");
+        assert_eq!(
+            client_address(Some(peer), &headers, &[peer]),
+            "198.51.100.7"
+        );
+        assert_eq!(client_address(None, &headers, &[peer]), "unknown");
+        assert_eq!(
+            client_address(Some(peer), &HeaderMap::new(), &[peer]),
+            "10.0.0.2"
+        );
+    }
 }

@@ -3,7 +3,6 @@
 pub mod admin;
 pub mod api;
 pub mod errors;
-pub mod feedback;
 pub mod front;
 pub mod headers;
 pub mod health;

@@ -122,7 +122,7 @@ async fn a_server_without_its_cache_answers_concurrent_story_requests_each_right
         .insert(&pool)
         .await;
     let mut conn = pool.acquire().await.unwrap();
-    dateline::db::articles::record_previous_slug(&mut conn, renamed, "old-name")
+    dateline::db::slug_history::record_previous_slug(&mut conn, renamed, "old-name")
         .await
         .unwrap();
     drop(conn);

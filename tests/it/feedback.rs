@@ -813,7 +813,7 @@ async fn feedback_sent_to_a_previous_slug_reaches_the_renamed_story(pool: PgPool
         .insert(&pool)
         .await;
     let mut conn = pool.acquire().await.unwrap();
-    dateline::db::articles::record_previous_slug(&mut conn, id, "old-name")
+    dateline::db::slug_history::record_previous_slug(&mut conn, id, "old-name")
         .await
         .unwrap();
     drop(conn);

@@ -6,6 +6,7 @@ mod helpers;
 mod admin;
 mod admin_editor;
 pub mod api;
+mod architecture;
 mod bad_input;
 mod batch;
 mod browser;

@@ -14,11 +14,13 @@ use crate::domain::article::{ArticleStatus, ChangeKind, Review, Study};
 use crate::domain::lifecycle::Transition;
 use crate::domain::policy::Role;
 use crate::error::{AppError, FieldError};
-use crate::extract::{ApiPath, ApiQuery, AppJson, CurrentUser, IfMatch, OptionalJson, parse_id};
 use crate::service::articles::{
     self as service, ArticleChanges, ArticleDoc, ChangeMeta, TransitionOptions,
 };
 use crate::state::AppState;
+use crate::web::api::extract::{
+    ApiPath, ApiQuery, AppJson, CurrentUser, IfMatch, OptionalJson, parse_id,
+};
 use crate::web::errors::{ApiError, Problem};
 
 /// Query of the story list.
@@ -56,9 +58,9 @@ pub struct NewArticle {
     pub dek: Option<String>,
     pub body_markdown: Option<String>,
     pub topics: Option<Vec<String>>,
-    #[serde(default, deserialize_with = "crate::extract::object_or_null")]
+    #[serde(default, deserialize_with = "crate::web::api::extract::object_or_null")]
     pub study: Option<Study>,
-    #[serde(default, deserialize_with = "crate::extract::object_or_null")]
+    #[serde(default, deserialize_with = "crate::web::api::extract::object_or_null")]
     pub review: Option<Review>,
     /// Only `draft`, where every story starts; the lifecycle actions (`/submit`, `/publish`)
     /// move it on.
@@ -78,10 +80,16 @@ pub struct UpdateArticle {
     pub dek: Option<String>,
     pub body_markdown: Option<String>,
     pub topics: Option<Vec<String>>,
-    #[serde(default, deserialize_with = "crate::extract::double_object_or_null")]
+    #[serde(
+        default,
+        deserialize_with = "crate::web::api::extract::double_object_or_null"
+    )]
     #[schema(value_type = Option<Study>)]
     pub study: Option<Option<Study>>,
-    #[serde(default, deserialize_with = "crate::extract::double_object_or_null")]
+    #[serde(
+        default,
+        deserialize_with = "crate::web::api::extract::double_object_or_null"
+    )]
     #[schema(value_type = Option<Review>)]
     pub review: Option<Option<Review>>,
     /// `minor` (default), `update` or `correction`.

@@ -9,8 +9,8 @@ use crate::db;
 use crate::db::feedback::Feedback;
 use crate::domain::policy::{Action, can};
 use crate::error::{AppError, FieldError};
-use crate::extract::{ApiPath, ApiQuery, AppJson, CurrentUser, parse_id};
 use crate::state::AppState;
+use crate::web::api::extract::{ApiPath, ApiQuery, AppJson, CurrentUser, parse_id};
 use crate::web::errors::{ApiError, Problem};
 
 /// Feedback statuses.
@@ -53,7 +53,7 @@ pub struct UpdateFeedback {
     #[schema(value_type = Option<FeedbackStatus>)]
     pub status: Option<String>,
     /// Only `null`: deletes the reply address the reader gave.
-    #[serde(default, deserialize_with = "crate::extract::double_option")]
+    #[serde(default, deserialize_with = "crate::web::api::extract::double_option")]
     #[schema(value_type = Option<String>, nullable)]
     pub email: Option<Option<String>>,
 }

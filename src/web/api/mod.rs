@@ -2,6 +2,7 @@
 //! `/api/openapi.json` and a docs page at `/api/docs`. Every error is an RFC 9457 problem.
 
 pub mod articles;
+pub mod extract;
 pub mod feedback;
 pub mod topics;
 
@@ -23,8 +24,8 @@ use uuid::Uuid;
 
 use crate::domain::policy::Role;
 use crate::error::{AppError, FieldError};
-use crate::extract::{CurrentUser, require_api_token};
 use crate::state::AppState;
+use crate::web::api::extract::{CurrentUser, require_api_token};
 use crate::web::errors::{ApiError, Problem};
 use crate::web::pages::{Layout, render};
 

@@ -7,8 +7,8 @@ use axum::response::{IntoResponse, Response};
 use serde::{Deserialize, Serialize};
 
 use crate::db;
-use crate::extract::{ApiPath, AppJson, CurrentUser};
 use crate::state::AppState;
+use crate::web::api::extract::{ApiPath, AppJson, CurrentUser};
 use crate::web::errors::{ApiError, Problem};
 
 /// A topic.

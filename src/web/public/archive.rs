@@ -26,7 +26,7 @@ pub struct ArchivePage {
 
 pub async fn show_archive(State(state): State<AppState>) -> Result<Response, AppError> {
     let tz = &state.config.timezone;
-    let stories = db::articles::list_archived(&state.pool).await?;
+    let stories = db::stories::list_archived(&state.pool).await?;
     let mut years: Vec<ArchiveYear> = Vec::new();
     for story in &stories {
         let year = dates::year(story.published_at, tz);

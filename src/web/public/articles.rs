@@ -33,10 +33,10 @@ pub async fn list_articles(
     Query(query): Query<PageQuery>,
 ) -> Result<Response, AppError> {
     let page = query.page()?;
-    let total = db::articles::count_published(&state.pool, true).await?;
+    let total = db::stories::count_published(&state.pool, true).await?;
     let pagination = Pagination::new("/research-news", page, total)?;
     let stories =
-        db::articles::list_published(&state.pool, true, super::PER_PAGE, pagination.offset())
+        db::stories::list_published(&state.pool, true, super::PER_PAGE, pagination.offset())
             .await?;
     let canonical = if page == 1 {
         "/research-news".to_owned()
@@ -263,9 +263,7 @@ async fn story_parts(
 > {
     let superseded = async {
         match article.superseded_by {
-            Some(id) if article.archived => {
-                db::articles::find_published_link(&state.pool, id).await
-            }
+            Some(id) if article.archived => db::stories::find_published_link(&state.pool, id).await,
             _ => Ok(None),
         }
     };
@@ -283,7 +281,7 @@ pub async fn render_story(
     widget: FeedbackWidget,
 ) -> Result<Response, AppError> {
     let (topics, notes, superseded) = story_parts(state, &article).await?;
-    let story = db::articles::Story {
+    let story = db::stories::Story {
         article,
         topics,
         notes,
@@ -295,10 +293,10 @@ pub async fn render_story(
 /// Renders a story already loaded with its parts (the uncached page's single query).
 async fn render_story_parts(
     state: &AppState,
-    story: db::articles::Story,
+    story: db::stories::Story,
     mut widget: FeedbackWidget,
 ) -> Result<Response, AppError> {
-    let db::articles::Story {
+    let db::stories::Story {
         article,
         topics,
         notes,

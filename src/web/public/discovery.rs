@@ -45,7 +45,8 @@ fn xml(content_type: &'static str, body: String) -> Response {
 async fn feed(state: &AppState, topic: Option<db::topics::Topic>) -> Result<Response, AppError> {
     let base = &state.config.base_url;
     let entries =
-        db::articles::feed_entries(&state.pool, topic.as_ref().map(|t| t.id), FEED_ENTRIES).await?;
+        db::discovery::feed_entries(&state.pool, topic.as_ref().map(|t| t.id), FEED_ENTRIES)
+            .await?;
     let (self_path, alternate, title) = match &topic {
         Some(t) => (
             format!("/topics/{}/feed.xml", t.slug),
@@ -176,7 +177,7 @@ async fn story_urls(
     offset: i64,
 ) -> Result<Vec<SitemapUrl>, AppError> {
     let base = &state.config.base_url;
-    Ok(db::articles::sitemap_entries(&state.pool, limit, offset)
+    Ok(db::discovery::sitemap_entries(&state.pool, limit, offset)
         .await?
         .into_iter()
         .map(|entry| SitemapUrl {
@@ -189,7 +190,7 @@ async fn story_urls(
 /// `GET /sitemap.xml`: every public URL (archived stories included, withdrawn ones not); a
 /// sitemap index of `/sitemaps/…` files once that is more than 50,000 URLs.
 pub async fn sitemap(State(state): State<AppState>) -> Result<Response, AppError> {
-    let stories = db::articles::count_published(&state.pool, true).await?;
+    let stories = db::stories::count_published(&state.pool, true).await?;
     let mut urls = page_urls(&state).await?;
     if stories + urls.len() as i64 <= SITEMAP_URLS {
         urls.extend(story_urls(&state, SITEMAP_URLS, 0).await?);
@@ -241,7 +242,7 @@ pub struct NewsSitemapPage {
 pub async fn news_sitemap(State(state): State<AppState>) -> Result<Response, AppError> {
     let since = OffsetDateTime::now_utc() - time::Duration::days(2);
     let base = &state.config.base_url;
-    let stories = db::articles::news_entries(&state.pool, since)
+    let stories = db::discovery::news_entries(&state.pool, since)
         .await?
         .into_iter()
         .map(|s| NewsStory {
@@ -289,7 +290,7 @@ pub struct CorrectionsPage {
 /// `GET /corrections`: the corrections policy and every correction we have published.
 pub async fn corrections(State(state): State<AppState>) -> Result<Response, AppError> {
     let tz = &state.config.timezone;
-    let corrections = db::articles::corrections(&state.pool)
+    let corrections = db::discovery::corrections(&state.pool)
         .await?
         .into_iter()
         .map(|c| CorrectionView {

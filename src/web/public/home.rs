@@ -25,7 +25,7 @@ pub struct HomePage {
 /// contract leaves them out of feeds only): they are listed, marked, as on `/research-news`,
 /// and being old, they seldom reach the front page.
 pub async fn show_front_page(State(state): State<AppState>) -> Result<Response, AppError> {
-    let stories = db::articles::list_published(&state.pool, true, FRONT_PAGE_STORIES, 0).await?;
+    let stories = db::stories::list_published(&state.pool, true, FRONT_PAGE_STORIES, 0).await?;
     let layout = Layout::new("Research news", "home")
         .description("News about new medical and health research, in plain words.")
         .canonical(&state.config.base_url, "/");

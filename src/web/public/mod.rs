@@ -3,6 +3,7 @@
 mod archive;
 pub mod articles;
 mod discovery;
+pub mod feedback;
 mod home;
 mod preview;
 mod search;
@@ -14,7 +15,7 @@ use axum::routing::get;
 use serde::Deserialize;
 
 use crate::cache::CacheState;
-use crate::db::articles::ArticleSummary;
+use crate::db::stories::ArticleSummary;
 use crate::domain::dates;
 use crate::error::AppError;
 use crate::state::AppState;
@@ -32,7 +33,7 @@ pub fn routes(state: AppState) -> Router<AppState> {
     };
     let main = OnMainRuntime::current();
     let feedback_body = crate::web::limits::BodyRules {
-        limit: crate::web::feedback::BODY_LIMIT,
+        limit: feedback::BODY_LIMIT,
         idle: state.config.body_timeout,
     };
     // The story page reads only through `crate::db::batch::StoryReads`, over a connection of
@@ -61,10 +62,8 @@ pub fn routes(state: AppState) -> Router<AppState> {
     let private = Router::new()
         .route(
             "/research-news/{slug}/feedback",
-            axum::routing::post(crate::web::feedback::post_feedback)
-                .layer(axum::extract::DefaultBodyLimit::max(
-                    crate::web::feedback::BODY_LIMIT,
-                ))
+            axum::routing::post(feedback::post_feedback)
+                .layer(axum::extract::DefaultBodyLimit::max(feedback::BODY_LIMIT))
                 .layer(axum::middleware::from_fn_with_state(
                     feedback_body,
                     crate::web::limits::read_body,

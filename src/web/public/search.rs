@@ -8,8 +8,8 @@ use serde::Deserialize;
 
 use super::{PageQuery, Pagination, StoryCard};
 use crate::db;
-use crate::db::articles::ArticleSummary;
 use crate::db::search::SearchFilter;
+use crate::db::stories::ArticleSummary;
 use crate::domain::search::{Snippet, clean_query};
 use crate::error::AppError;
 use crate::state::AppState;

@@ -48,11 +48,11 @@ pub async fn show_topic(
     let topic = db::topics::find_by_slug(&state.pool, &slug)
         .await?
         .ok_or(AppError::NotFound)?;
-    let total = db::articles::count_for_topic(&state.pool, topic.id).await?;
+    let total = db::stories::count_for_topic(&state.pool, topic.id).await?;
     let path = format!("/topics/{}", topic.slug);
     let pagination = Pagination::new(&path, page, total)?;
     let stories =
-        db::articles::list_for_topic(&state.pool, topic.id, super::PER_PAGE, pagination.offset())
+        db::stories::list_for_topic(&state.pool, topic.id, super::PER_PAGE, pagination.offset())
             .await?;
     let (archived, current): (Vec<_>, Vec<_>) = StoryCard::list(&stories, &state.config.timezone)
         .into_iter()

@@ -226,7 +226,7 @@ async fn a_previous_slug_answers_301_to_the_current_url(pool: PgPool) {
         .insert(&pool)
         .await;
     let mut conn = pool.acquire().await.unwrap();
-    dateline::db::articles::record_previous_slug(&mut conn, id, "old-name")
+    dateline::db::slug_history::record_previous_slug(&mut conn, id, "old-name")
         .await
         .unwrap();
     drop(conn);

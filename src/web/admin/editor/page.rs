@@ -131,7 +131,7 @@ pub async fn editor_page(
                 })
                 .collect();
             let recent = if doc.status == ArticleStatus::Published && !doc.archived {
-                db::articles::list_published(&state.pool, false, 50, 0)
+                db::stories::list_published(&state.pool, false, 50, 0)
                     .await?
                     .into_iter()
                     .filter(|s| s.id != doc.id)
@@ -144,7 +144,7 @@ pub async fn editor_page(
                 Vec::new()
             };
             let newer = match doc.superseded_by {
-                Some(newer) => db::articles::find_published_link(&state.pool, newer)
+                Some(newer) => db::stories::find_published_link(&state.pool, newer)
                     .await?
                     .map(|(slug, _)| format!("/research-news/{slug}")),
                 None => None,

@@ -16,8 +16,8 @@ use crate::db;
 use crate::db::feedback::{InsertOutcome, NewFeedback};
 use crate::domain::feedback::{self as rules, RawFeedback};
 use crate::error::{AppError, FieldError};
-use crate::extract::parse_json;
 use crate::state::AppState;
+use crate::web::api::extract::parse_json;
 use crate::web::errors::ApiError;
 use crate::web::public::articles::{FeedbackWidget, check_visible, render_story};
 
@@ -78,31 +78,6 @@ fn encoding(headers: &HeaderMap) -> Option<Encoding> {
         ("application", "json") => Some(Encoding::Json),
         _ => None,
     }
-}
-
-/// The client's address: the peer, or, behind a configured trusted proxy, the nearest
-/// untrusted address in X-Forwarded-For. A client-sent header is never trusted by default.
-pub fn client_address(peer: Option<IpAddr>, headers: &HeaderMap, trusted: &[IpAddr]) -> String {
-    let Some(peer) = peer else {
-        return "unknown".to_owned();
-    };
-    if !trusted.contains(&peer) {
-        return peer.to_string();
-    }
-    let forwarded = headers
-        .get_all("x-forwarded-for")
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .flat_map(|v| v.split(','))
-        .map(str::trim)
-        .filter_map(|v| v.parse::<IpAddr>().ok())
-        .collect::<Vec<_>>();
-    forwarded
-        .into_iter()
-        .rev()
-        .find(|ip| !trusted.contains(ip))
-        .unwrap_or(peer)
-        .to_string()
 }
 
 fn reject(encoding: Encoding, err: AppError) -> Response {
@@ -191,7 +166,7 @@ async fn handle(
             // Only on this path is the story loaded up front: an unknown story is still a 404,
             // and a page loaded before the story was renamed is answered as at its new slug.
             let Some(article) = db::articles::find_by_slug(&state.pool, slug).await? else {
-                return match db::articles::current_slug_for_previous(&state.pool, slug).await? {
+                return match db::slug_history::current_slug_for_previous(&state.pool, slug).await? {
                     Some(current) if current != slug => {
                         Box::pin(handle(state, &current, encoding, peer, headers, body)).await
                     }
@@ -239,7 +214,7 @@ async fn handle(
         }
     };
     let day_key = state.feedback_keys.day_key(&state.pool).await?;
-    let client = client_address(peer, headers, &state.config.trusted_proxies);
+    let client = crate::web::limits::client_address(peer, headers, &state.config.trusted_proxies);
     let client_hash = rules::client_hash(&day_key, &client);
     let user_agent = headers
         .get(header::USER_AGENT)
@@ -269,7 +244,7 @@ async fn handle(
         InsertOutcome::NotPublic(Some(_)) => return Err(AppError::NotFound),
         InsertOutcome::NotPublic(None) => {
             // A page loaded before the story was renamed: send the feedback to its new slug.
-            return match db::articles::current_slug_for_previous(&state.pool, slug).await? {
+            return match db::slug_history::current_slug_for_previous(&state.pool, slug).await? {
                 Some(current) if current != slug => {
                     Box::pin(handle(state, &current, encoding, peer, headers, body)).await
                 }
@@ -296,26 +271,4 @@ async fn handle(
                 .into_response()
         }
     })
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn forwarded_for_counts_only_behind_a_trusted_proxy() {
-        let mut headers = HeaderMap::new();
-        headers.insert("x-forwarded-for", "198.51.100.7, 10.0.0.2".parse().unwrap());
-        let peer: IpAddr = "10.0.0.2".parse().unwrap();
-        assert_eq!(client_address(Some(peer), &headers, &[]), "10.0.0.2");
-        assert_eq!(
-            client_address(Some(peer), &headers, &[peer]),
-            "198.51.100.7"
-        );
-        assert_eq!(client_address(None, &headers, &[peer]), "unknown");
-        assert_eq!(
-            client_address(Some(peer), &HeaderMap::new(), &[peer]),
-            "10.0.0.2"
-        );
-    }
 }
