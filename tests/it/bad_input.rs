@@ -9,7 +9,7 @@ use axum::http::Request;
 use dateline::domain::policy::Role;
 use sqlx::PgPool;
 
-use crate::admin::{csrf_in, editor, get, sign_in};
+use crate::helpers::admin::{csrf_in, editor, get, sign_in};
 use crate::helpers::{ArticleBuilder, TestApp, token_for};
 
 /// JSON bodies that are wrong in every way a client can be wrong.
@@ -286,7 +286,7 @@ async fn no_bad_input_to_any_endpoint_gets_a_server_error(pool: PgPool) {
     // feed and sitemap as well-formed XML (issue 20).
     let cookie_reads = ["/admin", &format!("/admin/stories/{story}")];
     for path in cookie_reads {
-        let response = crate::admin::get(&app, path, &cookie).await;
+        let response = crate::helpers::admin::get(&app, path, &cookie).await;
         check(format!("GET {path} after the corpus"), response.status);
     }
     for path in [

@@ -128,14 +128,14 @@ async fn a_server_without_its_cache_answers_concurrent_story_requests_each_right
     drop(conn);
     // Every request renders its page: story pages on the HTTP threads, their rows in batches.
     let (_server, _log, address) =
-        crate::cli::start_server_with(&pool, &[("DATELINE_CACHE_MB", "0")]).await;
+        crate::helpers::server::start_server_with(&pool, &[("DATELINE_CACHE_MB", "0")]).await;
 
     let paths = ["first", "second", "old-name", "no-such-story", "renamed"];
     let answers = join_all((0..60).map(|i| {
         let address = address.clone();
         async move {
             let path = format!("/research-news/{}", paths[i % paths.len()]);
-            let answer = crate::cache::exchange(&address, "GET", &path, &[], None).await;
+            let answer = crate::helpers::server::exchange(&address, "GET", &path, &[], None).await;
             (path, answer)
         }
     }))

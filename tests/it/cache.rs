@@ -7,9 +7,9 @@ use std::time::{Duration, Instant};
 use dateline::domain::policy::Role;
 use serde_json::json;
 use sqlx::PgPool;
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
-use crate::cli::start_server;
+use crate::helpers::server::exchange;
+use crate::helpers::server::start_server;
 use crate::helpers::{ArticleBuilder, TestApp, id_of, insert_topic, token_for};
 
 #[sqlx::test]
@@ -303,39 +303,6 @@ async fn api_preview_and_feedback_answers_are_never_stored(pool: PgPool) {
     let preview = app.get("/preview/not-a-token").await;
     assert_eq!(preview.header("cache-control"), "no-store");
     assert!(preview.header("etag").is_empty());
-}
-
-/// A raw HTTP/1.1 exchange with `Connection: close`: status and body.
-pub(crate) async fn exchange(
-    address: &str,
-    method: &str,
-    path: &str,
-    headers: &[(&str, &str)],
-    body: Option<&serde_json::Value>,
-) -> (u16, String) {
-    let mut stream = tokio::net::TcpStream::connect(address).await.unwrap();
-    let body = body.map(|b| b.to_string()).unwrap_or_default();
-    let mut head = format!(
-        "{method} {path} HTTP/1.1\r\nHost: {address}\r\nConnection: close\r\nContent-Length: {}\r\n",
-        body.len()
-    );
-    if !body.is_empty() {
-        head.push_str("Content-Type: application/json\r\n");
-    }
-    for (name, value) in headers {
-        head.push_str(&format!("{name}: {value}\r\n"));
-    }
-    head.push_str("\r\n");
-    stream.write_all(head.as_bytes()).await.unwrap();
-    stream.write_all(body.as_bytes()).await.unwrap();
-    let mut response = String::new();
-    stream.read_to_string(&mut response).await.unwrap();
-    let status = response[9..12].parse().unwrap();
-    let body = response
-        .split_once("\r\n\r\n")
-        .map(|(_, b)| b.to_owned())
-        .unwrap_or_default();
-    (status, body)
 }
 
 /// Polls `path` on `address` until its body contains `text`; returns how long it took.

@@ -7,7 +7,7 @@ use dateline::config::Config;
 use dateline::domain::policy::Role;
 use sqlx::PgPool;
 
-use crate::admin::{editor, get, post, sign_in};
+use crate::helpers::admin::{editor, get, post, sign_in};
 use crate::helpers::{ArticleBuilder, TestApp, token_for};
 
 #[sqlx::test]
@@ -147,7 +147,7 @@ async fn admins_read_the_audit_log_and_editors_cannot(pool: PgPool) {
         "root@example.org",
         "Root Admin",
         Role::Admin,
-        crate::admin::PASSWORD,
+        crate::helpers::admin::PASSWORD,
     )
     .await
     .unwrap();
@@ -164,7 +164,7 @@ async fn admins_read_the_audit_log_and_editors_cannot(pool: PgPool) {
             .await
             .unwrap();
     let page = get(&app, &format!("/admin/users/{ada_id}"), &admin).await;
-    let csrf = crate::admin::csrf_in(&page.text);
+    let csrf = crate::helpers::admin::csrf_in(&page.text);
     let made = post(
         &app,
         &format!("/admin/users/{ada_id}/tokens"),
@@ -199,7 +199,7 @@ async fn admins_read_the_audit_log_and_editors_cannot(pool: PgPool) {
     );
     // Signing out is recorded too.
     let page = get(&app, "/admin", &ada).await;
-    let csrf = crate::admin::csrf_in(&page.text);
+    let csrf = crate::helpers::admin::csrf_in(&page.text);
     assert_eq!(
         post(&app, "/admin/logout", &ada, &[("csrf", &csrf)], &[])
             .await
@@ -272,7 +272,7 @@ async fn nul_characters_are_refused_with_the_field_named(pool: PgPool) {
     assert_eq!(app.get("/api/v1/articles/%00").await.status, 404);
     editor(&pool, "ada@example.org").await;
     let cookie = sign_in(&app, "ada@example.org").await;
-    let csrf = crate::admin::csrf_in(&get(&app, "/admin/stories/new", &cookie).await.text);
+    let csrf = crate::helpers::admin::csrf_in(&get(&app, "/admin/stories/new", &cookie).await.text);
     let response = post(
         &app,
         "/admin/stories",

@@ -13,7 +13,7 @@ use sqlx::PgPool;
 use time::macros::datetime;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
-use crate::admin::{editor, get, sign_in};
+use crate::helpers::admin::{editor, get, sign_in};
 use crate::helpers::{ArticleBuilder, TestApp, id_of, insert_topic, token_for};
 
 /// Every `datetime="…"` value in a page.
@@ -414,7 +414,8 @@ async fn a_body_that_stops_arriving_is_answered_408(pool: PgPool) {
 #[sqlx::test(migrations = false)]
 async fn a_connection_that_never_finishes_its_headers_is_closed(pool: PgPool) {
     let (_child, _lines, address) =
-        crate::cli::start_server_with(&pool, &[("DATELINE_HEADER_TIMEOUT_SECS", "1")]).await;
+        crate::helpers::server::start_server_with(&pool, &[("DATELINE_HEADER_TIMEOUT_SECS", "1")])
+            .await;
     let mut slow = tokio::net::TcpStream::connect(&address).await.unwrap();
     slow.write_all(b"GET / HTTP/1.1\r\nHost: x\r\nX-Slow: ")
         .await
@@ -428,6 +429,6 @@ async fn a_connection_that_never_finishes_its_headers_is_closed(pool: PgPool) {
         "closed, not answered: {read:?}"
     );
     // A whole request on a fresh connection is still answered.
-    let answer = crate::cli::http_get(&address, "/healthz").await;
+    let answer = crate::helpers::server::http_get(&address, "/healthz").await;
     assert!(answer.starts_with("HTTP/1.1 200"), "{answer}");
 }

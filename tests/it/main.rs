@@ -4,7 +4,6 @@
 mod helpers;
 
 mod admin;
-mod admin_editor;
 pub mod api;
 mod architecture;
 mod bad_input;

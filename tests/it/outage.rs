@@ -14,7 +14,7 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
 use tokio::task::AbortHandle;
 
-use crate::cli::{database_url, start_server_with};
+use crate::helpers::server::{database_url, start_server_with};
 use crate::helpers::{ArticleBuilder, token_for};
 
 /// A TCP proxy in front of PostgreSQL that can play an outage.

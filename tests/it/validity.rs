@@ -9,7 +9,7 @@ use dateline::domain::policy::Role;
 use serde_json::json;
 use sqlx::PgPool;
 
-use crate::admin::{editor, get, sign_in};
+use crate::helpers::admin::{editor, get, sign_in};
 use crate::helpers::{TestApp, id_of, token_for};
 
 /// The Nu HTML Checker's errors for each page, as `page: message (line)`.

@@ -1,4 +1,9 @@
-//! Test helpers: an in-process app driven with `oneshot`, and builders for test data.
+//! Test helpers, in one place: an in-process app driven with `oneshot` and builders for test
+//! data (here), the admin UI driven as a browser would ([`admin`]), and a real server on a
+//! socket ([`server`]).
+
+pub mod admin;
+pub mod server;
 
 use axum::body::Body;
 use axum::http::{HeaderMap, Request, StatusCode};

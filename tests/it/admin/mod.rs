@@ -1,0 +1,11 @@
+//! The admin UI (CONTRACT §5), one module per part of it, as the routes are.
+
+mod dashboard;
+mod deleted;
+mod editor;
+mod feedback;
+mod publishing;
+mod revisions;
+mod sessions;
+mod topics;
+mod users;
