@@ -22,6 +22,7 @@ use crate::service::articles::{
 
 /// Query of the story list.
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct ListQuery {
     /// `draft`, `in_review`, `scheduled`, `published` or `withdrawn`.
     status: Option<String>,

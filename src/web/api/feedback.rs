@@ -16,6 +16,7 @@ use crate::extract::{ApiPath, ApiQuery, AppJson, CurrentUser, parse_id};
 pub const STATUSES: [&str; 4] = ["new", "read", "resolved", "spam"];
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct FeedbackQuery {
     article_id: Option<String>,
     /// `new`, `read`, `resolved` or `spam`.

@@ -116,9 +116,8 @@ impl<A, B> MapSecond<A, B> for (A, B) {
 }
 
 /// Makes the document say what every operation really answers: problems as
-/// `application/problem+json`; `400`, `413` and `415` wherever a body is read; `429` (too many
-/// failed tokens from the client) wherever a token is checked; `503` everywhere (the database
-/// unreachable).
+/// `application/problem+json`; `400`, `413` and `415` wherever a body is read; `400` wherever a
+/// query string is read; `503` everywhere (the database unreachable).
 fn document_problems(mut openapi: utoipa::openapi::OpenApi) -> utoipa::openapi::OpenApi {
     use utoipa::openapi::{ContentBuilder, Ref, RefOr, ResponseBuilder};
     let problem = |description: &str| {
@@ -160,6 +159,17 @@ fn document_problems(mut openapi: utoipa::openapi::OpenApi) -> utoipa::openapi::
                 "503",
                 "The database cannot be reached; try again after Retry-After.",
             )];
+            let reads_query = operation
+                .parameters
+                .iter()
+                .flatten()
+                .any(|p| matches!(p.parameter_in, utoipa::openapi::path::ParameterIn::Query));
+            if reads_query {
+                extra.push((
+                    "400",
+                    "The query string could not be read (a parameter given twice, say).",
+                ));
+            }
             if operation.request_body.is_some() {
                 extra.push(("400", "The body is not valid JSON."));
                 extra.push(("413", "The body is larger than 1 MiB."));
