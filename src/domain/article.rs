@@ -247,6 +247,8 @@ pub mod limits {
     pub const CHANGE_NOTE_CHARS: usize = 2_000;
     pub const ARCHIVE_REASON_CHARS: usize = 500;
     pub const SHORT_TEXT_CHARS: usize = 500;
+    pub const TOPIC_NAME_CHARS: usize = 120;
+    pub const TOPIC_DESCRIPTION_CHARS: usize = 2_000;
 }
 
 /// Checks study metadata; returns `(field, message)` pairs under `study.`.

@@ -115,7 +115,8 @@ pub async fn create(
     let created = service::topics::create(
         &state.pool,
         user.actor(),
-        Some(form.slug.clone()),
+        // A blank slug is made from the name.
+        Some(form.slug.trim().to_owned()).filter(|s| !s.is_empty()),
         Some(&form.name),
         Some(&form.description),
     )
