@@ -95,7 +95,11 @@ pub struct UpdateArticle {
 #[serde(deny_unknown_fields)]
 pub struct PublishRequest {
     /// A future moment schedules the story; a past one backdates it.
-    #[serde(default, with = "crate::domain::dates::serde_rfc3339::option")]
+    #[serde(
+        default,
+        deserialize_with = "crate::domain::dates::deserialize_moment_option"
+    )]
+    #[schema(value_type = Option<String>, format = DateTime)]
     pub at: Option<OffsetDateTime>,
 }
 
@@ -160,6 +164,7 @@ pub struct RevisionList {
 #[serde(deny_unknown_fields)]
 pub struct NewPreviewLink {
     /// Hours until the link stops working: 1 to 720, default 72.
+    #[serde(default, deserialize_with = "crate::extract::whole_number_option")]
     pub expires_in_hours: Option<i64>,
 }
 
