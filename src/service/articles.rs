@@ -224,6 +224,7 @@ async fn apply_changes(
     // Lengths count the text as sent (what the OpenAPI document's limits state); what is
     // stored is then cleaned of control characters and trimmed.
     let mut errors = Vec::new();
+    let mut taken = Vec::new();
     if let Some(title) = changes.title {
         if !text::has_visible(&title) {
             errors.push(FieldError::new("title", "must not be empty"));
@@ -267,7 +268,7 @@ async fn apply_changes(
                     if db::articles::slug_free_for(db, slug.as_str(), Some(article.id)).await? {
                         article.slug = slug.to_string();
                     } else {
-                        errors.push(FieldError::new("slug", "is already used by another story"));
+                        taken.push(FieldError::new("slug", "is already used by another story"));
                     }
                 }
             }
@@ -314,10 +315,13 @@ async fn apply_changes(
         }
         article.review = review.map(Review::cleaned).map(Json);
     }
-    if errors.is_empty() {
-        Ok(())
-    } else {
+    if !errors.is_empty() {
+        errors.extend(taken);
         Err(AppError::Validation(errors))
+    } else if !taken.is_empty() {
+        Err(AppError::Taken(taken))
+    } else {
+        Ok(())
     }
 }
 

@@ -58,7 +58,7 @@ fn require(actor: Actor) -> Result<(), AppError> {
 }
 
 /// Creates a topic; the slug is made from the name when absent (`topic` when the name holds
-/// nothing a slug can spell).
+/// nothing a slug can spell). A slug another topic holds is a `409`.
 pub async fn create(
     pool: &PgPool,
     actor: Actor,
@@ -80,7 +80,10 @@ pub async fn create(
     let description = description.map(clean_block).unwrap_or_default();
     let mut tx = pool.begin().await?;
     if !db::topics::insert_if_absent(&mut *tx, &slug, &name, description.trim()).await? {
-        return Err(AppError::field("slug", "is already used by another topic"));
+        return Err(AppError::Taken(vec![FieldError::new(
+            "slug",
+            "is already used by another topic",
+        )]));
     }
     db::audit::record(
         &mut *tx,

@@ -253,6 +253,7 @@ pub async fn list_articles(
 #[utoipa::path(post, path = "/api/v1/articles", tag = "articles", request_body = NewArticle,
     responses((status = 201, body = ArticleDoc, headers(("ETag" = String), ("Location" = String))),
         (status = 400, body = Problem), (status = 401, body = Problem), (status = 403, body = Problem),
+        (status = 409, body = Problem, description = "The slug is taken: `errors` names it"),
         (status = 413, body = Problem), (status = 415, body = Problem), (status = 422, body = Problem)),
     security(("bearer" = [])))]
 pub async fn create_article(
@@ -304,6 +305,7 @@ pub async fn show_article(
     params(("id" = Uuid, Path), ("If-Match" = String, Header, description = "The ETag you read: \"<version>\"")),
     responses((status = 200, body = ArticleDoc, headers(("ETag" = String))), (status = 400, body = Problem),
         (status = 401, body = Problem), (status = 403, body = Problem), (status = 404, body = Problem),
+        (status = 409, body = Problem, description = "The slug is taken: `errors` names it"),
         (status = 412, body = Problem, description = "Stale: `current` holds the story as it is now"),
         (status = 413, body = Problem), (status = 415, body = Problem), (status = 422, body = Problem),
         (status = 428, body = Problem)),
@@ -566,6 +568,7 @@ pub async fn show_revision(
     request_body(content = Option<RestoreRequest>, description = "Optional: how the restore is described (default: an update)"),
     responses((status = 200, body = ArticleDoc, description = "Restored as a new revision"),
         (status = 401, body = Problem), (status = 403, body = Problem), (status = 404, body = Problem),
+        (status = 409, body = Problem, description = "The revision's slug is now another story's"),
         (status = 412, body = Problem), (status = 422, body = Problem)),
     security(("bearer" = [])))]
 pub async fn restore_revision(
