@@ -452,7 +452,7 @@ pub async fn unpublish_article(
 #[utoipa::path(post, path = "/api/v1/articles/{id}/withdraw", tag = "lifecycle", params(("id" = Uuid, Path)),
     request_body(content = Option<WithdrawRequest>, description = "Optional: the reason readers see"),
     responses((status = 200, body = ArticleDoc), (status = 401, body = Problem), (status = 403, body = Problem),
-        (status = 404, body = Problem), (status = 409, body = Problem)),
+        (status = 404, body = Problem), (status = 409, body = Problem), (status = 422, body = Problem)),
     security(("bearer" = [])))]
 pub async fn withdraw_article(
     State(state): State<AppState>,

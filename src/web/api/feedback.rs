@@ -111,9 +111,10 @@ pub async fn list_feedback(
     let mut errors = Vec::new();
     let article_id = match query.article_id.as_deref().filter(|s| !s.is_empty()) {
         None => None,
-        Some(raw) => match uuid::Uuid::parse_str(raw) {
-            Ok(id) => Some(id),
-            Err(_) => {
+        // Hyphenated only, as the document states (`Uuid` also reads other spellings).
+        Some(raw) => match uuid::Uuid::parse_str(raw).ok().filter(|_| raw.len() == 36) {
+            Some(id) => Some(id),
+            None => {
                 errors.push(FieldError::new("article_id", "must be a UUID"));
                 None
             }
