@@ -79,10 +79,11 @@ pub enum AppError {
     /// Field errors (`422`).
     #[error("validation failed")]
     Validation(Vec<FieldError>),
-    /// A unique value (a slug) another record holds: `409`, with the field named as in a
-    /// `422`. A request that is also invalid otherwise is a `422` listing both.
-    #[error("already taken")]
-    Taken(Vec<FieldError>),
+    /// Field values that conflict with what is stored, in a request that is itself valid: a
+    /// slug another record holds, or a restored revision's topic that is gone. `409`, with the
+    /// fields named as in a `422`; a request that is also invalid otherwise is a `422`.
+    #[error("conflicting fields")]
+    FieldConflict(Vec<FieldError>),
     #[error("too many requests")]
     TooManyRequests { retry_after_secs: u64 },
     /// The database could not be reached in time.
@@ -121,12 +122,12 @@ impl From<sqlx::Error> for AppError {
             }
             sqlx::Error::Database(ref db) => match db.constraint() {
                 Some("articles_slug_key" | "slug_history_pkey") => {
-                    Self::Taken(vec![FieldError::new(
+                    Self::FieldConflict(vec![FieldError::new(
                         "slug",
                         "is already used by another story",
                     )])
                 }
-                Some("topics_slug_key") => Self::Taken(vec![FieldError::new(
+                Some("topics_slug_key") => Self::FieldConflict(vec![FieldError::new(
                     "slug",
                     "is already used by another topic",
                 )]),
@@ -172,7 +173,7 @@ impl AppError {
             Self::Unauthorized => StatusCode::UNAUTHORIZED,
             Self::Forbidden => StatusCode::FORBIDDEN,
             Self::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
-            Self::Conflict(_) | Self::Taken(_) => StatusCode::CONFLICT,
+            Self::Conflict(_) | Self::FieldConflict(_) => StatusCode::CONFLICT,
             Self::PreconditionFailed(..) => StatusCode::PRECONDITION_FAILED,
             Self::PreconditionRequired => StatusCode::PRECONDITION_REQUIRED,
             Self::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
@@ -208,7 +209,7 @@ impl AppError {
             Self::HeadersTooLarge => "A request header, or all of them together, is larger than we accept (8 KiB each, 32 KiB in all).".into(),
             Self::UriTooLong => "The address is longer than we accept (32 KiB).".into(),
             Self::UnsupportedMediaType(expected) => format!("Send the body as {expected}."),
-            Self::Validation(errors) | Self::Taken(errors) => match errors.as_slice() {
+            Self::Validation(errors) | Self::FieldConflict(errors) => match errors.as_slice() {
                 [one] => format!("{} {}", one.field, one.message),
                 _ => format!("{} fields are invalid.", errors.len()),
             },
@@ -231,7 +232,7 @@ impl AppError {
             Self::Forbidden => "Not allowed",
             Self::MethodNotAllowed => "Method not allowed",
             Self::Conflict(_) => "Conflict",
-            Self::Taken(_) => "Already taken",
+            Self::FieldConflict(_) => "Conflict",
             Self::PreconditionFailed(..) => "Edit conflict",
             Self::PreconditionRequired => "If-Match required",
             Self::PayloadTooLarge => "Request too large",
@@ -299,7 +300,7 @@ pub struct Problem {
     pub title: String,
     pub status: u16,
     pub detail: String,
-    /// Field errors (with `422`, and with a `409` for a taken slug), else empty.
+    /// Field errors (with `422`, and with a `409` for conflicting fields), else empty.
     pub errors: Vec<FieldError>,
     /// With `412`: the story as it is now.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -324,7 +325,9 @@ impl IntoResponse for ApiError {
         err.log();
         let status = err.status();
         let (errors, current) = match &err {
-            AppError::Validation(errors) | AppError::Taken(errors) => (errors.clone(), None),
+            AppError::Validation(errors) | AppError::FieldConflict(errors) => {
+                (errors.clone(), None)
+            }
             AppError::PreconditionFailed(current, _) => (Vec::new(), Some((**current).clone())),
             _ => (Vec::new(), None),
         };

@@ -319,7 +319,7 @@ async fn apply_changes(
         errors.extend(taken);
         Err(AppError::Validation(errors))
     } else if !taken.is_empty() {
-        Err(AppError::Taken(taken))
+        Err(AppError::FieldConflict(taken))
     } else {
         Ok(())
     }
@@ -991,6 +991,12 @@ pub async fn restore_revision(
         meta,
     )
     .await
+    .map_err(|err| match err {
+        // The note was checked above, so these are the revision's own fields that no longer
+        // fit (a topic renamed since): the request is sound, the stored state conflicts.
+        AppError::Validation(errors) => AppError::FieldConflict(errors),
+        other => other,
+    })
 }
 
 /// Runs one due scheduled job, if any; returns whether one ran. Safe with several instances:

@@ -80,7 +80,7 @@ pub async fn create(
     let description = description.map(clean_block).unwrap_or_default();
     let mut tx = pool.begin().await?;
     if !db::topics::insert_if_absent(&mut *tx, &slug, &name, description.trim()).await? {
-        return Err(AppError::Taken(vec![FieldError::new(
+        return Err(AppError::FieldConflict(vec![FieldError::new(
             "slug",
             "is already used by another topic",
         )]));

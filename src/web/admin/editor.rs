@@ -534,7 +534,7 @@ pub async fn create(
     };
     match outcome {
         Ok(doc) => Ok(to_story(doc.id)),
-        Err(AppError::Validation(errors) | AppError::Taken(errors)) => {
+        Err(AppError::Validation(errors) | AppError::FieldConflict(errors)) => {
             let mut page = editor_page(&state, &session, user, None, draft).await?;
             page.errors = errors;
             with_status(&page, StatusCode::UNPROCESSABLE_ENTITY)
@@ -671,7 +671,7 @@ pub async fn save(
             );
             with_status(&page, StatusCode::CONFLICT)
         }
-        Err(AppError::Validation(errors) | AppError::Taken(errors)) => {
+        Err(AppError::Validation(errors) | AppError::FieldConflict(errors)) => {
             let doc = articles::get(&state.pool, actor, id).await?;
             let mut page = editor_page(&state, &session, user, Some(&doc), draft).await?;
             page.errors = errors;
@@ -825,7 +825,7 @@ pub async fn act(
             Vec::new(),
             None,
         ),
-        Err(AppError::Validation(errors) | AppError::Taken(errors)) => (
+        Err(AppError::Validation(errors) | AppError::FieldConflict(errors)) => (
             StatusCode::UNPROCESSABLE_ENTITY,
             format!("Not {verb}: correct the fields marked below."),
             errors

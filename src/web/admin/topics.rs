@@ -123,7 +123,7 @@ pub async fn create(
     .await;
     match created {
         Ok(_) => Ok(Redirect::to("/admin/topics").into_response()),
-        Err(AppError::Validation(errors) | AppError::Taken(errors)) => {
+        Err(AppError::Validation(errors) | AppError::FieldConflict(errors)) => {
             let mut response = render(&page(&state, &session, user, None, &form, errors).await?)?;
             *response.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
             Ok(response)
@@ -170,7 +170,7 @@ pub async fn update(
     .await;
     match updated {
         Ok(_) => Ok(Redirect::to("/admin/topics").into_response()),
-        Err(AppError::Validation(errors) | AppError::Taken(errors)) => {
+        Err(AppError::Validation(errors) | AppError::FieldConflict(errors)) => {
             let mut response =
                 render(&page(&state, &session, user, Some(slug), &form, errors).await?)?;
             *response.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;

@@ -568,7 +568,7 @@ pub async fn show_revision(
     request_body(content = Option<RestoreRequest>, description = "Optional: how the restore is described (default: an update)"),
     responses((status = 200, body = ArticleDoc, description = "Restored as a new revision"),
         (status = 401, body = Problem), (status = 403, body = Problem), (status = 404, body = Problem),
-        (status = 409, body = Problem, description = "The revision's slug is now another story's"),
+        (status = 409, body = Problem, description = "The revision no longer fits: its slug is another story's, or a topic of it is gone"),
         (status = 412, body = Problem), (status = 422, body = Problem)),
     security(("bearer" = [])))]
 pub async fn restore_revision(
