@@ -98,7 +98,7 @@ fn parse_role(raw: &str) -> Result<Role, String> {
 
 fn field_errors(err: AppError) -> anyhow::Error {
     match err {
-        AppError::Validation(errors) => anyhow::anyhow!(
+        AppError::Validation(errors) | AppError::FieldConflict(errors) => anyhow::anyhow!(
             "{}",
             errors
                 .iter()

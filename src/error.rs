@@ -78,6 +78,11 @@ pub enum AppError {
     /// Field errors (`422`).
     #[error("validation failed")]
     Validation(Vec<FieldError>),
+    /// Field values that conflict with what is stored, in a request that is itself valid: a
+    /// slug another record holds, or a restored revision's topic that is gone. `409`, with the
+    /// fields named as in a `422`; a request that is also invalid otherwise is a `422`.
+    #[error("conflicting fields")]
+    FieldConflict(Vec<FieldError>),
     #[error("too many requests")]
     TooManyRequests { retry_after_secs: u64 },
     /// The database could not be reached in time.
@@ -116,12 +121,12 @@ impl From<sqlx::Error> for AppError {
             }
             sqlx::Error::Database(ref db) => match db.constraint() {
                 Some("articles_slug_key" | "slug_history_pkey") => {
-                    Self::Validation(vec![FieldError::new(
+                    Self::FieldConflict(vec![FieldError::new(
                         "slug",
                         "is already used by another story",
                     )])
                 }
-                Some("topics_slug_key") => Self::Validation(vec![FieldError::new(
+                Some("topics_slug_key") => Self::FieldConflict(vec![FieldError::new(
                     "slug",
                     "is already used by another topic",
                 )]),
@@ -167,7 +172,7 @@ impl AppError {
             Self::Unauthorized => StatusCode::UNAUTHORIZED,
             Self::Forbidden => StatusCode::FORBIDDEN,
             Self::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
-            Self::Conflict(_) => StatusCode::CONFLICT,
+            Self::Conflict(_) | Self::FieldConflict(_) => StatusCode::CONFLICT,
             Self::PreconditionFailed(..) => StatusCode::PRECONDITION_FAILED,
             Self::PreconditionRequired => StatusCode::PRECONDITION_REQUIRED,
             Self::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
@@ -203,7 +208,7 @@ impl AppError {
             Self::HeadersTooLarge => "A request header, or all of them together, is larger than we accept (8 KiB each, 32 KiB in all).".into(),
             Self::UriTooLong => "The address is longer than we accept (32 KiB).".into(),
             Self::UnsupportedMediaType(expected) => format!("Send the body as {expected}."),
-            Self::Validation(errors) => match errors.as_slice() {
+            Self::Validation(errors) | Self::FieldConflict(errors) => match errors.as_slice() {
                 [one] => format!("{} {}", one.field, one.message),
                 _ => format!("{} fields are invalid.", errors.len()),
             },
@@ -226,6 +231,7 @@ impl AppError {
             Self::Forbidden => "Not allowed",
             Self::MethodNotAllowed => "Method not allowed",
             Self::Conflict(_) => "Conflict",
+            Self::FieldConflict(_) => "Conflict",
             Self::PreconditionFailed(..) => "Edit conflict",
             Self::PreconditionRequired => "If-Match required",
             Self::PayloadTooLarge => "Request too large",

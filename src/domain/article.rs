@@ -127,11 +127,18 @@ pub struct Study {
     pub pubmed_id: Option<String>,
     #[serde(default)]
     pub trial_id: Option<String>,
-    #[serde(default)]
+    #[serde(
+        default,
+        deserialize_with = "crate::domain::dates::deserialize_date_option"
+    )]
     pub presented_at: Option<time::Date>,
     #[serde(default)]
     pub study_type: Option<String>,
-    #[serde(default)]
+    /// A whole number; `120.0` is read as `120`, as JSON Schema's `integer` counts it.
+    #[serde(
+        default,
+        deserialize_with = "crate::domain::numbers::whole_number_option"
+    )]
     pub sample_size: Option<i64>,
     #[serde(default)]
     pub url: Option<String>,
@@ -173,9 +180,15 @@ impl Study {
 pub struct Review {
     #[serde(default)]
     pub reviewed_by: Option<String>,
-    #[serde(default)]
+    #[serde(
+        default,
+        deserialize_with = "crate::domain::dates::deserialize_date_option"
+    )]
     pub last_reviewed: Option<time::Date>,
-    #[serde(default)]
+    #[serde(
+        default,
+        deserialize_with = "crate::domain::dates::deserialize_date_option"
+    )]
     pub next_review_due: Option<time::Date>,
 }
 
@@ -247,9 +260,49 @@ pub mod limits {
     pub const CHANGE_NOTE_CHARS: usize = 2_000;
     pub const ARCHIVE_REASON_CHARS: usize = 500;
     pub const SHORT_TEXT_CHARS: usize = 500;
+    pub const DOI_CHARS: usize = 200;
+    pub const TRIAL_ID_CHARS: usize = 100;
+    pub const STUDY_TYPE_CHARS: usize = 200;
+    pub const URL_CHARS: usize = 2_000;
+    pub const REVIEWED_BY_CHARS: usize = 200;
+    pub const TOPIC_NAME_CHARS: usize = 120;
+    pub const TOPIC_DESCRIPTION_CHARS: usize = 2_000;
 }
 
-/// Checks study metadata; returns `(field, message)` pairs under `study.`.
+/// The largest study sample size.
+pub const MAX_SAMPLE_SIZE: i64 = 100_000_000_000;
+
+/// Rules of the study's identifiers, as regular expressions: the server checks them and the
+/// OpenAPI document states them, from this one spelling.
+pub mod patterns {
+    use std::sync::LazyLock;
+
+    use regex::Regex;
+
+    /// `10.<digits and dots>/<visible characters>`, such as `10.1056/NEJMoa2110345`.
+    pub fn doi() -> String {
+        format!("^10\\.[0-9.]+/{}+$", crate::domain::text::visible_class())
+    }
+
+    /// A PubMed ID: 1 to 12 digits.
+    pub const PUBMED_ID: &str = "^[0-9]{1,12}$";
+
+    /// An `http` or `https` URL in ASCII: a host of letters, digits, hyphens and dots, an
+    /// optional port, then an optional path, query or fragment of the characters RFC 3986
+    /// allows (others percent-encoded).
+    pub const URL: &str =
+        r"^https?://[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)*(:[0-9]{1,5})?([/?#][!#-;=?-\[\]_a-z~]*)?$";
+
+    pub(super) static DOI: LazyLock<Regex> =
+        LazyLock::new(|| Regex::new(&doi()).expect("valid pattern"));
+    pub(super) static PUBMED: LazyLock<Regex> =
+        LazyLock::new(|| Regex::new(PUBMED_ID).expect("valid pattern"));
+    pub(super) static HTTP_URL: LazyLock<Regex> =
+        LazyLock::new(|| Regex::new(URL).expect("valid pattern"));
+}
+
+/// Checks study metadata as the client sent it (before [`Study::cleaned`], so that lengths are
+/// those the OpenAPI document states); returns `(field, message)` pairs under `study.`.
 pub fn study_errors(study: &Study) -> Vec<(&'static str, String)> {
     let mut errors = Vec::new();
     let long = |value: &Option<String>, max: usize| {
@@ -262,14 +315,7 @@ pub fn study_errors(study: &Study) -> Vec<(&'static str, String)> {
         ));
     }
     if let Some(doi) = &study.doi {
-        let valid = doi.len() <= 200
-            && doi.starts_with("10.")
-            && doi.split_once('/').is_some_and(|(prefix, suffix)| {
-                prefix.len() > 3
-                    && prefix[3..].bytes().all(|b| b.is_ascii_digit() || b == b'.')
-                    && !suffix.is_empty()
-            })
-            && !doi.chars().any(char::is_whitespace);
+        let valid = doi.chars().count() <= limits::DOI_CHARS && patterns::DOI.is_match(doi);
         if !valid {
             errors.push((
                 "study.doi",
@@ -278,31 +324,31 @@ pub fn study_errors(study: &Study) -> Vec<(&'static str, String)> {
         }
     }
     if let Some(pmid) = &study.pubmed_id
-        && (pmid.is_empty() || pmid.len() > 12 || !pmid.bytes().all(|b| b.is_ascii_digit()))
+        && !patterns::PUBMED.is_match(pmid)
     {
         errors.push((
             "study.pubmed_id",
             "must be a PubMed ID (digits only)".to_owned(),
         ));
     }
-    if long(&study.trial_id, 100) {
+    if long(&study.trial_id, limits::TRIAL_ID_CHARS) {
         errors.push((
             "study.trial_id",
             "must be at most 100 characters".to_owned(),
         ));
     }
-    if long(&study.study_type, 200) {
+    if long(&study.study_type, limits::STUDY_TYPE_CHARS) {
         errors.push((
             "study.study_type",
             "must be at most 200 characters".to_owned(),
         ));
     }
     if let Some(n) = study.sample_size
-        && !(0..=100_000_000_000).contains(&n)
+        && !(0..=MAX_SAMPLE_SIZE).contains(&n)
     {
         errors.push((
             "study.sample_size",
-            "must be a whole number from 0 up".to_owned(),
+            format!("must be a whole number from 0 to {MAX_SAMPLE_SIZE}"),
         ));
     }
     if study
@@ -315,10 +361,16 @@ pub fn study_errors(study: &Study) -> Vec<(&'static str, String)> {
         ));
     }
     if let Some(url) = &study.url {
-        let ok = url.len() <= 2000
-            && url::Url::parse(url).is_ok_and(|u| matches!(u.scheme(), "http" | "https"));
+        let ok = url.len() <= limits::URL_CHARS && patterns::HTTP_URL.is_match(url);
         if !ok {
-            errors.push(("study.url", "must be an http or https URL".to_owned()));
+            errors.push((
+                "study.url",
+                format!(
+                    "must be an http or https URL of at most {} characters (percent-encode \
+                     others than ASCII)",
+                    limits::URL_CHARS
+                ),
+            ));
         }
     }
     errors
@@ -330,11 +382,11 @@ pub fn review_errors(review: &Review) -> Vec<(&'static str, String)> {
     if review
         .reviewed_by
         .as_ref()
-        .is_some_and(|v| v.chars().count() > 200)
+        .is_some_and(|v| v.chars().count() > limits::REVIEWED_BY_CHARS)
     {
         errors.push((
             "review.reviewed_by",
-            "must be at most 200 characters".to_owned(),
+            format!("must be at most {} characters", limits::REVIEWED_BY_CHARS),
         ));
     }
     for (field, date) in [

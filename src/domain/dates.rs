@@ -18,11 +18,78 @@ pub fn out_of_range_message() -> String {
     format!("must be between {EARLIEST_YEAR}-01-01 and {LATEST_YEAR}-12-31")
 }
 
-/// Whether a moment (in UTC) lies in the accepted window.
+/// Whether a moment lies in the accepted window: its calendar year as written, in its own
+/// offset (what the OpenAPI document's pattern can state), and a moment UTC can hold.
 pub fn moment_in_range(at: OffsetDateTime) -> bool {
     // `to_offset` panics past year 9999; `checked_to_offset` says so instead.
-    at.checked_to_offset(time::UtcOffset::UTC)
-        .is_some_and(|utc| (EARLIEST_YEAR..=LATEST_YEAR).contains(&utc.year()))
+    (EARLIEST_YEAR..=LATEST_YEAR).contains(&at.year())
+        && at.checked_to_offset(time::UtcOffset::UTC).is_some()
+}
+
+/// The years of the window, as a regular expression (a unit test keeps it equal to
+/// [`EARLIEST_YEAR`]..=[`LATEST_YEAR`]).
+const YEAR: &str = "(19[0-9]{2}|2[01][0-9]{2})";
+const MONTH_DAY: &str = "(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])";
+
+/// The dates the API takes (`YYYY-MM-DD` in the window), as the OpenAPI document states them
+/// beside `format: date`, which adds that the day exists.
+pub fn date_pattern() -> String {
+    format!("^{YEAR}-{MONTH_DAY}$")
+}
+
+/// The moments the API takes: RFC 3339 with `T` and seconds, no leap second, the year as
+/// written in the window. Beside `format: date-time`, which adds that the day exists.
+pub fn moment_pattern() -> String {
+    format!(
+        "^{YEAR}-{MONTH_DAY}[Tt]([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9](\\.[0-9]+)?\
+         ([Zz]|[+-]([01][0-9]|2[0-3]):[0-5][0-9])$"
+    )
+}
+
+/// Reads a moment a client sends: [`moment_pattern`], then a day that exists. (`time`'s
+/// RFC 3339 parser alone takes any separator and leap seconds, which the document does not.)
+pub fn parse_moment(raw: &str) -> Option<OffsetDateTime> {
+    static PATTERN: std::sync::LazyLock<regex::Regex> =
+        std::sync::LazyLock::new(|| regex::Regex::new(&moment_pattern()).expect("valid pattern"));
+    if !PATTERN.is_match(raw) {
+        return None;
+    }
+    OffsetDateTime::parse(raw, &time::format_description::well_known::Rfc3339).ok()
+}
+
+/// `#[serde(deserialize_with = …)]` for moments a client sends ([`parse_moment`]); `null` is
+/// none.
+pub fn deserialize_moment_option<'de, D: serde::Deserializer<'de>>(
+    d: D,
+) -> Result<Option<OffsetDateTime>, D::Error> {
+    let raw: Option<String> = serde::Deserialize::deserialize(d)?;
+    raw.map(|raw| {
+        parse_moment(&raw).ok_or_else(|| {
+            serde::de::Error::custom(format!(
+                "must be an RFC 3339 moment such as 2026-12-01T09:30:00-05:00, {}",
+                out_of_range_message()
+            ))
+        })
+    })
+    .transpose()
+}
+
+/// `#[serde(deserialize_with = …)]` for calendar dates (`2011-09-25`), written or read: only a
+/// string, as `time` reads it but without a `+` (which `time` never writes); `null` is none.
+/// (`time` alone also reads a date from an array of year and day.) Whether the date lies in
+/// the window is checked with the other fields' rules, so that a stored value always reads.
+pub fn deserialize_date_option<'de, D: serde::Deserializer<'de>>(
+    d: D,
+) -> Result<Option<time::Date>, D::Error> {
+    let raw: Option<String> = serde::Deserialize::deserialize(d)?;
+    raw.map(|raw| {
+        let format = time::macros::format_description!("[year]-[month]-[day]");
+        (!raw.starts_with('+'))
+            .then(|| time::Date::parse(&raw, format).ok())
+            .flatten()
+            .ok_or_else(|| serde::de::Error::custom("must be a date such as 2011-09-25"))
+    })
+    .transpose()
 }
 
 /// Whether a calendar date lies in the accepted window.
@@ -227,13 +294,62 @@ mod tests {
         assert!(moment_in_range(datetime!(1900-01-01 00:00 UTC)));
         assert!(moment_in_range(datetime!(2199-12-31 23:59:59 UTC)));
         assert!(!moment_in_range(datetime!(1899-12-31 23:59:59 UTC)));
-        // 2199-12-31 22:00 at -05:00 is already 2200 in UTC.
-        assert!(!moment_in_range(datetime!(2199-12-31 22:00 -05:00)));
+        // The year counts as written, in the moment's own offset: 2199-12-31 22:00 at -05:00
+        // (2200 in UTC) is in, 1900-01-01 00:30 at +01:00 (1899 in UTC) too.
+        assert!(moment_in_range(datetime!(2199-12-31 22:00 -05:00)));
+        assert!(moment_in_range(datetime!(1900-01-01 00:30 +01:00)));
+        assert!(!moment_in_range(datetime!(2200-01-01 00:30 +01:00)));
         assert!(!moment_in_range(datetime!(0000-01-01 00:00 UTC)));
+        // Past what UTC can hold: out, without a panic.
         assert!(!moment_in_range(datetime!(9999-12-31 23:00 -05:00)));
         assert!(!rfc3339(datetime!(9999-12-31 23:00 -05:00)).is_empty());
         assert!(date_in_range(date!(2011 - 09 - 25)));
         assert!(!date_in_range(date!(2200 - 01 - 01)));
+    }
+
+    #[test]
+    fn the_patterns_state_the_window_and_the_shapes_the_api_reads() {
+        let date = regex::Regex::new(&date_pattern()).unwrap();
+        for year in 1000..=9999 {
+            let raw = format!("{year}-06-15");
+            assert_eq!(
+                date.is_match(&raw),
+                (EARLIEST_YEAR..=LATEST_YEAR).contains(&year),
+                "{raw}"
+            );
+        }
+        for raw in [
+            "2011-9-25",
+            "+2011-09-25",
+            "2011-13-01",
+            "2011-09-32",
+            "2011-09-25 ",
+        ] {
+            assert!(!date.is_match(raw), "{raw}");
+        }
+        for (raw, ok) in [
+            ("2026-12-01T09:30:00Z", true),
+            ("2026-12-01t09:30:00.123456789123z", true),
+            ("2199-12-31T22:00:00-05:00", true),
+            ("1900-01-01T00:30:00+01:00", true),
+            ("2026-12-01 09:30:00Z", false),
+            ("2026-12-01T09:30Z", false),
+            ("2026-12-31T23:59:60Z", false),
+            ("2026-12-01T09:30:00+24:00", false),
+            ("2026-12-01T09:30:00.Z", false),
+            ("2026-02-30T09:30:00Z", false),
+            ("2200-01-01T00:00:00+01:00", false),
+        ] {
+            assert_eq!(parse_moment(raw).is_some(), ok, "{raw}");
+        }
+        let read = |json: &str| {
+            deserialize_date_option(&mut serde_json::Deserializer::from_str(json)).ok()
+        };
+        assert_eq!(read(r#""2024-02-29""#), Some(Some(date!(2024 - 02 - 29))));
+        assert_eq!(read("null"), Some(None));
+        assert_eq!(read(r#""+2024-02-29""#), None);
+        assert_eq!(read(r#""2023-02-29""#), None);
+        assert_eq!(read("[2024, 60]"), None);
     }
 
     #[test]

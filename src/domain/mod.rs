@@ -7,6 +7,7 @@ pub mod events;
 pub mod feedback;
 pub mod lifecycle;
 pub mod markdown;
+pub mod numbers;
 pub mod policy;
 pub mod search;
 pub mod secret;

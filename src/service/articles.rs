@@ -222,54 +222,54 @@ async fn apply_changes(
     topics: &mut Vec<String>,
     changes: ArticleChanges,
 ) -> Result<(), AppError> {
+    // Lengths count the text as sent (what the OpenAPI document's limits state); what is
+    // stored is then cleaned of control characters and trimmed.
     let mut errors = Vec::new();
+    let mut taken = Vec::new();
     if let Some(title) = changes.title {
-        let title = text::clean_line(&title);
-        let title = title.trim();
-        let chars = title.chars().count();
-        if chars == 0 {
+        if !text::has_visible(&title) {
             errors.push(FieldError::new("title", "must not be empty"));
-        } else if chars > limits::TITLE_CHARS {
+        } else if title.chars().count() > limits::TITLE_CHARS {
             errors.push(FieldError::new(
                 "title",
                 format!("must be at most {} characters", limits::TITLE_CHARS),
             ));
         } else {
-            article.title = title.to_owned();
+            article.title = text::clean_line(&title).trim().to_owned();
         }
     }
     if let Some(dek) = changes.dek {
-        let dek = text::clean_line(&dek);
-        let dek = dek.trim();
         if dek.chars().count() > limits::DEK_CHARS {
             errors.push(FieldError::new(
                 "dek",
                 format!("must be at most {} characters", limits::DEK_CHARS),
             ));
         } else {
-            article.dek = dek.to_owned();
+            article.dek = text::clean_line(&dek).trim().to_owned();
         }
     }
     if let Some(body) = changes.body_markdown {
-        let body = text::clean_block(&body).into_owned();
         if body.len() > limits::BODY_BYTES {
             errors.push(FieldError::new(
                 "body_markdown",
                 format!("must be at most {} bytes", limits::BODY_BYTES),
             ));
-        } else if body != article.body_markdown || article.body_html.is_empty() {
-            article.body_html = markdown::render(&body).into_string();
-            article.body_markdown = body;
+        } else {
+            let body = text::clean_block(&body).into_owned();
+            if body != article.body_markdown || article.body_html.is_empty() {
+                article.body_html = markdown::render(&body).into_string();
+                article.body_markdown = body;
+            }
         }
     }
     if let Some(raw) = changes.slug {
-        match Slug::parse(raw.trim()) {
+        match Slug::parse(&raw) {
             Ok(slug) => {
                 if slug.as_str() != article.slug {
                     if db::articles::slug_free_for(db, slug.as_str(), Some(article.id)).await? {
                         article.slug = slug.to_string();
                     } else {
-                        errors.push(FieldError::new("slug", "is already used by another story"));
+                        taken.push(FieldError::new("slug", "is already used by another story"));
                     }
                 }
             }
@@ -277,18 +277,18 @@ async fn apply_changes(
         }
     }
     if let Some(new_topics) = changes.topics {
-        let mut deduped: Vec<String> = Vec::new();
-        for topic in new_topics {
-            if !deduped.contains(&topic) {
-                deduped.push(topic);
-            }
-        }
-        if deduped.len() > limits::TOPICS {
+        if new_topics.len() > limits::TOPICS {
             errors.push(FieldError::new(
                 "topics",
                 format!("must list at most {} topics", limits::TOPICS),
             ));
         } else {
+            let mut deduped: Vec<String> = Vec::new();
+            for topic in new_topics {
+                if !deduped.contains(&topic) {
+                    deduped.push(topic);
+                }
+            }
             let unknown = db::topics::unknown_slugs(&mut *db, &deduped).await?;
             if unknown.is_empty() {
                 *topics = deduped;
@@ -301,36 +301,34 @@ async fn apply_changes(
         }
     }
     if let Some(study) = changes.study {
-        let study = study.map(Study::cleaned);
         if let Some(study) = &study {
             for (field, message) in article::study_errors(study) {
                 errors.push(FieldError::new(field, message));
             }
         }
-        article.study = study.map(Json);
+        article.study = study.map(Study::cleaned).map(Json);
     }
     if let Some(review) = changes.review {
-        let review = review.map(Review::cleaned);
         if let Some(review) = &review {
             for (field, message) in article::review_errors(review) {
                 errors.push(FieldError::new(field, message));
             }
         }
-        article.review = review.map(Json);
+        article.review = review.map(Review::cleaned).map(Json);
     }
-    if errors.is_empty() {
-        Ok(())
-    } else {
+    if !errors.is_empty() {
+        errors.extend(taken);
         Err(AppError::Validation(errors))
+    } else if !taken.is_empty() {
+        Err(AppError::FieldConflict(taken))
+    } else {
+        Ok(())
     }
 }
 
-/// An archive or withdrawal reason: one line, at most [`limits::ARCHIVE_REASON_CHARS`]; empty
-/// is none.
+/// An archive or withdrawal reason: one line, at most [`limits::ARCHIVE_REASON_CHARS`] as sent;
+/// empty once cleaned is none.
 fn clean_reason(reason: Option<String>, field: &str) -> Result<Option<String>, AppError> {
-    let reason = reason
-        .map(|r| text::clean_line(&r).trim().to_owned())
-        .filter(|r| !r.is_empty());
     if reason
         .as_ref()
         .is_some_and(|r| r.chars().count() > limits::ARCHIVE_REASON_CHARS)
@@ -343,18 +341,22 @@ fn clean_reason(reason: Option<String>, field: &str) -> Result<Option<String>, A
             ),
         ));
     }
-    Ok(reason)
+    Ok(reason
+        .map(|r| text::clean_line(&r).trim().to_owned())
+        .filter(|r| !r.is_empty()))
 }
 
+/// The change note as sent: at most [`limits::CHANGE_NOTE_CHARS`], and with a correction a
+/// visible character (which cleaning keeps).
 fn check_meta(meta: &ChangeMeta) -> Result<(), AppError> {
-    let note = meta.note.as_deref().map(str::trim).unwrap_or_default();
+    let note = meta.note.as_deref().unwrap_or_default();
     if note.chars().count() > limits::CHANGE_NOTE_CHARS {
         return Err(AppError::field(
             "change_note",
             format!("must be at most {} characters", limits::CHANGE_NOTE_CHARS),
         ));
     }
-    if meta.kind == ChangeKind::Correction && note.is_empty() {
+    if meta.kind == ChangeKind::Correction && !text::has_visible(note) {
         return Err(AppError::field(
             "change_note",
             "is required for a correction: say what was wrong",
@@ -971,6 +973,12 @@ pub async fn restore_revision(
         meta,
     )
     .await
+    .map_err(|err| match err {
+        // The note was checked above, so these are the revision's own fields that no longer
+        // fit (a topic renamed since): the request is sound, the stored state conflicts.
+        AppError::Validation(errors) => AppError::FieldConflict(errors),
+        other => other,
+    })
 }
 
 /// Runs one due scheduled job, if any; returns whether one ran. Safe with several instances:

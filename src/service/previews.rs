@@ -12,6 +12,7 @@ use crate::error::AppError;
 
 /// Hours a link lives when none is asked for, and the longest allowed.
 pub const DEFAULT_HOURS: i64 = 72;
+pub const MIN_HOURS: i64 = 1;
 pub const MAX_HOURS: i64 = 720;
 
 /// A new link; `url` holds the only copy of the token.
@@ -39,10 +40,10 @@ pub async fn create(
     hours: i64,
     base_url: &str,
 ) -> Result<NewLink, AppError> {
-    if !(1..=MAX_HOURS).contains(&hours) {
+    if !(MIN_HOURS..=MAX_HOURS).contains(&hours) {
         return Err(AppError::field(
             "expires_in_hours",
-            format!("must be from 1 to {MAX_HOURS}"),
+            format!("must be from {MIN_HOURS} to {MAX_HOURS}"),
         ));
     }
     let facts = article_facts(pool, article_id)

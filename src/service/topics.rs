@@ -6,12 +6,15 @@ use sqlx::PgPool;
 use crate::db;
 use crate::db::events;
 use crate::db::topics::Topic;
+use crate::domain::article::limits;
 use crate::domain::events::ChangeEvent;
 use crate::domain::policy::{Action, Actor, can};
 use crate::domain::slug::Slug;
-use crate::domain::text::{clean_block, clean_line};
+use crate::domain::text::{clean_block, clean_line, has_visible};
 use crate::error::{AppError, FieldError};
 
+/// Checks the fields as sent (lengths as the OpenAPI document states them); they are cleaned
+/// and trimmed after.
 fn check(
     slug: Option<&str>,
     name: Option<&str>,
@@ -23,16 +26,21 @@ fn check(
     {
         errors.push(FieldError::new("slug", err.to_string()));
     }
-    if let Some(name) = name {
-        let n = name.trim().chars().count();
-        if n == 0 || n > 120 {
-            errors.push(FieldError::new("name", "must be 1 to 120 characters"));
-        }
+    if let Some(name) = name
+        && (!has_visible(name) || name.chars().count() > limits::TOPIC_NAME_CHARS)
+    {
+        errors.push(FieldError::new(
+            "name",
+            format!("must be 1 to {} characters", limits::TOPIC_NAME_CHARS),
+        ));
     }
-    if description.is_some_and(|d| d.chars().count() > 2000) {
+    if description.is_some_and(|d| d.chars().count() > limits::TOPIC_DESCRIPTION_CHARS) {
         errors.push(FieldError::new(
             "description",
-            "must be at most 2000 characters",
+            format!(
+                "must be at most {} characters",
+                limits::TOPIC_DESCRIPTION_CHARS
+            ),
         ));
     }
     if errors.is_empty() {
@@ -50,7 +58,8 @@ fn require(actor: Actor) -> Result<(), AppError> {
     }
 }
 
-/// Creates a topic; the slug is made from the name when absent.
+/// Creates a topic; the slug is made from the name when absent (`topic` when the name holds
+/// nothing a slug can spell). A slug another topic holds is a `409`.
 pub async fn create(
     pool: &PgPool,
     actor: Actor,
@@ -59,22 +68,23 @@ pub async fn create(
     description: Option<&str>,
 ) -> Result<Topic, AppError> {
     require(actor)?;
-    let name = name.map(clean_line).unwrap_or_default().trim().to_owned();
-    if name.is_empty() {
+    let Some(name) = name else {
         return Err(AppError::field("name", "is required"));
-    }
-    let slug = match slug.filter(|s| !s.trim().is_empty()) {
-        Some(slug) => slug,
-        None => Slug::from_title(&name)
-            .map(|s| s.to_string())
-            .ok_or(AppError::field("slug", "is required"))?,
     };
+    check(slug.as_deref(), Some(name), description)?;
+    let name = clean_line(name).trim().to_owned();
+    // A name with nothing a slug can spell (only punctuation, say) still makes a topic, as a
+    // title without such characters still makes a story.
+    let slug = slug.unwrap_or_else(|| {
+        Slug::from_title(&name).map_or_else(|| "topic".to_owned(), |s| s.to_string())
+    });
     let description = description.map(clean_block).unwrap_or_default();
-    let description = description.as_ref();
-    check(Some(&slug), Some(&name), Some(description))?;
     let mut tx = pool.begin().await?;
     if !db::topics::insert_if_absent(&mut *tx, &slug, &name, description.trim()).await? {
-        return Err(AppError::field("slug", "is already used by another topic"));
+        return Err(AppError::FieldConflict(vec![FieldError::new(
+            "slug",
+            "is already used by another topic",
+        )]));
     }
     db::audit::record(
         &mut *tx,
@@ -107,12 +117,12 @@ pub async fn update(
     description: Option<String>,
 ) -> Result<Topic, AppError> {
     require(actor)?;
-    let name = name.map(|n| clean_line(&n).into_owned());
-    let description = description.map(|d| clean_block(&d).into_owned());
     let current = db::topics::find_by_slug(pool, slug)
         .await?
         .ok_or(AppError::NotFound)?;
     check(new_slug.as_deref(), name.as_deref(), description.as_deref())?;
+    let name = name.map(|n| clean_line(&n).into_owned());
+    let description = description.map(|d| clean_block(&d).into_owned());
     let new_slug = new_slug.unwrap_or(current.slug);
     let name = name.map(|n| n.trim().to_owned()).unwrap_or(current.name);
     let description = description

@@ -28,7 +28,7 @@ pub struct Problem {
     pub title: String,
     pub status: u16,
     pub detail: String,
-    /// Field errors (with `422`), else empty.
+    /// Field errors (with `422`, and with a `409` for conflicting fields), else empty.
     pub errors: Vec<FieldError>,
     /// With `412`: the story as it is now.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -53,7 +53,9 @@ impl IntoResponse for ApiError {
         err.log();
         let status = err.status();
         let (errors, current) = match &err {
-            AppError::Validation(errors) => (errors.clone(), None),
+            AppError::Validation(errors) | AppError::FieldConflict(errors) => {
+                (errors.clone(), None)
+            }
             AppError::PreconditionFailed(current, _) => (Vec::new(), Some((**current).clone())),
             _ => (Vec::new(), None),
         };

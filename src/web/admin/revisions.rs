@@ -258,7 +258,7 @@ pub async fn restore(
         Ok(_) => {
             Ok(Redirect::to(&format!("/admin/stories/{id}?restored={number}")).into_response())
         }
-        Err(AppError::Validation(errors)) => {
+        Err(AppError::Validation(errors) | AppError::FieldConflict(errors)) => {
             let mut page = restore_page(&state, &admin, id, number, form).await?;
             page.errors = errors;
             let mut response = render(&page)?;

@@ -94,14 +94,15 @@ pub async fn create(
     let created = service::topics::create(
         &state.pool,
         admin.actor(),
-        Some(form.slug.clone()),
+        // A blank slug is made from the name.
+        Some(form.slug.trim().to_owned()).filter(|s| !s.is_empty()),
         Some(&form.name),
         Some(&form.description),
     )
     .await;
     match created {
         Ok(_) => Ok(Redirect::to("/admin/topics").into_response()),
-        Err(AppError::Validation(errors)) => {
+        Err(AppError::Validation(errors) | AppError::FieldConflict(errors)) => {
             let mut response = render(&page(&state, &admin, None, &form, errors).await?)?;
             *response.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
             Ok(response)
@@ -144,7 +145,7 @@ pub async fn update(
     .await;
     match updated {
         Ok(_) => Ok(Redirect::to("/admin/topics").into_response()),
-        Err(AppError::Validation(errors)) => {
+        Err(AppError::Validation(errors) | AppError::FieldConflict(errors)) => {
             let mut response = render(&page(&state, &admin, Some(slug), &form, errors).await?)?;
             *response.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
             Ok(response)

@@ -25,6 +25,7 @@ use crate::web::errors::{ApiError, Problem};
 
 /// Query of the story list.
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct ListQuery {
     /// `draft`, `in_review`, `scheduled`, `published` or `withdrawn`.
     status: Option<String>,
@@ -103,7 +104,11 @@ pub struct UpdateArticle {
 #[serde(deny_unknown_fields)]
 pub struct PublishRequest {
     /// A future moment schedules the story; a past one backdates it.
-    #[serde(default, with = "crate::domain::dates::serde_rfc3339::option")]
+    #[serde(
+        default,
+        deserialize_with = "crate::domain::dates::deserialize_moment_option"
+    )]
+    #[schema(value_type = Option<String>, format = DateTime)]
     pub at: Option<OffsetDateTime>,
 }
 
@@ -168,6 +173,10 @@ pub struct RevisionList {
 #[serde(deny_unknown_fields)]
 pub struct NewPreviewLink {
     /// Hours until the link stops working: 1 to 720, default 72.
+    #[serde(
+        default,
+        deserialize_with = "crate::domain::numbers::whole_number_option"
+    )]
     pub expires_in_hours: Option<i64>,
 }
 
@@ -256,6 +265,7 @@ pub async fn list_articles(
 #[utoipa::path(post, path = "/api/v1/articles", tag = "articles", request_body = NewArticle,
     responses((status = 201, body = ArticleDoc, headers(("ETag" = String), ("Location" = String))),
         (status = 400, body = Problem), (status = 401, body = Problem), (status = 403, body = Problem),
+        (status = 409, body = Problem, description = "The slug is taken: `errors` names it"),
         (status = 413, body = Problem), (status = 415, body = Problem), (status = 422, body = Problem)),
     security(("bearer" = [])))]
 pub async fn create_article(
@@ -307,6 +317,7 @@ pub async fn show_article(
     params(("id" = Uuid, Path), ("If-Match" = String, Header, description = "The ETag you read: \"<version>\"")),
     responses((status = 200, body = ArticleDoc, headers(("ETag" = String))), (status = 400, body = Problem),
         (status = 401, body = Problem), (status = 403, body = Problem), (status = 404, body = Problem),
+        (status = 409, body = Problem, description = "The slug is taken: `errors` names it"),
         (status = 412, body = Problem, description = "Stale: `current` holds the story as it is now"),
         (status = 413, body = Problem), (status = 415, body = Problem), (status = 422, body = Problem),
         (status = 428, body = Problem)),
@@ -453,7 +464,7 @@ pub async fn unpublish_article(
 #[utoipa::path(post, path = "/api/v1/articles/{id}/withdraw", tag = "lifecycle", params(("id" = Uuid, Path)),
     request_body(content = Option<WithdrawRequest>, description = "Optional: the reason readers see"),
     responses((status = 200, body = ArticleDoc), (status = 401, body = Problem), (status = 403, body = Problem),
-        (status = 404, body = Problem), (status = 409, body = Problem)),
+        (status = 404, body = Problem), (status = 409, body = Problem), (status = 422, body = Problem)),
     security(("bearer" = [])))]
 pub async fn withdraw_article(
     State(state): State<AppState>,
@@ -569,6 +580,7 @@ pub async fn show_revision(
     request_body(content = Option<RestoreRequest>, description = "Optional: how the restore is described (default: an update)"),
     responses((status = 200, body = ArticleDoc, description = "Restored as a new revision"),
         (status = 401, body = Problem), (status = 403, body = Problem), (status = 404, body = Problem),
+        (status = 409, body = Problem, description = "The revision no longer fits: its slug is another story's, or a topic of it is gone"),
         (status = 412, body = Problem), (status = 422, body = Problem)),
     security(("bearer" = [])))]
 pub async fn restore_revision(

@@ -17,6 +17,7 @@ use crate::web::errors::{ApiError, Problem};
 pub const STATUSES: [&str; 4] = ["new", "read", "resolved", "spam"];
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct FeedbackQuery {
     article_id: Option<String>,
     /// `new`, `read`, `resolved` or `spam`.
@@ -111,9 +112,10 @@ pub async fn list_feedback(
     let mut errors = Vec::new();
     let article_id = match query.article_id.as_deref().filter(|s| !s.is_empty()) {
         None => None,
-        Some(raw) => match uuid::Uuid::parse_str(raw) {
-            Ok(id) => Some(id),
-            Err(_) => {
+        // Hyphenated only, as the document states (`Uuid` also reads other spellings).
+        Some(raw) => match uuid::Uuid::parse_str(raw).ok().filter(|_| raw.len() == 36) {
+            Some(id) => Some(id),
+            None => {
                 errors.push(FieldError::new("article_id", "must be a UUID"));
                 None
             }

@@ -4,6 +4,7 @@
 pub mod articles;
 pub mod extract;
 pub mod feedback;
+pub mod rules;
 pub mod topics;
 
 use std::sync::Arc;
@@ -33,6 +34,8 @@ use crate::web::pages::{Layout, render};
 pub const BODY_LIMIT: usize = 1024 * 1024;
 /// Largest page size.
 pub const MAX_PER_PAGE: i64 = 100;
+/// Largest page number.
+pub const MAX_PAGE: i64 = 1_000_000;
 
 #[derive(OpenApi)]
 #[openapi(
@@ -118,9 +121,8 @@ impl<A, B> MapSecond<A, B> for (A, B) {
 }
 
 /// Makes the document say what every operation really answers: problems as
-/// `application/problem+json`; `400`, `413` and `415` wherever a body is read; `429` (too many
-/// failed tokens from the client) wherever a token is checked; `503` everywhere (the database
-/// unreachable).
+/// `application/problem+json`; `400`, `413` and `415` wherever a body is read; `400` wherever a
+/// query string is read; `503` everywhere (the database unreachable).
 fn document_problems(mut openapi: utoipa::openapi::OpenApi) -> utoipa::openapi::OpenApi {
     use utoipa::openapi::{ContentBuilder, Ref, RefOr, ResponseBuilder};
     let problem = |description: &str| {
@@ -162,6 +164,17 @@ fn document_problems(mut openapi: utoipa::openapi::OpenApi) -> utoipa::openapi::
                 "503",
                 "The database cannot be reached; try again after Retry-After.",
             )];
+            let reads_query = operation
+                .parameters
+                .iter()
+                .flatten()
+                .any(|p| matches!(p.parameter_in, utoipa::openapi::path::ParameterIn::Query));
+            if reads_query {
+                extra.push((
+                    "400",
+                    "The query string could not be read (a parameter given twice, say).",
+                ));
+            }
             if operation.request_body.is_some() {
                 extra.push(("400", "The body is not valid JSON."));
                 extra.push(("413", "The body is larger than 1 MiB."));
@@ -252,7 +265,8 @@ pub fn routes(state: AppState) -> Router<AppState> {
             body,
             crate::web::limits::read_body,
         ));
-    let json = Arc::new(serde_json::to_vec_pretty(&openapi).unwrap_or_default());
+    let document = serde_json::to_value(&openapi).unwrap_or_default();
+    let json = Arc::new(serde_json::to_vec_pretty(&rules::apply(document)).unwrap_or_default());
     let docs = Arc::new(operations(&openapi));
     Router::new()
         .merge(v1)
@@ -320,30 +334,43 @@ pub struct ListPage {
     pub per_page: i64,
 }
 
-/// `page` (from 1) and `per_page` (1 to 100; larger is capped), with field errors for junk.
+/// A whole number as JSON writes one (digits, no sign, no leading zero), as the OpenAPI
+/// document's `integer` query parameters state; `Err(true)` when it is one but past `i64`.
+fn parse_whole(raw: &str) -> Result<i64, bool> {
+    let canonical = !raw.is_empty()
+        && raw.bytes().all(|b| b.is_ascii_digit())
+        && (raw == "0" || !raw.starts_with('0'));
+    if !canonical {
+        return Err(false);
+    }
+    raw.parse::<i64>().map_err(|_| true)
+}
+
+/// `page` (from 1) and `per_page` (1 to 100; larger is capped), with field errors for junk. An
+/// empty value is the default, as an absent one.
 pub fn parse_page(
     page: Option<&str>,
     per_page: Option<&str>,
     errors: &mut Vec<FieldError>,
 ) -> ListPage {
-    let page = match page.map(str::trim).filter(|p| !p.is_empty()) {
+    let page = match page.filter(|p| !p.is_empty()) {
         None => 1,
-        Some(raw) => match raw.parse::<i64>() {
-            Ok(n) if (1..=1_000_000).contains(&n) => n,
+        Some(raw) => match parse_whole(raw) {
+            Ok(n) if (1..=MAX_PAGE).contains(&n) => n,
             _ => {
                 errors.push(FieldError::new(
                     "page",
-                    "must be a whole number from 1 to 1000000",
+                    format!("must be a whole number from 1 to {MAX_PAGE}"),
                 ));
                 1
             }
         },
     };
-    let per_page = match per_page.map(str::trim).filter(|p| !p.is_empty()) {
+    let per_page = match per_page.filter(|p| !p.is_empty()) {
         None => 20,
-        Some(raw) => match raw.parse::<i64>() {
+        Some(raw) => match parse_whole(raw) {
             Ok(n) if n >= 1 => n.min(MAX_PER_PAGE),
-            Err(err) if matches!(err.kind(), std::num::IntErrorKind::PosOverflow) => MAX_PER_PAGE,
+            Err(true) => MAX_PER_PAGE,
             _ => {
                 errors.push(FieldError::new(
                     "per_page",
@@ -356,9 +383,9 @@ pub fn parse_page(
     ListPage { page, per_page }
 }
 
-/// `true` / `false` query values.
+/// `true` / `false` (or `1` / `0`) query values; empty is none.
 pub fn parse_bool(raw: Option<&str>, field: &str, errors: &mut Vec<FieldError>) -> Option<bool> {
-    match raw.map(str::trim).filter(|v| !v.is_empty()) {
+    match raw.filter(|v| !v.is_empty()) {
         None => None,
         Some("true" | "1") => Some(true),
         Some("false" | "0") => Some(false),
@@ -366,5 +393,42 @@ pub fn parse_bool(raw: Option<&str>, field: &str, errors: &mut Vec<FieldError>) 
             errors.push(FieldError::new(field, "must be true or false"));
             None
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn page_numbers_are_whole_numbers_as_json_writes_them() {
+        let read = |page: &str, per_page: &str| {
+            let mut errors = Vec::new();
+            let ListPage { page, per_page } = parse_page(Some(page), Some(per_page), &mut errors);
+            (errors.is_empty()).then_some((page, per_page))
+        };
+        assert_eq!(read("2", "5"), Some((2, 5)));
+        assert_eq!(read("", ""), Some((1, 20)));
+        assert_eq!(read("1000000", "100"), Some((1_000_000, 100)));
+        // Larger pages are capped, however large.
+        assert_eq!(read("1", "101"), Some((1, 100)));
+        assert_eq!(read("1", "99999999999999999999999"), Some((1, 100)));
+        for bad in ["0", "1000001", "+2", "02", " 2", "2 ", "2.0", "-1", "two"] {
+            assert_eq!(read(bad, "5"), None, "page {bad:?}");
+        }
+        for bad in ["0", "+5", "05", "5.0", "-5"] {
+            assert_eq!(read("1", bad), None, "per_page {bad:?}");
+        }
+    }
+
+    #[test]
+    fn flags_are_true_false_one_or_zero() {
+        let mut errors = Vec::new();
+        assert_eq!(parse_bool(Some("true"), "f", &mut errors), Some(true));
+        assert_eq!(parse_bool(Some("0"), "f", &mut errors), Some(false));
+        assert_eq!(parse_bool(Some(""), "f", &mut errors), None);
+        assert!(errors.is_empty());
+        assert_eq!(parse_bool(Some(" true"), "f", &mut errors), None);
+        assert_eq!(errors.len(), 1);
     }
 }

@@ -69,7 +69,8 @@ pub async fn list_topics(
 
 #[utoipa::path(post, path = "/api/v1/topics", tag = "topics", request_body = NewTopic,
     responses((status = 201, body = TopicResponse, headers(("Location" = String))), (status = 401, body = Problem),
-        (status = 403, body = Problem), (status = 415, body = Problem), (status = 422, body = Problem)),
+        (status = 403, body = Problem), (status = 409, body = Problem, description = "The slug is taken: `errors` names it"),
+        (status = 415, body = Problem), (status = 422, body = Problem)),
     security(("bearer" = [])))]
 pub async fn create_topic(
     State(state): State<AppState>,
@@ -96,7 +97,8 @@ pub async fn create_topic(
 #[utoipa::path(patch, path = "/api/v1/topics/{slug}", tag = "topics", request_body = UpdateTopic,
     params(("slug" = String, Path)),
     responses((status = 200, body = TopicResponse), (status = 401, body = Problem), (status = 403, body = Problem),
-        (status = 404, body = Problem), (status = 415, body = Problem), (status = 422, body = Problem)),
+        (status = 404, body = Problem), (status = 409, body = Problem, description = "The slug is taken: `errors` names it"),
+        (status = 415, body = Problem), (status = 422, body = Problem)),
     security(("bearer" = [])))]
 pub async fn update_topic(
     State(state): State<AppState>,

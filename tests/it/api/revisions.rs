@@ -262,3 +262,36 @@ async fn a_restore_is_described_by_its_change_kind_and_note(pool: PgPool) {
         .collect();
     assert_eq!(kinds, ["correction", "minor"]);
 }
+
+#[sqlx::test]
+async fn a_revision_whose_topic_is_gone_cannot_be_restored_and_says_why(pool: PgPool) {
+    insert_topic(&pool, "sleep", "Sleep", "").await;
+    let token = token_for(&pool, Role::Editor).await;
+    let app = TestApp::new(pool.clone());
+    let id = id_of(
+        &app.create_article(&token, json!({"title": "Naps", "topics": ["sleep"]}))
+            .await,
+    );
+    let renamed = app
+        .api(
+            "PATCH",
+            "/api/v1/topics/sleep",
+            Some(&token),
+            Some(json!({"slug": "rest"})),
+            &[],
+        )
+        .await;
+    assert_eq!(renamed.status, 200, "{}", renamed.text);
+    // The request is sound; the revision no longer fits what is stored: a conflict.
+    let restored = app
+        .api(
+            "POST",
+            &format!("/api/v1/articles/{id}/revisions/1/restore"),
+            Some(&token),
+            None,
+            &[],
+        )
+        .await;
+    let problem = restored.assert_problem(409);
+    assert_eq!(problem["errors"][0]["field"], "topics", "{}", restored.text);
+}

@@ -34,7 +34,8 @@ async fn editors_create_list_and_rename_topics(pool: PgPool) {
             &[],
         )
         .await;
-    assert_eq!(duplicate.error_fields(), vec!["slug"]);
+    // Another topic holds the slug: a conflict, with the field named.
+    assert_eq!(duplicate.assert_problem(409)["errors"][0]["field"], "slug");
     assert_eq!(
         app.api(
             "POST",
@@ -169,4 +170,44 @@ async fn editors_list_and_triage_feedback(pool: PgPool) {
     )
     .await
     .assert_problem(404);
+}
+
+#[sqlx::test]
+async fn a_topic_made_from_an_unspellable_name_or_moved_onto_a_taken_slug(pool: PgPool) {
+    let token = token_for(&pool, Role::Editor).await;
+    let app = TestApp::new(pool);
+    for name in ["Sleep", "?!"] {
+        let created = app
+            .api(
+                "POST",
+                "/api/v1/topics",
+                Some(&token),
+                Some(json!({ "name": name })),
+                &[],
+            )
+            .await;
+        assert_eq!(created.status, 201, "{}", created.text);
+    }
+    // A name with nothing a slug can spell still makes a topic.
+    let list = app
+        .api("GET", "/api/v1/topics", Some(&token), None, &[])
+        .await
+        .json();
+    let slugs: Vec<&str> = list["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| t["slug"].as_str().unwrap())
+        .collect();
+    assert!(slugs.contains(&"topic"), "{slugs:?}");
+    let onto_taken = app
+        .api(
+            "PATCH",
+            "/api/v1/topics/topic",
+            Some(&token),
+            Some(json!({"slug": "sleep"})),
+            &[],
+        )
+        .await;
+    assert_eq!(onto_taken.assert_problem(409)["errors"][0]["field"], "slug");
 }

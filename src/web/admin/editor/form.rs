@@ -191,7 +191,7 @@ impl Draft {
         }
         Ok(ArticleChanges {
             title: Some(self.title.clone()),
-            slug: Some(self.slug.clone()).filter(|s| !s.trim().is_empty()),
+            slug: Some(self.slug.trim().to_owned()).filter(|s| !s.is_empty()),
             dek: Some(self.dek.clone()),
             body_markdown: Some(self.body_markdown.clone()),
             topics: Some(self.topics.clone()),

@@ -47,7 +47,7 @@ pub async fn create(
     };
     match outcome {
         Ok(doc) => Ok(to_story(doc.id)),
-        Err(AppError::Validation(errors)) => {
+        Err(AppError::Validation(errors) | AppError::FieldConflict(errors)) => {
             let mut page = editor_page(&state, &admin, None, draft).await?;
             page.errors = errors;
             with_status(&page, StatusCode::UNPROCESSABLE_ENTITY)
@@ -150,7 +150,7 @@ pub async fn save(
             )
             .await
         }
-        Err(AppError::Validation(errors)) => {
+        Err(AppError::Validation(errors) | AppError::FieldConflict(errors)) => {
             let doc = articles::get(&state.pool, actor, id).await?;
             let mut page = editor_page(&state, &admin, Some(&doc), draft).await?;
             page.errors = errors;

@@ -107,7 +107,7 @@ pub async fn act(
             format!("Not {verb}: {message}."),
             Vec::new(),
         ),
-        Err(AppError::Validation(errors)) => (
+        Err(AppError::Validation(errors) | AppError::FieldConflict(errors)) => (
             StatusCode::UNPROCESSABLE_ENTITY,
             format!("Not {verb}: correct the fields marked below."),
             errors
