@@ -9,6 +9,7 @@ use sqlx::PgPool;
 
 use crate::cache::{CacheState, PageCache};
 use crate::config::Config;
+use crate::domain::events::Committed;
 
 /// What every handler can reach.
 #[derive(Clone)]
@@ -44,6 +45,18 @@ impl AppState {
             search_window: Arc::default(),
             config: Arc::new(config),
         }
+    }
+}
+
+impl AppState {
+    /// What this instance does once a change has committed: it drops the pages the change
+    /// alters at once (so the editor's next look is fresh; other instances hear of it through
+    /// `crate::db::events`), and hands back the result.
+    pub fn after_commit<T>(&self, committed: Committed<T>) -> T {
+        for event in &committed.events {
+            self.cache.evict_change(event);
+        }
+        committed.value
     }
 }
 

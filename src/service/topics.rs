@@ -7,7 +7,7 @@ use crate::db;
 use crate::db::events;
 use crate::db::topics::Topic;
 use crate::domain::article::limits;
-use crate::domain::events::ChangeEvent;
+use crate::domain::events::{ChangeEvent, Committed};
 use crate::domain::policy::{Action, Actor, can};
 use crate::domain::slug::Slug;
 use crate::domain::text::{clean_block, clean_line, has_visible};
@@ -66,7 +66,7 @@ pub async fn create(
     slug: Option<String>,
     name: Option<&str>,
     description: Option<&str>,
-) -> Result<Topic, AppError> {
+) -> Result<Committed<Topic>, AppError> {
     require(actor)?;
     let Some(name) = name else {
         return Err(AppError::field("name", "is required"));
@@ -96,15 +96,13 @@ pub async fn create(
     )
     .await?;
     // The topic index lists it on every instance.
-    events::emit(
-        &mut tx,
-        &ChangeEvent::topic("topic.create", vec![slug.clone()]),
-    )
-    .await?;
+    let event = ChangeEvent::topic("topic.create", vec![slug.clone()]);
+    events::emit(&mut tx, &event).await?;
     tx.commit().await?;
-    db::topics::find_by_slug(pool, &slug)
+    let topic = db::topics::find_by_slug(pool, &slug)
         .await?
-        .ok_or(AppError::NotFound)
+        .ok_or(AppError::NotFound)?;
+    Ok(Committed::new(topic, vec![event]))
 }
 
 /// Changes a topic's slug, name or description (absent ones stay).
@@ -115,7 +113,7 @@ pub async fn update(
     new_slug: Option<String>,
     name: Option<String>,
     description: Option<String>,
-) -> Result<Topic, AppError> {
+) -> Result<Committed<Topic>, AppError> {
     require(actor)?;
     let current = db::topics::find_by_slug(pool, slug)
         .await?
@@ -146,7 +144,8 @@ pub async fn update(
     if new_slug != slug {
         slugs.push(new_slug);
     }
-    events::emit(&mut tx, &ChangeEvent::topic("topic.update", slugs)).await?;
+    let event = ChangeEvent::topic("topic.update", slugs);
+    events::emit(&mut tx, &event).await?;
     tx.commit().await?;
-    Ok(topic)
+    Ok(Committed::new(topic, vec![event]))
 }

@@ -260,6 +260,73 @@ async fn an_edit_shows_at_once_on_its_page_lists_topic_pages_and_feeds(pool: PgP
 }
 
 #[sqlx::test]
+async fn an_api_edit_evicts_what_its_change_event_names_and_nothing_else(pool: PgPool) {
+    insert_topic(&pool, "heart", "Heart", "Heart studies.").await;
+    insert_topic(&pool, "skin", "Skin", "Skin studies.").await;
+    let a = ArticleBuilder::new("Statins and memory")
+        .slug("a")
+        .topics(&["heart"])
+        .insert(&pool)
+        .await;
+    ArticleBuilder::new("Sunscreen and melanoma")
+        .slug("b")
+        .topics(&["skin"])
+        .insert(&pool)
+        .await;
+    let token = token_for(&pool, Role::Editor).await;
+    let app = TestApp::new(pool.clone());
+    for path in [
+        "/topics/skin",
+        "/research-news/b",
+        "/topics/heart",
+        "/research-news/a",
+    ] {
+        assert_eq!(app.get(path).await.status, 200);
+    }
+    // Changed behind the cache's back: a page still cached shows the old text.
+    sqlx::query("UPDATE topics SET description = 'Changed behind the cache.' WHERE slug = 'skin'")
+        .execute(&pool)
+        .await
+        .unwrap();
+    sqlx::query("UPDATE articles SET title = 'B, changed behind the cache' WHERE slug = 'b'")
+        .execute(&pool)
+        .await
+        .unwrap();
+    let edited = app
+        .api(
+            "PATCH",
+            &format!("/api/v1/articles/{a}"),
+            Some(&token),
+            Some(json!({"title": "Statins and memory, revisited"})),
+            &[("if-match", "*")],
+        )
+        .await;
+    assert_eq!(edited.status, 200);
+    // The story's page and its topic's list change at once…
+    assert!(
+        app.get("/research-news/a")
+            .await
+            .text
+            .contains("Statins and memory, revisited")
+    );
+    assert!(
+        app.get("/topics/heart")
+            .await
+            .text
+            .contains("Statins and memory, revisited")
+    );
+    // …and pages the event does not name stay cached (not every topic's list, as when the
+    // eviction was guessed from the request's address).
+    assert!(app.get("/topics/skin").await.text.contains("Skin studies."));
+    assert!(
+        app.get("/research-news/b")
+            .await
+            .text
+            .contains("Sunscreen and melanoma")
+    );
+}
+
+#[sqlx::test]
 async fn cached_story_pages_still_count_views(pool: PgPool) {
     let id = ArticleBuilder::new("Walking pace")
         .slug("walking")

@@ -25,7 +25,7 @@ pub async fn delete_story(
     AdminPath(id): AdminPath<Uuid>,
     _: AdminForm<NoFields>,
 ) -> Result<Response, AppError> {
-    articles::delete(&state.pool, admin.actor(), id).await?;
+    state.after_commit(articles::delete(&state.pool, admin.actor(), id).await?);
     Ok(Redirect::to("/admin?deleted=1").into_response())
 }
 
@@ -36,7 +36,7 @@ pub async fn restore_story(
     AdminPath(id): AdminPath<Uuid>,
     _: AdminForm<NoFields>,
 ) -> Result<Response, AppError> {
-    articles::restore_deleted(&state.pool, admin.actor(), id).await?;
+    state.after_commit(articles::restore_deleted(&state.pool, admin.actor(), id).await?);
     Ok(Redirect::to(&format!("/admin/stories/{id}?saved=1")).into_response())
 }
 

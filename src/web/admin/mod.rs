@@ -13,7 +13,7 @@ mod topics;
 pub mod users;
 
 use axum::Router;
-use axum::extract::FromRef;
+
 use axum::extract::{Request, State};
 use axum::http::{HeaderMap, Method, StatusCode, header};
 use axum::middleware::{self, Next};
@@ -184,10 +184,6 @@ pub fn routes(state: AppState) -> Router<AppState> {
     Router::new()
         .route("/admin/login", get(auth::show_login).post(auth::login))
         .merge(signed_in)
-        .layer(middleware::from_fn_with_state(
-            crate::cache::CacheState::from_ref(&state),
-            crate::cache::invalidate::evict_after_write,
-        ))
         .layer(middleware::from_fn_with_state(state, same_origin_writes))
         .layer(sessions)
         .layer(middleware::from_fn(session_save_failed))

@@ -254,7 +254,7 @@ pub async fn restore(
     let outcome =
         articles::restore_revision(&state.pool, admin.actor(), id, number, form.version, meta)
             .await;
-    match outcome {
+    match outcome.map(|done| state.after_commit(done)) {
         Ok(_) => {
             Ok(Redirect::to(&format!("/admin/stories/{id}?restored={number}")).into_response())
         }

@@ -100,7 +100,7 @@ pub async fn create(
         Some(&form.description),
     )
     .await;
-    match created {
+    match created.map(|done| state.after_commit(done)) {
         Ok(_) => Ok(Redirect::to("/admin/topics").into_response()),
         Err(AppError::Validation(errors) | AppError::FieldConflict(errors)) => {
             let mut response = render(&page(&state, &admin, None, &form, errors).await?)?;
@@ -143,7 +143,7 @@ pub async fn update(
         Some(form.description.clone()),
     )
     .await;
-    match updated {
+    match updated.map(|done| state.after_commit(done)) {
         Ok(_) => Ok(Redirect::to("/admin/topics").into_response()),
         Err(AppError::Validation(errors) | AppError::FieldConflict(errors)) => {
             let mut response = render(&page(&state, &admin, Some(slug), &form, errors).await?)?;

@@ -18,9 +18,7 @@ use crate::service::articles::{
     self as service, ArticleChanges, ArticleDoc, ChangeMeta, TransitionOptions,
 };
 use crate::state::AppState;
-use crate::web::api::extract::{
-    ApiPath, ApiQuery, AppJson, CurrentUser, IfMatch, OptionalJson, parse_id,
-};
+use crate::web::api::extract::{ApiPath, ApiQuery, AppJson, CurrentUser, IfMatch, OptionalJson};
 use crate::web::errors::{ApiError, Problem};
 
 /// Query of the story list.
@@ -296,7 +294,7 @@ pub async fn create_article(
         study: input.study.map(Some),
         review: input.review.map(Some),
     };
-    let doc = service::create(&state.pool, user.actor(), changes, meta).await?;
+    let doc = state.after_commit(service::create(&state.pool, user.actor(), changes, meta).await?);
     Ok(article_response(StatusCode::CREATED, doc, true))
 }
 
@@ -307,9 +305,9 @@ pub async fn create_article(
 pub async fn show_article(
     State(state): State<AppState>,
     user: CurrentUser,
-    ApiPath(id): ApiPath<String>,
+    ApiPath(id): ApiPath<Uuid>,
 ) -> Result<Response, ApiError> {
-    let doc = service::get(&state.pool, user.actor(), parse_id(&id)?).await?;
+    let doc = service::get(&state.pool, user.actor(), id).await?;
     Ok(article_response(StatusCode::OK, doc, false))
 }
 
@@ -325,11 +323,10 @@ pub async fn show_article(
 pub async fn update_article(
     State(state): State<AppState>,
     user: CurrentUser,
-    ApiPath(id): ApiPath<String>,
+    ApiPath(id): ApiPath<Uuid>,
     headers: HeaderMap,
     AppJson(input): AppJson<UpdateArticle>,
 ) -> Result<Response, ApiError> {
-    let id = parse_id(&id)?;
     let if_match = IfMatch::from_headers(&headers).required()?;
     let changes = ArticleChanges {
         title: input.title,
@@ -344,7 +341,9 @@ pub async fn update_article(
         kind: input.change_kind.unwrap_or_default(),
         note: input.change_note,
     };
-    let doc = service::update(&state.pool, user.actor(), id, if_match, changes, meta).await?;
+    let doc = state.after_commit(
+        service::update(&state.pool, user.actor(), id, if_match, changes, meta).await?,
+    );
     Ok(article_response(StatusCode::OK, doc, false))
 }
 
@@ -355,9 +354,9 @@ pub async fn update_article(
 pub async fn delete_article(
     State(state): State<AppState>,
     user: CurrentUser,
-    ApiPath(id): ApiPath<String>,
+    ApiPath(id): ApiPath<Uuid>,
 ) -> Result<StatusCode, ApiError> {
-    service::delete(&state.pool, user.actor(), parse_id(&id)?).await?;
+    state.after_commit(service::delete(&state.pool, user.actor(), id).await?);
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -368,31 +367,28 @@ pub async fn delete_article(
 pub async fn restore_article(
     State(state): State<AppState>,
     user: CurrentUser,
-    ApiPath(id): ApiPath<String>,
+    ApiPath(id): ApiPath<Uuid>,
 ) -> Result<Response, ApiError> {
-    let doc = service::restore_deleted(&state.pool, user.actor(), parse_id(&id)?).await?;
+    let doc = state.after_commit(service::restore_deleted(&state.pool, user.actor(), id).await?);
     Ok(article_response(StatusCode::OK, doc, false))
 }
 
 async fn run_transition(
     state: &AppState,
     user: &CurrentUser,
-    id: &str,
+    id: Uuid,
     headers: &HeaderMap,
     transition: Transition,
     archive: TransitionOptions,
 ) -> Result<Response, ApiError> {
     let if_match = IfMatch::from_headers(headers).optional();
-    let doc = service::transition(
-        &state.pool,
-        user.actor(),
-        parse_id(id)?,
-        transition,
-        archive,
-        if_match,
-    )
-    .await?;
-    Ok(article_response(StatusCode::OK, doc, false))
+    let doc =
+        service::transition(&state.pool, user.actor(), id, transition, archive, if_match).await?;
+    Ok(article_response(
+        StatusCode::OK,
+        state.after_commit(doc),
+        false,
+    ))
 }
 
 #[utoipa::path(post, path = "/api/v1/articles/{id}/submit", tag = "lifecycle", params(("id" = Uuid, Path)),
@@ -402,13 +398,13 @@ async fn run_transition(
 pub async fn submit_article(
     State(state): State<AppState>,
     user: CurrentUser,
-    ApiPath(id): ApiPath<String>,
+    ApiPath(id): ApiPath<Uuid>,
     headers: HeaderMap,
 ) -> Result<Response, ApiError> {
     run_transition(
         &state,
         &user,
-        &id,
+        id,
         &headers,
         Transition::Submit,
         TransitionOptions::default(),
@@ -424,7 +420,7 @@ pub async fn submit_article(
 pub async fn publish_article(
     State(state): State<AppState>,
     user: CurrentUser,
-    ApiPath(id): ApiPath<String>,
+    ApiPath(id): ApiPath<Uuid>,
     headers: HeaderMap,
     OptionalJson(input): OptionalJson<PublishRequest>,
 ) -> Result<Response, ApiError> {
@@ -432,7 +428,7 @@ pub async fn publish_article(
     run_transition(
         &state,
         &user,
-        &id,
+        id,
         &headers,
         transition,
         TransitionOptions::default(),
@@ -447,13 +443,13 @@ pub async fn publish_article(
 pub async fn unpublish_article(
     State(state): State<AppState>,
     user: CurrentUser,
-    ApiPath(id): ApiPath<String>,
+    ApiPath(id): ApiPath<Uuid>,
     headers: HeaderMap,
 ) -> Result<Response, ApiError> {
     run_transition(
         &state,
         &user,
-        &id,
+        id,
         &headers,
         Transition::Unpublish,
         TransitionOptions::default(),
@@ -469,7 +465,7 @@ pub async fn unpublish_article(
 pub async fn withdraw_article(
     State(state): State<AppState>,
     user: CurrentUser,
-    ApiPath(id): ApiPath<String>,
+    ApiPath(id): ApiPath<Uuid>,
     headers: HeaderMap,
     OptionalJson(input): OptionalJson<WithdrawRequest>,
 ) -> Result<Response, ApiError> {
@@ -477,7 +473,7 @@ pub async fn withdraw_article(
         reason: input.reason,
         superseded_by: None,
     };
-    run_transition(&state, &user, &id, &headers, Transition::Withdraw, options).await
+    run_transition(&state, &user, id, &headers, Transition::Withdraw, options).await
 }
 
 #[utoipa::path(post, path = "/api/v1/articles/{id}/archive", tag = "lifecycle", params(("id" = Uuid, Path)),
@@ -488,7 +484,7 @@ pub async fn withdraw_article(
 pub async fn archive_article(
     State(state): State<AppState>,
     user: CurrentUser,
-    ApiPath(id): ApiPath<String>,
+    ApiPath(id): ApiPath<Uuid>,
     headers: HeaderMap,
     OptionalJson(input): OptionalJson<ArchiveRequest>,
 ) -> Result<Response, ApiError> {
@@ -496,7 +492,7 @@ pub async fn archive_article(
         reason: input.reason,
         superseded_by: input.superseded_by,
     };
-    run_transition(&state, &user, &id, &headers, Transition::Archive, options).await
+    run_transition(&state, &user, id, &headers, Transition::Archive, options).await
 }
 
 #[utoipa::path(post, path = "/api/v1/articles/{id}/unarchive", tag = "lifecycle", params(("id" = Uuid, Path)),
@@ -506,13 +502,13 @@ pub async fn archive_article(
 pub async fn unarchive_article(
     State(state): State<AppState>,
     user: CurrentUser,
-    ApiPath(id): ApiPath<String>,
+    ApiPath(id): ApiPath<Uuid>,
     headers: HeaderMap,
 ) -> Result<Response, ApiError> {
     run_transition(
         &state,
         &user,
-        &id,
+        id,
         &headers,
         Transition::Unarchive,
         TransitionOptions::default(),
@@ -537,9 +533,8 @@ fn summary(rev: db::revisions::RevisionSummary) -> RevisionSummary {
 pub async fn list_revisions(
     State(state): State<AppState>,
     user: CurrentUser,
-    ApiPath(id): ApiPath<String>,
+    ApiPath(id): ApiPath<Uuid>,
 ) -> Result<Json<RevisionList>, ApiError> {
-    let id = parse_id(&id)?;
     let article = service::get(&state.pool, user.actor(), id).await?;
     let items = db::revisions::list(&state.pool, article.id).await?;
     Ok(Json(RevisionList {
@@ -555,10 +550,8 @@ pub async fn list_revisions(
 pub async fn show_revision(
     State(state): State<AppState>,
     user: CurrentUser,
-    ApiPath((id, n)): ApiPath<(String, String)>,
+    ApiPath((id, number)): ApiPath<(Uuid, i32)>,
 ) -> Result<Json<RevisionDetail>, ApiError> {
-    let id = parse_id(&id)?;
-    let number: i32 = n.parse().map_err(|_| AppError::NotFound)?;
     service::get(&state.pool, user.actor(), id).await?;
     let rev = db::revisions::find(&state.pool, id, number)
         .await?
@@ -586,12 +579,10 @@ pub async fn show_revision(
 pub async fn restore_revision(
     State(state): State<AppState>,
     user: CurrentUser,
-    ApiPath((id, n)): ApiPath<(String, String)>,
+    ApiPath((id, number)): ApiPath<(Uuid, i32)>,
     headers: HeaderMap,
     OptionalJson(input): OptionalJson<RestoreRequest>,
 ) -> Result<Response, ApiError> {
-    let id = parse_id(&id)?;
-    let number: i32 = n.parse().map_err(|_| AppError::NotFound)?;
     let if_match = IfMatch::from_headers(&headers).optional();
     let meta = ChangeMeta {
         kind: input.change_kind.unwrap_or(service::DEFAULT_RESTORE_KIND),
@@ -599,6 +590,7 @@ pub async fn restore_revision(
     };
     let doc =
         service::restore_revision(&state.pool, user.actor(), id, number, if_match, meta).await?;
+    let doc = state.after_commit(doc);
     Ok(article_response(StatusCode::OK, doc, false))
 }
 
@@ -610,10 +602,9 @@ pub async fn restore_revision(
 pub async fn create_preview_link(
     State(state): State<AppState>,
     user: CurrentUser,
-    ApiPath(id): ApiPath<String>,
+    ApiPath(id): ApiPath<Uuid>,
     OptionalJson(input): OptionalJson<NewPreviewLink>,
 ) -> Result<Response, ApiError> {
-    let id = parse_id(&id)?;
     let hours = input
         .expires_in_hours
         .unwrap_or(crate::service::previews::DEFAULT_HOURS);
@@ -640,9 +631,8 @@ pub async fn create_preview_link(
 pub async fn delete_preview_link(
     State(state): State<AppState>,
     user: CurrentUser,
-    ApiPath(id): ApiPath<String>,
+    ApiPath(id): ApiPath<Uuid>,
 ) -> Result<StatusCode, ApiError> {
-    let id = parse_id(&id)?;
     crate::service::previews::revoke(&state.pool, user.actor(), id).await?;
     Ok(StatusCode::NO_CONTENT)
 }

@@ -374,11 +374,6 @@ impl IfMatch {
     }
 }
 
-/// An id from the path; anything that is not a UUID names nothing (404).
-pub fn parse_id(raw: &str) -> Result<Uuid, AppError> {
-    Uuid::parse_str(raw).map_err(|_| AppError::NotFound)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

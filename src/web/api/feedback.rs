@@ -3,6 +3,7 @@
 use axum::Json;
 use axum::extract::State;
 use serde::{Deserialize, Serialize};
+use uuid::Uuid;
 
 use super::{ListPage, parse_page};
 use crate::db;
@@ -10,7 +11,7 @@ use crate::db::feedback::Feedback;
 use crate::domain::policy::{Action, can};
 use crate::error::{AppError, FieldError};
 use crate::state::AppState;
-use crate::web::api::extract::{ApiPath, ApiQuery, AppJson, CurrentUser, parse_id};
+use crate::web::api::extract::{ApiPath, ApiQuery, AppJson, CurrentUser};
 use crate::web::errors::{ApiError, Problem};
 
 /// Feedback statuses.
@@ -77,12 +78,11 @@ pub struct ArticleStats {
 pub async fn show_article_stats(
     State(state): State<AppState>,
     user: CurrentUser,
-    ApiPath(id): ApiPath<String>,
+    ApiPath(id): ApiPath<Uuid>,
 ) -> Result<Json<ArticleStats>, ApiError> {
     if !can(user.actor(), Action::ViewFeedback, None) {
         return Err(AppError::Forbidden.into());
     }
-    let id = parse_id(&id)?;
     db::articles::find_by_id(&state.pool, id)
         .await?
         .ok_or(AppError::NotFound)?;
@@ -155,13 +155,12 @@ pub async fn list_feedback(
 pub async fn update_feedback(
     State(state): State<AppState>,
     user: CurrentUser,
-    ApiPath(id): ApiPath<String>,
+    ApiPath(id): ApiPath<Uuid>,
     AppJson(input): AppJson<UpdateFeedback>,
 ) -> Result<Json<Feedback>, ApiError> {
     if !can(user.actor(), Action::TriageFeedback, None) {
         return Err(AppError::Forbidden.into());
     }
-    let id = parse_id(&id)?;
     let mut errors = Vec::new();
     if input
         .status

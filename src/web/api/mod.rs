@@ -10,7 +10,7 @@ pub mod topics;
 use std::sync::Arc;
 
 use askama::Template;
-use axum::extract::{DefaultBodyLimit, FromRef, State};
+use axum::extract::{DefaultBodyLimit, State};
 use axum::http::{HeaderValue, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
@@ -255,10 +255,6 @@ pub fn routes(state: AppState) -> Router<AppState> {
         .route_layer(middleware::from_fn_with_state(
             state.clone(),
             require_api_token,
-        ))
-        .layer(middleware::from_fn_with_state(
-            crate::cache::CacheState::from_ref(&state),
-            crate::cache::invalidate::evict_after_write,
         ))
         .layer(DefaultBodyLimit::max(BODY_LIMIT))
         .layer(middleware::from_fn_with_state(

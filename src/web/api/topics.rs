@@ -85,6 +85,7 @@ pub async fn create_topic(
         input.description.as_deref(),
     )
     .await?;
+    let topic = state.after_commit(topic);
     let slug = topic.slug.clone();
     let location = HeaderValue::from_str(&format!("/api/v1/topics/{slug}")).ok();
     let mut response = (StatusCode::CREATED, Json(TopicResponse::from(topic))).into_response();
@@ -115,5 +116,6 @@ pub async fn update_topic(
         input.description,
     )
     .await?;
+    let topic = state.after_commit(topic);
     Ok(Json(topic.into()))
 }

@@ -201,7 +201,8 @@ async fn no_payload_of_the_corpus_runs_in_chromium_on_any_page(pool: PgPool) {
             Some(payload),
         )
         .await
-        .unwrap_or_else(|e| panic!("topic {n}: {e:?}"));
+        .unwrap_or_else(|e| panic!("topic {n}: {e:?}"))
+        .value;
         let changes = ArticleChanges {
             title: Some(clip(payload, 200)),
             slug: Some(format!("xss-{n}")),
@@ -219,8 +220,10 @@ async fn no_payload_of_the_corpus_runs_in_chromium_on_any_page(pool: PgPool) {
         };
         let doc = articles::create(&pool, actor, changes, Default::default())
             .await
-            .unwrap_or_else(|e| panic!("story {n}: {e:?}"));
-        articles::transition(
+            .unwrap_or_else(|e| panic!("story {n}: {e:?}"))
+            .value;
+        // Written before the app serves: nothing is cached yet, so the events need no reaction.
+        let _ = articles::transition(
             &pool,
             actor,
             doc.id,
@@ -231,7 +234,7 @@ async fn no_payload_of_the_corpus_runs_in_chromium_on_any_page(pool: PgPool) {
         .await
         .unwrap();
         if n % 2 == 1 {
-            articles::transition(
+            let _ = articles::transition(
                 &pool,
                 actor,
                 doc.id,

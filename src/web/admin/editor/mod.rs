@@ -46,7 +46,7 @@ pub async fn create(
         Err(err) => Err(err),
     };
     match outcome {
-        Ok(doc) => Ok(to_story(doc.id)),
+        Ok(doc) => Ok(to_story(state.after_commit(doc).id)),
         Err(AppError::Validation(errors) | AppError::FieldConflict(errors)) => {
             let mut page = editor_page(&state, &admin, None, draft).await?;
             page.errors = errors;
@@ -132,7 +132,7 @@ pub async fn save(
         }
         Err(err) => Err(err),
     };
-    match outcome {
+    match outcome.map(|doc| state.after_commit(doc)) {
         Ok(doc) => {
             autosaves::discard(&state.pool, actor, id).await?;
             Ok(to_story(doc.id))

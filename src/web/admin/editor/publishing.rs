@@ -76,7 +76,7 @@ pub async fn act(
         "unarchive" => "unarchived",
         _ => "changed",
     };
-    let (status, message, errors) = match outcome {
+    let (status, message, errors) = match outcome.map(|done| state.after_commit(done)) {
         Ok((doc, saved)) => {
             // As a save does, when the form's text was saved; an autosave of other text (the
             // form did not carry it) is still offered back.

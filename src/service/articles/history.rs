@@ -1,0 +1,107 @@
+//! Restoring an old revision's content as a new revision, described as a deliberate change.
+
+use serde::Deserialize;
+use sqlx::PgPool;
+use uuid::Uuid;
+
+use super::access::{authorize, get};
+use super::doc::{ArticleChanges, ArticleDoc, ChangeMeta};
+use super::edit::update;
+use super::validate::check_meta;
+use crate::db;
+use crate::domain::article::{ChangeKind, Review, Study};
+use crate::domain::events::Committed;
+use crate::domain::policy::{Action, Actor};
+use crate::error::AppError;
+
+/// The content of an old revision that a restore brings back. Lifecycle and archive state stay
+/// as they are now: restoring is an edit, not a time machine.
+#[derive(Debug, Deserialize)]
+pub(super) struct RestorableContent {
+    title: Option<String>,
+    slug: Option<String>,
+    dek: Option<String>,
+    body_markdown: Option<String>,
+    topics: Option<Vec<String>>,
+    #[serde(default)]
+    study: Option<Study>,
+    #[serde(default)]
+    review: Option<Review>,
+}
+
+/// How a restore is described when the client does not say: an `update`, since it changes
+/// what readers see ("Last updated" moves). Without a note, the revision says which one was
+/// restored.
+pub const DEFAULT_RESTORE_KIND: ChangeKind = ChangeKind::Update;
+
+pub(super) fn restore_note(number: i32) -> String {
+    format!("An earlier version of this story was restored (revision {number}).")
+}
+
+/// The content of revision `number` as the changes a restore makes (content only: lifecycle
+/// and archive state stay as they are now).
+pub async fn restorable(
+    pool: &PgPool,
+    actor: Actor,
+    id: Uuid,
+    number: i32,
+) -> Result<(ArticleDoc, ArticleChanges, serde_json::Value), AppError> {
+    let current = get(pool, actor, id).await?;
+    let revision = db::revisions::find(pool, id, number)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let content: RestorableContent = serde_json::from_value(revision.snapshot.clone())
+        .map_err(|err| anyhow::anyhow!("revision {number} unreadable: {err}"))?;
+    let changes = ArticleChanges {
+        title: content.title,
+        slug: content.slug,
+        dek: content.dek,
+        body_markdown: content.body_markdown,
+        topics: content.topics,
+        study: Some(content.study),
+        review: Some(content.review),
+    };
+    Ok((current, changes, revision.snapshot))
+}
+
+/// Brings back the content of revision `number` as a new revision, described by `meta` (a
+/// correction needs its note; without a note the revision says which one was restored).
+pub async fn restore_revision(
+    pool: &PgPool,
+    actor: Actor,
+    id: Uuid,
+    number: i32,
+    if_match: Option<i32>,
+    meta: ChangeMeta,
+) -> Result<Committed<ArticleDoc>, AppError> {
+    check_meta(&meta)?;
+    let (current, changes, _) = restorable(pool, actor, id, number).await?;
+    authorize(
+        actor,
+        Action::RestoreRevision,
+        Some(
+            &db::articles::find_by_id(pool, id)
+                .await?
+                .ok_or(AppError::NotFound)?,
+        ),
+    )?;
+    let meta = ChangeMeta {
+        note: meta.note.or_else(|| Some(restore_note(number))),
+        ..meta
+    };
+    update(
+        pool,
+        actor,
+        id,
+        Some(if_match.unwrap_or(current.version)),
+        changes,
+        meta,
+    )
+    .await
+    .map_err(|err| match err {
+        // The note was checked above, so these are the revision's own fields that no longer
+        // fit (a topic renamed since): the request is sound, the stored state conflicts.
+        AppError::Validation(errors) => AppError::FieldConflict(errors),
+        other => other,
+    })
+}

@@ -1,0 +1,216 @@
+//! Lifecycle steps (submit, publish or schedule, unpublish, withdraw, archive, unarchive) and the
+//! scheduler's job that publishes a scheduled story on time.
+
+use sqlx::PgPool;
+use uuid::Uuid;
+
+use super::doc::{ArticleDoc, ChangeMeta, TransitionOptions};
+use super::validate::clean_reason;
+use super::write::{lock_for, now, record_change, save};
+use crate::db;
+use crate::domain::article::{ArticleStatus, ChangeKind};
+use crate::domain::events::{ChangeEvent, Committed};
+use crate::domain::lifecycle::{self, Transition};
+use crate::domain::policy::{Action, Actor};
+use crate::error::AppError;
+
+/// Applies a lifecycle transition inside `tx`; `actor` is `None` for the scheduler.
+pub(super) async fn transition_in(
+    tx: &mut sqlx::PgConnection,
+    actor: Option<Actor>,
+    id: Uuid,
+    transition: Transition,
+    options: TransitionOptions,
+    if_match: Option<i32>,
+) -> Result<(ArticleDoc, ChangeEvent), AppError> {
+    let action = match transition {
+        Transition::Submit => Action::SubmitArticle,
+        Transition::Publish { .. } => Action::PublishArticle,
+        Transition::Unpublish => Action::UnpublishArticle,
+        Transition::Withdraw => Action::WithdrawArticle,
+        Transition::Archive | Transition::Unarchive => Action::ArchiveArticle,
+    };
+    if let Transition::Publish { at: Some(at) } = transition
+        && !crate::domain::dates::moment_in_range(at)
+    {
+        return Err(AppError::field(
+            "at",
+            crate::domain::dates::out_of_range_message(),
+        ));
+    }
+    let (mut article, topics) = lock_for(tx, actor, action, id, if_match).await?;
+    let old_version = article.version;
+    let at = now();
+    let outcome = lifecycle::apply(
+        lifecycle::State {
+            status: article.status,
+            archived: article.archived,
+        },
+        transition,
+        at,
+        article.published_at,
+    )
+    .map_err(|err| AppError::Conflict(err.to_string()))?;
+
+    match transition {
+        Transition::Archive => {
+            let reason = clean_reason(options.reason, "reason")?;
+            if let Some(newer) = options.superseded_by {
+                if newer == article.id {
+                    return Err(AppError::field("superseded_by", "must be another story"));
+                }
+                match db::articles::find_by_id(&mut *tx, newer).await? {
+                    None => return Err(AppError::field("superseded_by", "is not a known story")),
+                    // The banner links to it, so readers must be able to open it.
+                    Some(story) if story.status != ArticleStatus::Published => {
+                        return Err(AppError::field(
+                            "superseded_by",
+                            "must be a published story",
+                        ));
+                    }
+                    Some(_) => {}
+                }
+            }
+            article.archived_at = Some(at);
+            article.archive_reason = reason;
+            article.superseded_by = options.superseded_by;
+        }
+        Transition::Unarchive => {
+            article.archived_at = None;
+            article.archive_reason = None;
+            article.superseded_by = None;
+        }
+        Transition::Publish { .. } if outcome.status == ArticleStatus::Scheduled => {
+            let run_at = outcome.published_at.unwrap_or(at);
+            db::jobs::schedule_publish(tx, article.id, run_at, actor.map(|a| a.id)).await?;
+        }
+        Transition::Publish { .. } | Transition::Unpublish => {
+            db::jobs::cancel_pending(&mut *tx, article.id).await?;
+        }
+        Transition::Withdraw => {
+            article.withdrawn_at = Some(at);
+            article.withdraw_reason = clean_reason(options.reason, "reason")?;
+        }
+        Transition::Submit => {}
+    }
+    if matches!(
+        transition,
+        Transition::Unpublish | Transition::Publish { .. }
+    ) {
+        article.withdrawn_at = None;
+        article.withdraw_reason = None;
+    }
+    if matches!(transition, Transition::Unpublish) && article.archived {
+        article.archived_at = None;
+        article.archive_reason = None;
+        article.superseded_by = None;
+    }
+    let was = article.status;
+    let never_published = article.status != ArticleStatus::Published
+        && !db::revisions::was_ever_published(&mut *tx, article.id).await?;
+    article.status = outcome.status;
+    article.archived = outcome.archived;
+    // `updated_at` stays: only an `update` or a `correction` moves it (pages show the later
+    // of it and the dateline, `Article::last_updated`).
+    if let Some(published_at) = outcome.published_at {
+        article.published_at = Some(published_at);
+    }
+    if matches!(transition, Transition::Unpublish)
+        && was == ArticleStatus::Scheduled
+        && never_published
+    {
+        // A scheduled moment that never came is not a dateline.
+        article.published_at = None;
+    }
+    let by = actor.map(|a| a.id);
+    save(tx, &mut article, old_version, by).await?;
+    let slug = article.slug.clone();
+    // Lifecycle steps are minor changes; the note (not shown to readers) says which step it was.
+    let meta = ChangeMeta {
+        kind: ChangeKind::Minor,
+        note: Some(match (transition, outcome.status) {
+            (Transition::Publish { .. }, ArticleStatus::Scheduled) => "Scheduled".to_owned(),
+            (Transition::Publish { .. }, _) => "Published".to_owned(),
+            (Transition::Submit, _) => "Submitted for review".to_owned(),
+            (Transition::Unpublish, _) => "Unpublished".to_owned(),
+            (Transition::Withdraw, _) => "Withdrawn".to_owned(),
+            (Transition::Archive, _) => "Archived".to_owned(),
+            (Transition::Unarchive, _) => "Unarchived".to_owned(),
+        }),
+    };
+    record_change(
+        tx,
+        actor,
+        article,
+        topics.clone(),
+        Some((&slug, &topics)),
+        transition.name(),
+        &meta,
+    )
+    .await
+}
+
+/// Submits, publishes (now or at a future moment), unpublishes, withdraws, archives or
+/// unarchives a story. An illegal transition is a `409`.
+pub async fn transition(
+    pool: &PgPool,
+    actor: Actor,
+    id: Uuid,
+    transition: Transition,
+    options: TransitionOptions,
+    if_match: Option<i32>,
+) -> Result<Committed<ArticleDoc>, AppError> {
+    let mut tx = pool.begin().await?;
+    let (doc, event) =
+        transition_in(&mut tx, Some(actor), id, transition, options, if_match).await?;
+    tx.commit().await?;
+    Ok(Committed::new(doc, vec![event]))
+}
+
+/// Runs one due scheduled job, if any; returns whether one ran. Safe with several instances:
+/// the job row stays locked (`FOR UPDATE SKIP LOCKED`) until its transaction commits.
+pub async fn run_due_job(pool: &PgPool) -> Result<bool, AppError> {
+    let mut tx = pool.begin().await?;
+    let Some(job) = db::jobs::claim_due(&mut tx).await? else {
+        return Ok(false);
+    };
+    // An editor holding the story (and about to change its jobs) goes first: skip it this tick
+    // rather than wait, which could deadlock against the editor's transaction.
+    let article = match db::articles::try_lock(&mut tx, job.article_id).await? {
+        db::articles::TryLock::Busy => {
+            tx.rollback().await?;
+            return Ok(false);
+        }
+        db::articles::TryLock::Locked(article) => article.map(|a| *a),
+    };
+    let outcome = match article {
+        Some(article) if article.status == ArticleStatus::Scheduled && job.action == "publish" => {
+            let at = article.published_at.filter(|at| *at <= now());
+            transition_in(
+                &mut tx,
+                None,
+                article.id,
+                Transition::Publish { at },
+                TransitionOptions::default(),
+                None,
+            )
+            .await
+            // Every instance hears of it from the commit's announcement.
+            .map(|_| ())
+        }
+        _ => Ok(()),
+    };
+    match outcome {
+        Ok(()) => {
+            db::jobs::mark_done(&mut *tx, job.id, None).await?;
+            tx.commit().await?;
+        }
+        Err(err) => {
+            // Record the failure so the job is not retried in a tight loop.
+            tx.rollback().await?;
+            tracing::error!(job = %job.id, error = %err, "scheduled job failed");
+            db::jobs::mark_done(pool, job.id, Some(&err.to_string())).await?;
+        }
+    }
+    Ok(true)
+}

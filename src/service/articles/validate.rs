@@ -1,0 +1,198 @@
+//! The rules of a story's fields, applied to a change (every field error collected), and slugs
+//! derived from titles.
+
+use sqlx::types::Json;
+
+use super::doc::{ArticleChanges, ChangeMeta};
+use crate::db;
+use crate::db::articles::Article;
+use crate::domain::article::{self, ChangeKind, Review, Study, limits};
+use crate::domain::markdown;
+use crate::domain::slug::Slug;
+use crate::domain::text;
+use crate::error::{AppError, FieldError};
+
+/// Validates `changes` onto `article` and `topics`, collecting every field error.
+pub(super) async fn apply_changes(
+    db: &mut sqlx::PgConnection,
+    article: &mut Article,
+    topics: &mut Vec<String>,
+    changes: ArticleChanges,
+) -> Result<(), AppError> {
+    // Lengths count the text as sent (what the OpenAPI document's limits state); what is
+    // stored is then cleaned of control characters and trimmed.
+    let mut errors = Vec::new();
+    let mut taken = Vec::new();
+    if let Some(title) = changes.title {
+        if !text::has_visible(&title) {
+            errors.push(FieldError::new("title", "must not be empty"));
+        } else if title.chars().count() > limits::TITLE_CHARS {
+            errors.push(FieldError::new(
+                "title",
+                format!("must be at most {} characters", limits::TITLE_CHARS),
+            ));
+        } else {
+            article.title = text::clean_line(&title).trim().to_owned();
+        }
+    }
+    if let Some(dek) = changes.dek {
+        if dek.chars().count() > limits::DEK_CHARS {
+            errors.push(FieldError::new(
+                "dek",
+                format!("must be at most {} characters", limits::DEK_CHARS),
+            ));
+        } else {
+            article.dek = text::clean_line(&dek).trim().to_owned();
+        }
+    }
+    if let Some(body) = changes.body_markdown {
+        if body.len() > limits::BODY_BYTES {
+            errors.push(FieldError::new(
+                "body_markdown",
+                format!("must be at most {} bytes", limits::BODY_BYTES),
+            ));
+        } else {
+            let body = text::clean_block(&body).into_owned();
+            if body != article.body_markdown || article.body_html.is_empty() {
+                article.body_html = markdown::render(&body).into_string();
+                article.body_markdown = body;
+            }
+        }
+    }
+    if let Some(raw) = changes.slug {
+        match Slug::parse(&raw) {
+            Ok(slug) => {
+                if slug.as_str() != article.slug {
+                    if db::articles::slug_free_for(db, slug.as_str(), Some(article.id)).await? {
+                        article.slug = slug.to_string();
+                    } else {
+                        taken.push(FieldError::new("slug", "is already used by another story"));
+                    }
+                }
+            }
+            Err(err) => errors.push(FieldError::new("slug", err.to_string())),
+        }
+    }
+    if let Some(new_topics) = changes.topics {
+        if new_topics.len() > limits::TOPICS {
+            errors.push(FieldError::new(
+                "topics",
+                format!("must list at most {} topics", limits::TOPICS),
+            ));
+        } else {
+            let mut deduped: Vec<String> = Vec::new();
+            for topic in new_topics {
+                if !deduped.contains(&topic) {
+                    deduped.push(topic);
+                }
+            }
+            let unknown = db::topics::unknown_slugs(&mut *db, &deduped).await?;
+            if unknown.is_empty() {
+                *topics = deduped;
+            } else {
+                errors.push(FieldError::new(
+                    "topics",
+                    format!("unknown topic: {}", unknown.join(", ")),
+                ));
+            }
+        }
+    }
+    if let Some(study) = changes.study {
+        if let Some(study) = &study {
+            for (field, message) in article::study_errors(study) {
+                errors.push(FieldError::new(field, message));
+            }
+        }
+        article.study = study.map(Study::cleaned).map(Json);
+    }
+    if let Some(review) = changes.review {
+        if let Some(review) = &review {
+            for (field, message) in article::review_errors(review) {
+                errors.push(FieldError::new(field, message));
+            }
+        }
+        article.review = review.map(Review::cleaned).map(Json);
+    }
+    if !errors.is_empty() {
+        errors.extend(taken);
+        Err(AppError::Validation(errors))
+    } else if !taken.is_empty() {
+        Err(AppError::FieldConflict(taken))
+    } else {
+        Ok(())
+    }
+}
+
+/// An archive or withdrawal reason: one line, at most [`limits::ARCHIVE_REASON_CHARS`] as sent;
+/// empty once cleaned is none.
+pub(super) fn clean_reason(
+    reason: Option<String>,
+    field: &str,
+) -> Result<Option<String>, AppError> {
+    if reason
+        .as_ref()
+        .is_some_and(|r| r.chars().count() > limits::ARCHIVE_REASON_CHARS)
+    {
+        return Err(AppError::field(
+            field,
+            format!(
+                "must be at most {} characters",
+                limits::ARCHIVE_REASON_CHARS
+            ),
+        ));
+    }
+    Ok(reason
+        .map(|r| text::clean_line(&r).trim().to_owned())
+        .filter(|r| !r.is_empty()))
+}
+
+/// The change note as sent: at most [`limits::CHANGE_NOTE_CHARS`], and with a correction a
+/// visible character (which cleaning keeps).
+pub(super) fn check_meta(meta: &ChangeMeta) -> Result<(), AppError> {
+    let note = meta.note.as_deref().unwrap_or_default();
+    if note.chars().count() > limits::CHANGE_NOTE_CHARS {
+        return Err(AppError::field(
+            "change_note",
+            format!("must be at most {} characters", limits::CHANGE_NOTE_CHARS),
+        ));
+    }
+    if meta.kind == ChangeKind::Correction && !text::has_visible(note) {
+        return Err(AppError::field(
+            "change_note",
+            "is required for a correction: say what was wrong",
+        ));
+    }
+    Ok(())
+}
+
+/// A new slug derived from the title, with `-2`, `-3` … when taken.
+pub(super) async fn derive_slug(
+    db: &mut sqlx::PgConnection,
+    title: &str,
+) -> Result<String, AppError> {
+    let base =
+        Slug::from_title(title).unwrap_or_else(|| Slug::parse("story").expect("static slug"));
+    if db::articles::slug_free_for(db, base.as_str(), None).await? {
+        return Ok(base.to_string());
+    }
+    for n in 2..1000 {
+        let candidate = base.with_suffix(n);
+        if db::articles::slug_free_for(db, candidate.as_str(), None).await? {
+            return Ok(candidate.to_string());
+        }
+    }
+    Err(AppError::field(
+        "slug",
+        "could not derive a free slug from the title; give one",
+    ))
+}
+
+/// Whether two states of a story hold the same content (what a form edits).
+pub(super) fn same_content(a: &Article, b: &Article) -> bool {
+    a.title == b.title
+        && a.slug == b.slug
+        && a.dek == b.dek
+        && a.body_markdown == b.body_markdown
+        && a.study.as_ref().map(|s| &s.0) == b.study.as_ref().map(|s| &s.0)
+        && a.review.as_ref().map(|r| &r.0) == b.review.as_ref().map(|r| &r.0)
+}
