@@ -27,6 +27,33 @@ pub async fn record(
     Ok(())
 }
 
+/// Appends one audit entry for each of `target_ids` (a bulk action, recorded item by item), in
+/// one statement.
+pub async fn record_each(
+    db: impl PgExecutor<'_>,
+    actor_id: Option<Uuid>,
+    action: &str,
+    target_type: &str,
+    target_ids: &[Uuid],
+    detail: serde_json::Value,
+) -> sqlx::Result<()> {
+    let ids: Vec<Uuid> = target_ids.iter().map(|_| Uuid::now_v7()).collect();
+    sqlx::query!(
+        r#"INSERT INTO audit_log (id, actor_id, action, target_type, target_id, detail)
+           SELECT entry.id, $3, $4, $5, entry.target, $6
+           FROM unnest($1::uuid[], $2::uuid[]) AS entry (id, target)"#,
+        &ids,
+        target_ids,
+        actor_id,
+        action,
+        target_type,
+        detail
+    )
+    .execute(db)
+    .await?;
+    Ok(())
+}
+
 /// One entry as the admin audit page lists it.
 #[derive(Debug, Clone)]
 pub struct AuditEntry {

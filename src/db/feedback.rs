@@ -4,6 +4,8 @@ use sqlx::PgPool;
 use time::OffsetDateTime;
 use uuid::Uuid;
 
+use crate::domain::feedback::FeedbackStatus;
+
 /// One feedback entry as editors see it.
 #[derive(Debug, Clone, serde::Serialize, utoipa::ToSchema)]
 pub struct Feedback {
@@ -14,7 +16,7 @@ pub struct Feedback {
     pub helpful: Option<bool>,
     pub comment: Option<String>,
     pub email: Option<String>,
-    pub status: String,
+    pub status: FeedbackStatus,
     #[serde(with = "crate::domain::dates::serde_rfc3339")]
     pub created_at: OffsetDateTime,
 }
@@ -23,7 +25,7 @@ pub struct Feedback {
 #[derive(Debug, Clone, Default)]
 pub struct FeedbackFilter {
     pub article_id: Option<Uuid>,
-    pub status: Option<String>,
+    pub status: Option<FeedbackStatus>,
 }
 
 pub async fn list(
@@ -35,14 +37,15 @@ pub async fn list(
     sqlx::query_as!(
         Feedback,
         r#"
-        SELECT id, article_id, revision_number, helpful, comment, email, status, created_at
+        SELECT id, article_id, revision_number, helpful, comment, email,
+               status AS "status: FeedbackStatus", created_at
         FROM feedback
         WHERE ($1::uuid IS NULL OR article_id = $1) AND ($2::text IS NULL OR status = $2)
         ORDER BY created_at DESC, id DESC
         LIMIT $3 OFFSET $4
         "#,
         filter.article_id,
-        filter.status,
+        filter.status as Option<FeedbackStatus>,
         limit,
         offset
     )
@@ -55,24 +58,29 @@ pub async fn count(pool: &PgPool, filter: &FeedbackFilter) -> sqlx::Result<i64> 
         r#"SELECT count(*) AS "count!" FROM feedback
            WHERE ($1::uuid IS NULL OR article_id = $1) AND ($2::text IS NULL OR status = $2)"#,
         filter.article_id,
-        filter.status
+        filter.status as Option<FeedbackStatus>
     )
     .fetch_one(pool)
     .await
 }
 
 /// Sets an entry's status; `None` when there is no such entry.
-pub async fn set_status(pool: &PgPool, id: Uuid, status: &str) -> sqlx::Result<Option<Feedback>> {
+pub async fn set_status(
+    db: impl sqlx::PgExecutor<'_>,
+    id: Uuid,
+    status: FeedbackStatus,
+) -> sqlx::Result<Option<Feedback>> {
     sqlx::query_as!(
         Feedback,
         r#"
         UPDATE feedback SET status = $2, updated_at = now() WHERE id = $1
-        RETURNING id, article_id, revision_number, helpful, comment, email, status, created_at
+        RETURNING id, article_id, revision_number, helpful, comment, email,
+                  status AS "status: FeedbackStatus", created_at
         "#,
         id,
-        status
+        status as FeedbackStatus
     )
-    .fetch_optional(pool)
+    .fetch_optional(db)
     .await
 }
 
@@ -277,16 +285,20 @@ pub async fn summary(pool: &PgPool, article_id: Uuid) -> sqlx::Result<FeedbackSu
 }
 
 /// Deletes the reply address of an entry; `None` when there is no such entry.
-pub async fn clear_email(pool: &PgPool, id: Uuid) -> sqlx::Result<Option<Feedback>> {
+pub async fn clear_email(
+    db: impl sqlx::PgExecutor<'_>,
+    id: Uuid,
+) -> sqlx::Result<Option<Feedback>> {
     sqlx::query_as!(
         Feedback,
         r#"
         UPDATE feedback SET email = NULL, updated_at = now() WHERE id = $1
-        RETURNING id, article_id, revision_number, helpful, comment, email, status, created_at
+        RETURNING id, article_id, revision_number, helpful, comment, email,
+                  status AS "status: FeedbackStatus", created_at
         "#,
         id
     )
-    .fetch_optional(pool)
+    .fetch_optional(db)
     .await
 }
 
@@ -300,7 +312,7 @@ pub struct InboxEntry {
     pub helpful: Option<bool>,
     pub comment: Option<String>,
     pub email: Option<String>,
-    pub status: String,
+    pub status: FeedbackStatus,
     pub user_agent_family: String,
     pub created_at: OffsetDateTime,
 }
@@ -316,14 +328,15 @@ pub async fn list_inbox(
         InboxEntry,
         r#"
         SELECT f.id, f.article_id, a.title, f.revision_number, f.helpful, f.comment, f.email,
-               f.status, coalesce(f.user_agent_family, '') AS "user_agent_family!", f.created_at
+               f.status AS "status: FeedbackStatus",
+               coalesce(f.user_agent_family, '') AS "user_agent_family!", f.created_at
         FROM feedback f JOIN articles a ON a.id = f.article_id
         WHERE ($1::uuid IS NULL OR f.article_id = $1) AND ($2::text IS NULL OR f.status = $2)
         ORDER BY f.created_at DESC, f.id DESC
         LIMIT $3 OFFSET $4
         "#,
         filter.article_id,
-        filter.status,
+        filter.status as Option<FeedbackStatus>,
         limit,
         offset
     )
@@ -331,16 +344,21 @@ pub async fn list_inbox(
     .await
 }
 
-/// Sets the status of many entries at once; returns how many changed.
-pub async fn set_status_many(pool: &PgPool, ids: &[Uuid], status: &str) -> sqlx::Result<u64> {
-    let done = sqlx::query!(
-        "UPDATE feedback SET status = $2, updated_at = now() WHERE id = ANY($1) AND status <> $2",
+/// Sets the status of many entries at once; returns the ids of those it changed.
+pub async fn set_status_many(
+    db: impl sqlx::PgExecutor<'_>,
+    ids: &[Uuid],
+    status: FeedbackStatus,
+) -> sqlx::Result<Vec<Uuid>> {
+    sqlx::query_scalar!(
+        r#"UPDATE feedback SET status = $2, updated_at = now()
+           WHERE id = ANY($1) AND status <> $2
+           RETURNING id"#,
         ids,
-        status
+        status as FeedbackStatus
     )
-    .execute(pool)
-    .await?;
-    Ok(done.rows_affected())
+    .fetch_all(db)
+    .await
 }
 
 /// Helpful yes and no per day for one story (spam left out).

@@ -11,6 +11,48 @@ pub const EMAIL_CHARS: usize = 254;
 /// A form older than this is stale (or replayed).
 pub const MAX_FORM_AGE_SECS: i64 = 24 * 60 * 60;
 
+/// Where an entry stands in the editors' triage.
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Hash,
+    serde::Serialize,
+    serde::Deserialize,
+    sqlx::Type,
+    utoipa::ToSchema,
+)]
+#[serde(rename_all = "lowercase")]
+#[sqlx(type_name = "text", rename_all = "lowercase")]
+pub enum FeedbackStatus {
+    /// Not looked at yet.
+    New,
+    Read,
+    Resolved,
+    /// A bot's, a repeat, or judged so by an editor; left out of the story's counts.
+    Spam,
+}
+
+impl FeedbackStatus {
+    pub const ALL: [Self; 4] = [Self::New, Self::Read, Self::Resolved, Self::Spam];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::New => "new",
+            Self::Read => "read",
+            Self::Resolved => "resolved",
+            Self::Spam => "spam",
+        }
+    }
+
+    /// The status named `raw`, if any.
+    pub fn parse(raw: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|s| s.as_str() == raw)
+    }
+}
+
 /// What the reader sent, before validation. `helpful` is already a bool when it came as JSON.
 #[derive(Debug, Clone, Default)]
 pub struct RawFeedback {

@@ -6,6 +6,7 @@
 pub mod articles;
 pub mod auth;
 pub mod autosaves;
+pub mod feedback;
 pub mod previews;
 pub mod topics;
 pub mod users;

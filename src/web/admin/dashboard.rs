@@ -115,7 +115,7 @@ pub async fn show(
     };
     let waiting = db::feedback::FeedbackFilter {
         article_id: None,
-        status: Some("new".to_owned()),
+        status: Some(crate::domain::feedback::FeedbackStatus::New),
     };
     let (counts, total, stories, scheduled, feedback_waiting, topics, authors) = tokio::try_join!(
         db::dashboard::status_counts(&state.pool),

@@ -13,12 +13,12 @@ use super::extract::{Admin, AdminForm, AdminPath};
 use super::require;
 use crate::db;
 use crate::db::feedback::FeedbackFilter;
+use crate::domain::feedback::FeedbackStatus;
 use crate::domain::policy::Action;
 use crate::error::AppError;
 use crate::state::AppState;
 use crate::web::pages::{Layout, render};
 
-pub const STATUSES: [&str; 4] = ["new", "read", "resolved", "spam"];
 const PER_PAGE: i64 = 50;
 /// Days shown in a story's chart.
 const CHART_DAYS: i64 = 30;
@@ -27,7 +27,7 @@ const CHART_DAYS: i64 = 30;
 pub struct InboxQuery {
     status: Option<String>,
     story: Option<String>,
-    done: Option<u64>,
+    done: Option<usize>,
     page: Option<String>,
 }
 
@@ -35,11 +35,7 @@ impl InboxQuery {
     fn filter(&self) -> FeedbackFilter {
         FeedbackFilter {
             article_id: self.story.as_deref().and_then(|s| Uuid::parse_str(s).ok()),
-            status: self
-                .status
-                .as_deref()
-                .filter(|s| STATUSES.contains(s))
-                .map(str::to_owned),
+            status: self.status.as_deref().and_then(FeedbackStatus::parse),
         }
     }
 }
@@ -52,7 +48,7 @@ pub struct Line {
     pub helpful: &'static str,
     pub comment: String,
     pub email: String,
-    pub status: String,
+    pub status: &'static str,
     pub browser: String,
     pub when: String,
 }
@@ -65,11 +61,11 @@ pub struct InboxPage {
     pub csrf: String,
     pub lines: Vec<Line>,
     pub total: i64,
-    pub status: String,
+    pub status: &'static str,
     pub story: String,
     pub story_title: Option<String>,
     pub query: String,
-    pub done: Option<u64>,
+    pub done: Option<usize>,
     pub page: i64,
     pub pages: i64,
 }
@@ -87,8 +83,8 @@ impl InboxPage {
 
 fn query_string(filter: &FeedbackFilter) -> String {
     let mut parts = Vec::new();
-    if let Some(status) = &filter.status {
-        parts.push(format!("status={status}"));
+    if let Some(status) = filter.status {
+        parts.push(format!("status={}", status.as_str()));
     }
     if let Some(id) = filter.article_id {
         parts.push(format!("story={id}"));
@@ -139,13 +135,16 @@ pub async fn show_inbox(
                 },
                 comment: e.comment.unwrap_or_default(),
                 email: e.email.unwrap_or_default(),
-                status: e.status,
+                status: e.status.as_str(),
                 browser: e.user_agent_family,
                 when: crate::domain::dates::long_datetime(e.created_at, tz),
             })
             .collect(),
         total,
-        status: filter.status.clone().unwrap_or_default(),
+        status: filter
+            .status
+            .map(FeedbackStatus::as_str)
+            .unwrap_or_default(),
         story: filter
             .article_id
             .map(|id| id.to_string())
@@ -161,8 +160,8 @@ pub async fn show_inbox(
 /// The triage form: a status and any number of ticked entries.
 #[derive(Debug, Deserialize)]
 pub struct TriageForm {
-    #[serde(default)]
-    status: String,
+    #[serde(default, deserialize_with = "super::extract::empty_as_none")]
+    status: Option<FeedbackStatus>,
     #[serde(default, rename = "id")]
     ids: Vec<Uuid>,
 }
@@ -174,27 +173,13 @@ pub async fn triage(
     Query(query): Query<InboxQuery>,
     AdminForm(TriageForm { status, ids }): AdminForm<TriageForm>,
 ) -> Result<Response, AppError> {
-    require(&admin.user, Action::TriageFeedback)?;
-    if !STATUSES.contains(&status.as_str()) {
+    let Some(status) = status else {
         return Err(AppError::BadRequest(
             "Choose what to mark the entries as: new, read, resolved or spam.".into(),
         ));
-    }
-    if ids.len() > 500 {
-        return Err(AppError::BadRequest(
-            "Mark at most 500 entries at once.".into(),
-        ));
-    }
-    let changed = db::feedback::set_status_many(&state.pool, &ids, &status).await?;
-    db::audit::record(
-        &state.pool,
-        Some(admin.user.id),
-        "feedback.triage",
-        "feedback",
-        None,
-        serde_json::json!({ "status": status, "entries": ids.len(), "changed": changed }),
-    )
-    .await?;
+    };
+    let changed =
+        crate::service::feedback::triage_many(&state.pool, admin.actor(), &ids, status).await?;
     let mut back = query_string(&query.filter());
     if !back.is_empty() {
         back.push('&');
@@ -241,7 +226,7 @@ pub async fn export_csv(
             helpful,
             &comment,
             &defuse(e.email.as_deref().unwrap_or("")),
-            &e.status,
+            e.status.as_str(),
             &e.user_agent_family,
         ])
         .map_err(|e| AppError::Internal(e.into()))?;

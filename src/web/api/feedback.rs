@@ -8,14 +8,13 @@ use uuid::Uuid;
 use super::{ListPage, parse_page};
 use crate::db;
 use crate::db::feedback::Feedback;
+use crate::domain::feedback::FeedbackStatus;
 use crate::domain::policy::{Action, can};
 use crate::error::{AppError, FieldError};
+use crate::service;
 use crate::state::AppState;
 use crate::web::api::extract::{ApiPath, ApiQuery, AppJson, CurrentUser};
 use crate::web::errors::{ApiError, Problem};
-
-/// Feedback statuses.
-pub const STATUSES: [&str; 4] = ["new", "read", "resolved", "spam"];
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
 #[into_params(parameter_in = Query)]
@@ -34,17 +33,6 @@ pub struct FeedbackList {
     pub page: i64,
     pub per_page: i64,
     pub total: i64,
-}
-
-/// The statuses of a feedback entry, as documented.
-#[derive(Debug, utoipa::ToSchema)]
-#[schema(rename_all = "lowercase")]
-#[allow(dead_code)]
-pub enum FeedbackStatus {
-    New,
-    Read,
-    Resolved,
-    Spam,
 }
 
 /// A triage decision, and/or deleting the reader's email (`"email": null`).
@@ -121,13 +109,19 @@ pub async fn list_feedback(
             }
         },
     };
-    let status = query.status.filter(|s| !s.is_empty());
-    if status.as_deref().is_some_and(|s| !STATUSES.contains(&s)) {
-        errors.push(FieldError::new(
-            "status",
-            "must be one of new, read, resolved, spam",
-        ));
-    }
+    let status = match query.status.as_deref().filter(|s| !s.is_empty()) {
+        None => None,
+        Some(raw) => {
+            let status = FeedbackStatus::parse(raw);
+            if status.is_none() {
+                errors.push(FieldError::new(
+                    "status",
+                    "must be one of new, read, resolved, spam",
+                ));
+            }
+            status
+        }
+    };
     let ListPage { page, per_page } = parse_page(
         query.page.as_deref(),
         query.per_page.as_deref(),
@@ -158,55 +152,35 @@ pub async fn update_feedback(
     ApiPath(id): ApiPath<Uuid>,
     AppJson(input): AppJson<UpdateFeedback>,
 ) -> Result<Json<Feedback>, ApiError> {
+    // A role that may not triage learns nothing more than that.
     if !can(user.actor(), Action::TriageFeedback, None) {
         return Err(AppError::Forbidden.into());
     }
     let mut errors = Vec::new();
-    if input
-        .status
-        .as_deref()
-        .is_some_and(|s| !STATUSES.contains(&s))
-    {
-        errors.push(FieldError::new(
-            "status",
-            "must be one of new, read, resolved, spam",
-        ));
-    }
+    let status = match input.status.as_deref() {
+        None => None,
+        Some(raw) => match FeedbackStatus::parse(raw) {
+            Some(status) => Some(status),
+            None => {
+                errors.push(FieldError::new(
+                    "status",
+                    "must be one of new, read, resolved, spam",
+                ));
+                None
+            }
+        },
+    };
     if matches!(input.email, Some(Some(_))) {
         errors.push(FieldError::new("email", "can only be deleted (null)"));
-    }
-    if input.status.is_none() && input.email.is_none() {
-        errors.push(FieldError::new(
-            "status",
-            "is required (or send \"email\": null)",
-        ));
     }
     if !errors.is_empty() {
         return Err(AppError::Validation(errors).into());
     }
-    let mut entry = None;
-    if let Some(status) = &input.status {
-        entry = Some(
-            db::feedback::set_status(&state.pool, id, status)
-                .await?
-                .ok_or(AppError::NotFound)?,
-        );
-    }
-    if input.email.is_some() {
-        entry = Some(
-            db::feedback::clear_email(&state.pool, id)
-                .await?
-                .ok_or(AppError::NotFound)?,
-        );
-        db::audit::record(
-            &state.pool,
-            Some(user.id),
-            "feedback.email_delete",
-            "feedback",
-            Some(id),
-            serde_json::json!({}),
-        )
-        .await?;
-    }
-    Ok(Json(entry.ok_or(AppError::NotFound)?))
+    let decision = service::feedback::Triage {
+        status,
+        delete_email: input.email.is_some(),
+    };
+    Ok(Json(
+        service::feedback::triage(&state.pool, user.actor(), id, decision).await?,
+    ))
 }

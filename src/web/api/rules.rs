@@ -182,7 +182,11 @@ fn parameter_rules() -> Vec<(&'static str, &'static str, Value)> {
             .map(|s| json!(s.as_str())),
     );
     let mut feedback_statuses: Vec<Value> = vec![json!("")];
-    feedback_statuses.extend(super::feedback::STATUSES.iter().map(|s| json!(s)));
+    feedback_statuses.extend(
+        crate::domain::feedback::FeedbackStatus::ALL
+            .iter()
+            .map(|s| json!(s.as_str())),
+    );
     vec![
         (
             "/api/v1/articles",

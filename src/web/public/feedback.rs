@@ -1,6 +1,6 @@
 //! `POST /research-news/{slug}/feedback`: the widget under every story, as a plain form (no
 //! JavaScript: 303 back to the story, or 422 with the form re-shown) or as JSON (201 / 422
-//! problem). Spam is stored as `spam` and answered like a success; floods get 429.
+//! problem). What is done with an entry (checks, spam, limits) is `service::feedback`'s.
 
 use std::net::{IpAddr, SocketAddr};
 
@@ -12,14 +12,14 @@ use axum::response::{IntoResponse, Response};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
-use crate::db;
-use crate::db::feedback::{InsertOutcome, NewFeedback};
 use crate::domain::feedback::{self as rules, RawFeedback};
-use crate::error::{AppError, FieldError};
+use crate::error::AppError;
+use crate::service;
+use crate::service::feedback::Submitted;
 use crate::state::AppState;
 use crate::web::api::extract::parse_json;
 use crate::web::errors::ApiError;
-use crate::web::public::articles::{FeedbackWidget, check_visible, render_story};
+use crate::web::public::articles::{FeedbackWidget, render_story};
 
 /// Largest feedback body: the longest entry the contract allows, written the costliest way.
 /// A character is at most 12 bytes on the wire (4 UTF-8 bytes percent-encoded as `%F0%9F%98%80`
@@ -159,102 +159,47 @@ async fn handle(
             )
         }
     };
-
-    let valid = match rules::validate(&raw) {
-        Ok(valid) => valid,
-        Err(errors) => {
-            // Only on this path is the story loaded up front: an unknown story is still a 404,
-            // and a page loaded before the story was renamed is answered as at its new slug.
-            let Some(article) = db::articles::find_by_slug(&state.pool, slug).await? else {
-                return match db::slug_history::current_slug_for_previous(&state.pool, slug).await? {
-                    Some(current) if current != slug => {
-                        Box::pin(handle(state, &current, encoding, peer, headers, body)).await
-                    }
-                    _ => Err(AppError::NotFound),
-                };
-            };
-            check_visible(&article)?;
-            let errors: Vec<FieldError> = errors
-                .into_iter()
-                .map(|(f, m)| FieldError::new(f, m))
-                .collect();
-            if encoding == Encoding::Json {
-                return Err(AppError::Validation(errors));
-            }
-            // Re-show the form with the messages and everything the reader typed.
+    let entry = service::feedback::Entry {
+        raw,
+        token,
+        revision,
+        client_address: crate::web::limits::client_address(
+            peer,
+            headers,
+            &state.config.trusted_proxies,
+        ),
+        user_agent: headers
+            .get(header::USER_AGENT)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("")
+            .to_owned(),
+    };
+    let intake = service::feedback::Intake {
+        pool: &state.pool,
+        keys: &state.feedback_keys,
+        writer: &state.feedback_writer,
+    };
+    let (id, slug) = match service::feedback::submit(&intake, slug, &entry).await? {
+        Submitted::Stored { id, slug } => (id, slug),
+        Submitted::Invalid { errors, .. } if encoding == Encoding::Json => {
+            return Err(AppError::Validation(errors));
+        }
+        Submitted::Invalid { article, errors } => {
+            // The form again, with the messages and everything the reader typed.
             let widget = FeedbackWidget {
-                helpful: match raw.helpful.as_deref() {
+                helpful: match entry.raw.helpful.as_deref() {
                     Some("yes") => Some(true),
                     Some("no") => Some(false),
                     _ => None,
                 },
-                comment: raw.comment.unwrap_or_default(),
-                email: raw.email.unwrap_or_default(),
+                comment: entry.raw.comment.unwrap_or_default(),
+                email: entry.raw.email.unwrap_or_default(),
                 errors,
                 ..FeedbackWidget::default()
             };
-            let mut response = render_story(state, article, widget).await?;
+            let mut response = render_story(state, *article, widget).await?;
             *response.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
             return Ok(response);
-        }
-    };
-
-    let now = time::OffsetDateTime::now_utc().unix_timestamp();
-    let spam_reason = if valid.honeypot {
-        Some("honeypot filled")
-    } else {
-        match token.as_deref().filter(|t| !t.is_empty()) {
-            // Clients of the JSON contract may send no token; spam checks then rest on the
-            // honeypot, duplicates and rate limits.
-            None => None,
-            Some(token) => {
-                let key = state.feedback_keys.form_key(&state.pool).await?;
-                rules::check_form_token(key, slug, token, now).spam_reason()
-            }
-        }
-    };
-    let day_key = state.feedback_keys.day_key(&state.pool).await?;
-    let client = crate::web::limits::client_address(peer, headers, &state.config.trusted_proxies);
-    let client_hash = rules::client_hash(&day_key, &client);
-    let user_agent = headers
-        .get(header::USER_AGENT)
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or("");
-    let outcome = state
-        .feedback_writer
-        .submit(
-            &state.pool,
-            NewFeedback {
-                slug: slug.to_owned(),
-                revision_number: revision.and_then(|r| i32::try_from(r).ok()),
-                helpful: valid.helpful,
-                comment: valid.comment.clone(),
-                email: valid.email.clone(),
-                client_hash: client_hash.to_vec(),
-                user_agent_family: rules::browser_family(user_agent).to_owned(),
-                spam_reason: spam_reason.map(str::to_owned),
-            },
-        )
-        .await?;
-    let id = match outcome {
-        InsertOutcome::Stored(id) => id,
-        InsertOutcome::NotPublic(Some(status)) if status == "withdrawn" => {
-            return Err(AppError::Gone);
-        }
-        InsertOutcome::NotPublic(Some(_)) => return Err(AppError::NotFound),
-        InsertOutcome::NotPublic(None) => {
-            // A page loaded before the story was renamed: send the feedback to its new slug.
-            return match db::slug_history::current_slug_for_previous(&state.pool, slug).await? {
-                Some(current) if current != slug => {
-                    Box::pin(handle(state, &current, encoding, peer, headers, body)).await
-                }
-                _ => Err(AppError::NotFound),
-            };
-        }
-        InsertOutcome::RateLimited(retry_after_secs) => {
-            return Err(AppError::TooManyRequests {
-                retry_after_secs: retry_after_secs.unsigned_abs(),
-            });
         }
     };
     Ok(match encoding {

@@ -130,3 +130,72 @@ async fn contributors_cannot_open_the_inbox(pool: PgPool) {
     assert_eq!(get(&app, "/admin/feedback", &cookie).await.status, 403);
     assert_eq!(get(&app, "/admin/feedback.csv", &cookie).await.status, 403);
 }
+
+#[sqlx::test]
+async fn every_triage_change_is_audited_whichever_door_it_comes_through(pool: PgPool) {
+    editor(&pool, "ada@example.org").await;
+    let token = crate::helpers::token_for(&pool, Role::Editor).await;
+    let story = ArticleBuilder::new("Tea and blood pressure")
+        .insert(&pool)
+        .await;
+    let a = feedback_entry(&pool, story, true, "Useful").await;
+    let b = feedback_entry(&pool, story, false, "Unclear").await;
+    let c = feedback_entry(&pool, story, false, "Spam?").await;
+    let app = TestApp::new(pool.clone());
+    let audited = |pool: PgPool| async move {
+        sqlx::query_as::<_, (String, uuid::Uuid)>(
+            "SELECT action, target_id FROM audit_log WHERE action LIKE 'feedback.%' ORDER BY created_at, target_id",
+        )
+        .fetch_all(&pool)
+        .await
+        .unwrap()
+    };
+    // The API: a status, then the reader's email deleted, each one entry.
+    let answer = app
+        .api(
+            "PATCH",
+            &format!("/api/v1/feedback/{a}"),
+            Some(&token),
+            Some(serde_json::json!({"status": "read", "email": null})),
+            &[],
+        )
+        .await;
+    assert_eq!(answer.status, 200, "{}", answer.text);
+    assert_eq!(
+        audited(pool.clone()).await,
+        [
+            ("feedback.status".to_owned(), a),
+            ("feedback.email_delete".to_owned(), a)
+        ]
+    );
+    // The inbox: a bulk triage of two is two audit entries, one per entry changed.
+    let cookie = sign_in(&app, "ada@example.org").await;
+    let csrf = csrf_in(&get(&app, "/admin/feedback", &cookie).await.text);
+    let (b_s, c_s) = (b.to_string(), c.to_string());
+    let triaged = post(
+        &app,
+        "/admin/feedback",
+        &cookie,
+        &[
+            ("csrf", &csrf),
+            ("status", "spam"),
+            ("id", &b_s),
+            ("id", &c_s),
+        ],
+        &[],
+    )
+    .await;
+    assert_eq!(triaged.status, 303, "{}", triaged.text);
+    let entries = audited(pool.clone()).await;
+    assert_eq!(entries.len(), 4, "{entries:?}");
+    let mut spam: Vec<uuid::Uuid> = entries[2..].iter().map(|(_, id)| *id).collect();
+    spam.sort();
+    let mut expected = vec![b, c];
+    expected.sort();
+    assert_eq!(spam, expected);
+    assert!(
+        entries[2..]
+            .iter()
+            .all(|(action, _)| action == "feedback.status")
+    );
+}
