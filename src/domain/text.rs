@@ -101,7 +101,7 @@ pub fn visible_pattern() -> String {
 }
 
 /// The pattern of every other text the API takes: anything but NUL, which is refused
-/// (`crate::web::api::extract::parse_json`).
+/// (`crate::web::api::json::parse_json`).
 pub const NO_NUL_PATTERN: &str = "^[^\\u0000]*$";
 
 /// Characters that separate lines or pages: in one-line text they become a space, in

@@ -1,7 +1,7 @@
 //! What every admin handler starts with, said once: [`Admin`] (the signed-in user, their
 //! navigation and the session's form token), [`AdminForm`] (a form whose CSRF token is checked
 //! and whose fields serde reads) and [`AdminPath`] (a path value that names nothing when it does
-//! not parse: `404`). As the API's extractors do for it (`crate::web::api::extract`).
+//! not parse: `404`). As the API's extractors do for it (`crate::web::api::{auth, json, extract}`).
 
 use axum::extract::{FromRequest, FromRequestParts, Path, Request};
 use axum::http::request::Parts;

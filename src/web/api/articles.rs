@@ -18,7 +18,9 @@ use crate::service::articles::{
     self as service, ArticleChanges, ArticleDoc, ChangeMeta, TransitionOptions,
 };
 use crate::state::AppState;
-use crate::web::api::extract::{ApiPath, ApiQuery, AppJson, CurrentUser, IfMatch, OptionalJson};
+use crate::web::api::auth::CurrentUser;
+use crate::web::api::extract::{ApiPath, ApiQuery, IfMatch};
+use crate::web::api::json::{AppJson, OptionalJson};
 use crate::web::errors::{ApiError, Problem};
 
 /// Query of the story list.
@@ -57,9 +59,9 @@ pub struct NewArticle {
     pub dek: Option<String>,
     pub body_markdown: Option<String>,
     pub topics: Option<Vec<String>>,
-    #[serde(default, deserialize_with = "crate::web::api::extract::object_or_null")]
+    #[serde(default, deserialize_with = "crate::web::api::fields::object_or_null")]
     pub study: Option<Study>,
-    #[serde(default, deserialize_with = "crate::web::api::extract::object_or_null")]
+    #[serde(default, deserialize_with = "crate::web::api::fields::object_or_null")]
     pub review: Option<Review>,
     /// Only `draft`, where every story starts; the lifecycle actions (`/submit`, `/publish`)
     /// move it on.
@@ -81,13 +83,13 @@ pub struct UpdateArticle {
     pub topics: Option<Vec<String>>,
     #[serde(
         default,
-        deserialize_with = "crate::web::api::extract::double_object_or_null"
+        deserialize_with = "crate::web::api::fields::double_object_or_null"
     )]
     #[schema(value_type = Option<Study>)]
     pub study: Option<Option<Study>>,
     #[serde(
         default,
-        deserialize_with = "crate::web::api::extract::double_object_or_null"
+        deserialize_with = "crate::web::api::fields::double_object_or_null"
     )]
     #[schema(value_type = Option<Review>)]
     pub review: Option<Option<Review>>,

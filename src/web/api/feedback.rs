@@ -13,7 +13,9 @@ use crate::domain::policy::{Action, can};
 use crate::error::{AppError, FieldError};
 use crate::service;
 use crate::state::AppState;
-use crate::web::api::extract::{ApiPath, ApiQuery, AppJson, CurrentUser};
+use crate::web::api::auth::CurrentUser;
+use crate::web::api::extract::{ApiPath, ApiQuery};
+use crate::web::api::json::AppJson;
 use crate::web::errors::{ApiError, Problem};
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
@@ -43,7 +45,7 @@ pub struct UpdateFeedback {
     #[schema(value_type = Option<FeedbackStatus>)]
     pub status: Option<String>,
     /// Only `null`: deletes the reply address the reader gave.
-    #[serde(default, deserialize_with = "crate::web::api::extract::double_option")]
+    #[serde(default, deserialize_with = "crate::web::api::fields::double_option")]
     #[schema(value_type = Option<String>, nullable)]
     pub email: Option<Option<String>>,
 }

@@ -2,8 +2,11 @@
 //! `/api/openapi.json` and a docs page at `/api/docs`. Every error is an RFC 9457 problem.
 
 pub mod articles;
+pub mod auth;
 pub mod extract;
 pub mod feedback;
+pub mod fields;
+pub mod json;
 pub mod rules;
 pub mod topics;
 
@@ -26,7 +29,7 @@ use uuid::Uuid;
 use crate::domain::policy::Role;
 use crate::error::{AppError, FieldError};
 use crate::state::AppState;
-use crate::web::api::extract::{CurrentUser, require_api_token};
+use crate::web::api::auth::{CurrentUser, require_api_token};
 use crate::web::errors::{ApiError, Problem};
 use crate::web::pages::{Layout, render};
 

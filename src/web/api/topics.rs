@@ -8,7 +8,9 @@ use serde::{Deserialize, Serialize};
 
 use crate::db;
 use crate::state::AppState;
-use crate::web::api::extract::{ApiPath, AppJson, CurrentUser};
+use crate::web::api::auth::CurrentUser;
+use crate::web::api::extract::ApiPath;
+use crate::web::api::json::AppJson;
 use crate::web::errors::{ApiError, Problem};
 
 /// A topic.

@@ -17,7 +17,7 @@ use crate::error::AppError;
 use crate::service;
 use crate::service::feedback::Submitted;
 use crate::state::AppState;
-use crate::web::api::extract::parse_json;
+use crate::web::api::json::parse_json;
 use crate::web::errors::ApiError;
 use crate::web::public::articles::{FeedbackWidget, render_story};
 
