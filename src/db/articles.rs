@@ -1,55 +1,37 @@
 //! The `articles` table: the row of a story, its writes (insert, save under a version, lock,
 //! soft delete) and the editors' lists.
 
-use serde::Serialize;
 use sqlx::PgPool;
 use sqlx::types::Json;
 use time::OffsetDateTime;
 use uuid::Uuid;
 
-use crate::domain::article::{ArticleStatus, Review, Study};
+use crate::domain::article::{Article, ArticleStatus, Review, Study};
 
-/// A whole article row (not deleted).
-#[derive(Debug, Clone, Serialize)]
-pub struct Article {
-    pub id: Uuid,
-    pub slug: String,
-    pub title: String,
-    pub dek: String,
-    pub body_markdown: String,
-    pub body_html: String,
-    pub status: ArticleStatus,
-    #[serde(with = "crate::domain::dates::serde_rfc3339::option")]
-    pub published_at: Option<OffsetDateTime>,
-    #[serde(with = "crate::domain::dates::serde_rfc3339")]
-    pub updated_at: OffsetDateTime,
-    pub archived: bool,
-    #[serde(with = "crate::domain::dates::serde_rfc3339::option")]
-    pub archived_at: Option<OffsetDateTime>,
-    pub archive_reason: Option<String>,
-    pub superseded_by: Option<Uuid>,
-    /// When and why the story was withdrawn (while it is).
-    #[serde(with = "crate::domain::dates::serde_rfc3339::option")]
-    pub withdrawn_at: Option<OffsetDateTime>,
-    pub withdraw_reason: Option<String>,
-    pub study: Option<Json<Study>>,
-    pub review: Option<Json<Review>>,
-    pub version: i32,
-    #[serde(with = "crate::domain::dates::serde_rfc3339")]
-    pub created_at: OffsetDateTime,
-    pub created_by: Option<Uuid>,
-    pub updated_by: Option<Uuid>,
+/// `study` and `review` are `jsonb` columns read straight into their domain types.
+macro_rules! jsonb_column {
+    ($($ty:ty),*) => {$(
+        impl sqlx::Type<sqlx::Postgres> for $ty {
+            fn type_info() -> sqlx::postgres::PgTypeInfo {
+                <Json<$ty> as sqlx::Type<sqlx::Postgres>>::type_info()
+            }
+
+            fn compatible(ty: &sqlx::postgres::PgTypeInfo) -> bool {
+                <Json<$ty> as sqlx::Type<sqlx::Postgres>>::compatible(ty)
+            }
+        }
+
+        impl<'r> sqlx::Decode<'r, sqlx::Postgres> for $ty {
+            fn decode(
+                value: sqlx::postgres::PgValueRef<'r>,
+            ) -> Result<Self, sqlx::error::BoxDynError> {
+                Ok(<Json<$ty> as sqlx::Decode<'r, sqlx::Postgres>>::decode(value)?.0)
+            }
+        }
+    )*};
 }
 
-impl Article {
-    /// The "Last updated" moment readers see: `updated_at`, which only an `update` or a
-    /// `correction` moves, but never before the dateline (a story written as a draft and
-    /// published days later was not updated before it appeared).
-    pub fn last_updated(&self) -> OffsetDateTime {
-        self.published_at
-            .map_or(self.updated_at, |published| published.max(self.updated_at))
-    }
-}
+jsonb_column!(Study, Review);
 
 /// The fields of a new article row.
 #[derive(Debug, Clone)]
@@ -78,13 +60,16 @@ pub async fn find_by_slug(pool: &PgPool, slug: &str) -> sqlx::Result<Option<Arti
     sqlx::query_as!(
         Article,
         r#"
-        SELECT id, slug, title, dek, body_markdown, body_html,
-               status AS "status: ArticleStatus", published_at, updated_at,
-               archived, archived_at, archive_reason, superseded_by, withdrawn_at, withdraw_reason,
-               study AS "study: Json<Study>", review AS "review: Json<Review>",
-               version, created_at, created_by, updated_by
-        FROM articles
-        WHERE slug = $1 AND deleted_at IS NULL
+        SELECT a.id, a.slug, a.title, a.dek, a.body_markdown, a.body_html,
+               a.status AS "status: ArticleStatus", a.published_at, a.updated_at,
+               a.archived, a.archived_at, a.archive_reason, a.superseded_by,
+               a.withdrawn_at, a.withdraw_reason,
+               ARRAY(SELECT t.slug FROM article_topics at JOIN topics t ON t.id = at.topic_id
+                     WHERE at.article_id = a.id ORDER BY at.position, t.name) AS "topics!",
+               a.study AS "study: Study", a.review AS "review: Review",
+               a.version, a.created_at, a.created_by, a.updated_by
+        FROM articles a
+        WHERE a.slug = $1 AND a.deleted_at IS NULL
         "#,
         slug
     )
@@ -153,13 +138,16 @@ pub async fn find_by_id(db: impl sqlx::PgExecutor<'_>, id: Uuid) -> sqlx::Result
     sqlx::query_as!(
         Article,
         r#"
-        SELECT id, slug, title, dek, body_markdown, body_html,
-               status AS "status: ArticleStatus", published_at, updated_at,
-               archived, archived_at, archive_reason, superseded_by, withdrawn_at, withdraw_reason,
-               study AS "study: Json<Study>", review AS "review: Json<Review>",
-               version, created_at, created_by, updated_by
-        FROM articles
-        WHERE id = $1 AND deleted_at IS NULL
+        SELECT a.id, a.slug, a.title, a.dek, a.body_markdown, a.body_html,
+               a.status AS "status: ArticleStatus", a.published_at, a.updated_at,
+               a.archived, a.archived_at, a.archive_reason, a.superseded_by,
+               a.withdrawn_at, a.withdraw_reason,
+               ARRAY(SELECT t.slug FROM article_topics at JOIN topics t ON t.id = at.topic_id
+                     WHERE at.article_id = a.id ORDER BY at.position, t.name) AS "topics!",
+               a.study AS "study: Study", a.review AS "review: Review",
+               a.version, a.created_at, a.created_by, a.updated_by
+        FROM articles a
+        WHERE a.id = $1 AND a.deleted_at IS NULL
         "#,
         id
     )
@@ -176,13 +164,16 @@ pub async fn lock(
     sqlx::query_as!(
         Article,
         r#"
-        SELECT id, slug, title, dek, body_markdown, body_html,
-               status AS "status: ArticleStatus", published_at, updated_at,
-               archived, archived_at, archive_reason, superseded_by, withdrawn_at, withdraw_reason,
-               study AS "study: Json<Study>", review AS "review: Json<Review>",
-               version, created_at, created_by, updated_by
-        FROM articles
-        WHERE id = $1 AND ($2 OR deleted_at IS NULL)
+        SELECT a.id, a.slug, a.title, a.dek, a.body_markdown, a.body_html,
+               a.status AS "status: ArticleStatus", a.published_at, a.updated_at,
+               a.archived, a.archived_at, a.archive_reason, a.superseded_by,
+               a.withdrawn_at, a.withdraw_reason,
+               ARRAY(SELECT t.slug FROM article_topics at JOIN topics t ON t.id = at.topic_id
+                     WHERE at.article_id = a.id ORDER BY at.position, t.name) AS "topics!",
+               a.study AS "study: Study", a.review AS "review: Review",
+               a.version, a.created_at, a.created_by, a.updated_by
+        FROM articles a
+        WHERE a.id = $1 AND ($2 OR a.deleted_at IS NULL)
         FOR UPDATE
         "#,
         id,
@@ -225,8 +216,8 @@ pub async fn save(
         article.archived_at,
         article.archive_reason,
         article.superseded_by,
-        article.study.as_ref() as Option<&Json<Study>>,
-        article.review.as_ref() as Option<&Json<Review>>,
+        article.study.as_ref().map(Json) as Option<Json<&Study>>,
+        article.review.as_ref().map(Json) as Option<Json<&Review>>,
         updated_by,
         article.withdrawn_at,
         article.withdraw_reason,
@@ -286,7 +277,9 @@ pub async fn list_filtered(
                a.status AS "status: ArticleStatus", a.published_at, a.updated_at,
                a.archived, a.archived_at, a.archive_reason, a.superseded_by,
                a.withdrawn_at, a.withdraw_reason,
-               a.study AS "study: Json<Study>", a.review AS "review: Json<Review>",
+               ARRAY(SELECT t.slug FROM article_topics at JOIN topics t ON t.id = at.topic_id
+                     WHERE at.article_id = a.id ORDER BY at.position, t.name) AS "topics!",
+               a.study AS "study: Study", a.review AS "review: Review",
                a.version, a.created_at, a.created_by, a.updated_by
         FROM articles a
         WHERE a.deleted_at IS NULL
@@ -387,13 +380,16 @@ pub async fn try_lock(db: &mut sqlx::PgConnection, id: Uuid) -> sqlx::Result<Try
     let locked = sqlx::query_as!(
         Article,
         r#"
-        SELECT id, slug, title, dek, body_markdown, body_html,
-               status AS "status: ArticleStatus", published_at, updated_at,
-               archived, archived_at, archive_reason, superseded_by, withdrawn_at, withdraw_reason,
-               study AS "study: Json<Study>", review AS "review: Json<Review>",
-               version, created_at, created_by, updated_by
-        FROM articles
-        WHERE id = $1 AND deleted_at IS NULL
+        SELECT a.id, a.slug, a.title, a.dek, a.body_markdown, a.body_html,
+               a.status AS "status: ArticleStatus", a.published_at, a.updated_at,
+               a.archived, a.archived_at, a.archive_reason, a.superseded_by,
+               a.withdrawn_at, a.withdraw_reason,
+               ARRAY(SELECT t.slug FROM article_topics at JOIN topics t ON t.id = at.topic_id
+                     WHERE at.article_id = a.id ORDER BY at.position, t.name) AS "topics!",
+               a.study AS "study: Study", a.review AS "review: Review",
+               a.version, a.created_at, a.created_by, a.updated_by
+        FROM articles a
+        WHERE a.id = $1 AND a.deleted_at IS NULL
         FOR UPDATE SKIP LOCKED
         "#,
         id

@@ -6,9 +6,7 @@ use sqlx::types::Json;
 use time::OffsetDateTime;
 use uuid::Uuid;
 
-use crate::domain::article::{ArticleStatus, Review, Study};
-
-use crate::db::articles::Article;
+use crate::domain::article::{Article, ArticleStatus, Review, Study};
 
 /// What a story list shows of each story.
 #[derive(Debug, Clone)]
@@ -53,7 +51,7 @@ pub async fn stories_by_slugs(
                a.status AS "status: ArticleStatus", a.published_at, a.updated_at,
                a.archived, a.archived_at, a.archive_reason, a.superseded_by,
                a.withdrawn_at, a.withdraw_reason,
-               a.study AS "study: Json<Study>", a.review AS "review: Json<Review>",
+               a.study AS "study: Study", a.review AS "review: Review",
                a.version, a.created_at, a.created_by, a.updated_by,
                coalesce((
                    SELECT json_agg(json_build_object('slug', t.slug, 'name', t.name)
@@ -88,6 +86,7 @@ pub async fn stories_by_slugs(
         .into_iter()
         .map(|r| Story {
             article: Article {
+                topics: r.topics.0.iter().map(|t| t.slug.clone()).collect(),
                 id: r.id,
                 slug: r.slug,
                 title: r.title,

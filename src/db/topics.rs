@@ -124,20 +124,6 @@ pub async fn set_for_article(
     Ok(())
 }
 
-/// The topic slugs of one article, in order.
-pub async fn slugs_for_article(
-    db: impl PgExecutor<'_>,
-    article_id: Uuid,
-) -> sqlx::Result<Vec<String>> {
-    sqlx::query_scalar!(
-        r#"SELECT t.slug FROM article_topics at JOIN topics t ON t.id = at.topic_id
-           WHERE at.article_id = $1 ORDER BY at.position, t.name"#,
-        article_id
-    )
-    .fetch_all(db)
-    .await
-}
-
 /// Those of `slugs` that name no topic.
 pub async fn unknown_slugs(db: impl PgExecutor<'_>, slugs: &[String]) -> sqlx::Result<Vec<String>> {
     sqlx::query_scalar!(

@@ -11,7 +11,7 @@ use uuid::Uuid;
 use crate::db;
 use crate::db::articles::NewArticle;
 use crate::db::events;
-use crate::domain::article::{ArticleStatus, ChangeKind, Review, Study};
+use crate::domain::article::{Article, ArticleStatus, ChangeKind, Review, Study};
 use crate::domain::events::ChangeEvent;
 use crate::domain::markdown;
 
@@ -169,40 +169,55 @@ async fn insert_story(tx: &mut sqlx::PgConnection, story: &DemoStory) -> anyhow:
     .await?;
     db::topics::set_for_article(tx, id, &story.topics).await?;
 
-    // Revision 1 is the story as first published; each change adds one.
-    let mut snapshot = serde_json::json!({
-        "id": id,
-        "slug": story.slug,
-        "title": story.title,
-        "dek": story.dek,
-        "body_markdown": story.body_markdown,
-        "status": ArticleStatus::Published,
-        "published_at": crate::domain::dates::rfc3339(story.published_at),
-        "updated_at": crate::domain::dates::rfc3339(story.published_at),
-        "archived": false,
-        "archived_at": null,
-        "archive_reason": null,
-        "topics": story.topics,
-        "study": story.study,
-        "review": story.review,
-    });
-    let first = db::revisions::NewRevision {
-        article_id: id,
-        number: 1,
-        snapshot: &snapshot,
-        change_kind: ChangeKind::Minor,
-        change_note: None,
-        created_by: None,
+    // Revision 1 is the story as first published; each change adds one. Each stores the
+    // whole story, as the service's revisions do.
+    let mut doc = Article {
+        id,
+        slug: story.slug.clone(),
+        title: story.title.clone(),
+        dek: story.dek.clone(),
+        body_markdown: story.body_markdown.clone(),
+        body_html: body_html.into_string(),
+        status: ArticleStatus::Published,
+        published_at: Some(story.published_at),
+        updated_at: story.published_at,
+        archived: false,
+        archived_at: None,
+        archive_reason: None,
+        superseded_by: None,
+        withdrawn_at: None,
+        withdraw_reason: None,
+        topics: story.topics.clone(),
+        study: story.study.clone(),
+        review: story.review.clone(),
+        version: 1,
         created_at: story.published_at,
+        created_by: None,
+        updated_by: None,
     };
-    db::revisions::insert(tx, &first).await?;
+    let first = serde_json::to_value(&doc)?;
+    db::revisions::insert(
+        tx,
+        &db::revisions::NewRevision {
+            article_id: id,
+            number: 1,
+            snapshot: &first,
+            change_kind: ChangeKind::Minor,
+            change_note: None,
+            created_by: None,
+            created_at: story.published_at,
+        },
+    )
+    .await?;
     for (number, change) in (2..).zip(&story.changes) {
-        snapshot["updated_at"] = crate::domain::dates::rfc3339(change.at).into();
+        doc.version = number;
+        doc.updated_at = change.at;
         if story.archived && story.archived_at.is_some_and(|at| at <= change.at) {
-            snapshot["archived"] = true.into();
-            snapshot["archived_at"] = story.archived_at.map(crate::domain::dates::rfc3339).into();
-            snapshot["archive_reason"] = story.archive_reason.clone().into();
+            doc.archived = true;
+            doc.archived_at = story.archived_at;
+            doc.archive_reason.clone_from(&story.archive_reason);
         }
+        let snapshot = serde_json::to_value(&doc)?;
         let revision = db::revisions::NewRevision {
             article_id: id,
             number,

@@ -1,8 +1,67 @@
-//! The article's vocabulary: lifecycle status, kinds of change, and study and review metadata.
+//! The article and its vocabulary: lifecycle status, kinds of change, and study and review
+//! metadata.
 
 use std::fmt;
 
 use serde::{Deserialize, Serialize};
+use time::OffsetDateTime;
+use uuid::Uuid;
+
+/// The whole article: the row with its topics, what the API answers and what every revision
+/// stores (one type from the database to the JSON).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct Article {
+    pub id: Uuid,
+    pub slug: String,
+    pub title: String,
+    pub dek: String,
+    pub body_markdown: String,
+    /// The sanitised rendering the site shows (read-only).
+    pub body_html: String,
+    pub status: ArticleStatus,
+    /// The dateline; in the future while `scheduled`.
+    #[serde(with = "crate::domain::dates::serde_rfc3339::option")]
+    pub published_at: Option<OffsetDateTime>,
+    /// "Last updated": moves only on `update` and `correction` changes.
+    #[serde(with = "crate::domain::dates::serde_rfc3339")]
+    pub updated_at: OffsetDateTime,
+    pub archived: bool,
+    #[serde(with = "crate::domain::dates::serde_rfc3339::option")]
+    pub archived_at: Option<OffsetDateTime>,
+    pub archive_reason: Option<String>,
+    pub superseded_by: Option<Uuid>,
+    /// When the story was withdrawn, while it is.
+    #[serde(default, with = "crate::domain::dates::serde_rfc3339::option")]
+    pub withdrawn_at: Option<OffsetDateTime>,
+    /// Why, as the `410` page says; null when none was given.
+    #[serde(default)]
+    pub withdraw_reason: Option<String>,
+    /// Topic slugs.
+    pub topics: Vec<String>,
+    pub study: Option<Study>,
+    pub review: Option<Review>,
+    /// Bumps on every change; the ETag is `"<version>"`.
+    pub version: i32,
+    #[serde(with = "crate::domain::dates::serde_rfc3339")]
+    pub created_at: OffsetDateTime,
+    pub created_by: Option<Uuid>,
+    pub updated_by: Option<Uuid>,
+}
+
+impl Article {
+    /// The "Last updated" moment readers see: `updated_at`, which only an `update` or a
+    /// `correction` moves, but never before the dateline (a story written as a draft and
+    /// published days later was not updated before it appeared).
+    pub fn last_updated(&self) -> OffsetDateTime {
+        self.published_at
+            .map_or(self.updated_at, |published| published.max(self.updated_at))
+    }
+
+    /// The ETag value: `"<version>"`.
+    pub fn etag(&self) -> String {
+        format!("\"{}\"", self.version)
+    }
+}
 
 /// Where a story is in its lifecycle.
 #[derive(

@@ -7,7 +7,7 @@ use sqlx::PgPool;
 use uuid::Uuid;
 
 use crate::db;
-use crate::db::articles::Article;
+use crate::domain::article::Article;
 use crate::db::feedback::{Feedback, InsertOutcome, NewFeedback};
 use crate::domain::article::Visibility;
 use crate::domain::feedback::{self as rules, FeedbackStatus, RawFeedback};

@@ -4,10 +4,9 @@
 use sqlx::PgPool;
 use uuid::Uuid;
 
-use super::doc::ArticleDoc;
 use super::write::now;
 use crate::db;
-use crate::db::articles::Article;
+use crate::domain::article::Article;
 use crate::domain::lifecycle::{self, Transition};
 use crate::domain::policy::{Action, Actor, ArticleFacts, can};
 use crate::error::AppError;
@@ -21,7 +20,7 @@ pub(super) fn facts(article: &Article) -> ArticleFacts {
 
 /// Whether `actor` may do `action` to the story `doc` (for showing or hiding a control; the
 /// service function itself checks again).
-pub fn allows(actor: Actor, action: Action, doc: &ArticleDoc) -> bool {
+pub fn allows(actor: Actor, action: Action, doc: &Article) -> bool {
     let facts = ArticleFacts {
         created_by: doc.created_by,
         status: doc.status,
@@ -59,7 +58,7 @@ impl Offered {
 }
 
 /// [`Offered`] for `actor` and the story `doc`.
-pub fn offered(actor: Actor, doc: &ArticleDoc) -> Offered {
+pub fn offered(actor: Actor, doc: &Article) -> Offered {
     let may = |action| allows(actor, action, doc);
     let state = lifecycle::State {
         status: doc.status,
@@ -93,11 +92,10 @@ pub(super) fn authorize(
 }
 
 /// A story that the actor may see.
-pub async fn get(pool: &PgPool, actor: Actor, id: Uuid) -> Result<ArticleDoc, AppError> {
+pub async fn get(pool: &PgPool, actor: Actor, id: Uuid) -> Result<Article, AppError> {
     let article = db::articles::find_by_id(pool, id)
         .await?
         .ok_or(AppError::NotFound)?;
     authorize(actor, Action::ViewArticle, Some(&article))?;
-    let topics = db::topics::slugs_for_article(pool, id).await?;
-    Ok(ArticleDoc::new(article, topics))
+    Ok(article)
 }

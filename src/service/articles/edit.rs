@@ -4,13 +4,12 @@ use sqlx::PgPool;
 use uuid::Uuid;
 
 use super::access::{authorize, facts};
-use super::doc::{ArticleChanges, ArticleDoc, ChangeMeta, TransitionOptions};
+use super::doc::{ArticleChanges, ChangeMeta, TransitionOptions};
 use super::lifecycle::transition_in;
 use super::validate::{apply_changes, check_meta, derive_slug, same_content};
 use super::write::{lock_for, now, record_change, save};
 use crate::db;
-use crate::db::articles::Article;
-use crate::domain::article::ArticleStatus;
+use crate::domain::article::{Article, ArticleStatus};
 use crate::domain::events::{ChangeEvent, Committed};
 use crate::domain::lifecycle::Transition;
 use crate::domain::markdown;
@@ -23,7 +22,7 @@ pub async fn create(
     actor: Actor,
     changes: ArticleChanges,
     meta: ChangeMeta,
-) -> Result<Committed<ArticleDoc>, AppError> {
+) -> Result<Committed<Article>, AppError> {
     authorize(actor, Action::CreateArticle, None)?;
     check_meta(&meta)?;
     let title_missing = changes.title.is_none();
@@ -45,6 +44,7 @@ pub async fn create(
         superseded_by: None,
         withdrawn_at: None,
         withdraw_reason: None,
+        topics: Vec::new(),
         study: None,
         review: None,
         version: 1,
@@ -53,8 +53,7 @@ pub async fn create(
         updated_by: Some(actor.id),
     };
     let explicit_slug = changes.slug.is_some();
-    let mut topics = Vec::new();
-    let applied = apply_changes(&mut tx, &mut article, &mut topics, changes).await;
+    let applied = apply_changes(&mut tx, &mut article, changes).await;
     if title_missing {
         // Report the missing title together with every other field error.
         let mut errors = vec![FieldError::new("title", "is required")];
@@ -85,8 +84,8 @@ pub async fn create(
             archived: false,
             archived_at: None,
             archive_reason: None,
-            study: article.study.as_ref().map(|s| &s.0),
-            review: article.review.as_ref().map(|r| &r.0),
+            study: article.study.as_ref(),
+            review: article.review.as_ref(),
             version: 1,
             created_at,
             created_by: Some(actor.id),
@@ -94,7 +93,7 @@ pub async fn create(
     )
     .await?;
     let (doc, event) =
-        record_change(&mut tx, Some(actor), article, topics, None, "create", &meta).await?;
+        record_change(&mut tx, Some(actor), article, None, "create", &meta).await?;
     tx.commit().await?;
     Ok(Committed::new(doc, vec![event]))
 }
@@ -107,7 +106,7 @@ pub async fn update(
     if_match: Option<i32>,
     changes: ArticleChanges,
     meta: ChangeMeta,
-) -> Result<Committed<ArticleDoc>, AppError> {
+) -> Result<Committed<Article>, AppError> {
     check_meta(&meta)?;
     let mut tx = pool.begin().await?;
     let (doc, event) = update_in(&mut tx, actor, id, if_match, changes, &meta, false)
@@ -127,16 +126,17 @@ pub(super) async fn update_in(
     changes: ArticleChanges,
     meta: &ChangeMeta,
     only_if_changed: bool,
-) -> Result<Option<(ArticleDoc, ChangeEvent)>, AppError> {
-    let (mut article, mut topics) =
-        lock_for(tx, Some(actor), Action::EditArticle, id, if_match).await?;
-    let (old_slug, old_topics, old_version) =
-        (article.slug.clone(), topics.clone(), article.version);
+) -> Result<Option<(Article, ChangeEvent)>, AppError> {
+    let mut article = lock_for(tx, Some(actor), Action::EditArticle, id, if_match).await?;
+    let (old_slug, old_topics, old_version) = (
+        article.slug.clone(),
+        article.topics.clone(),
+        article.version,
+    );
     let before = only_if_changed.then(|| article.clone());
-    apply_changes(tx, &mut article, &mut topics, changes).await?;
+    apply_changes(tx, &mut article, changes).await?;
     if let Some(before) = before
         && same_content(&before, &article)
-        && topics == old_topics
     {
         return Ok(None);
     }
@@ -153,7 +153,6 @@ pub(super) async fn update_in(
         tx,
         Some(actor),
         article,
-        topics,
         Some((&old_slug, &old_topics)),
         "update",
         meta,
@@ -177,7 +176,7 @@ pub async fn save_and_transition(
     meta: ChangeMeta,
     transition: Transition,
     options: TransitionOptions,
-) -> Result<Committed<(ArticleDoc, bool)>, AppError> {
+) -> Result<Committed<(Article, bool)>, AppError> {
     let mut tx = pool.begin().await?;
     // The form's version must still be current, whether or not its text changed.
     let current = db::articles::lock(&mut tx, id, false)

@@ -5,11 +5,11 @@ use sqlx::PgPool;
 use uuid::Uuid;
 
 use super::access::{authorize, get};
-use super::doc::{ArticleChanges, ArticleDoc, ChangeMeta};
+use super::doc::{ArticleChanges, ChangeMeta};
 use super::edit::update;
 use super::validate::check_meta;
 use crate::db;
-use crate::domain::article::{ChangeKind, Review, Study};
+use crate::domain::article::{Article, ChangeKind, Review, Study};
 use crate::domain::events::Committed;
 use crate::domain::policy::{Action, Actor};
 use crate::error::AppError;
@@ -45,7 +45,7 @@ pub async fn restorable(
     actor: Actor,
     id: Uuid,
     number: i32,
-) -> Result<(ArticleDoc, ArticleChanges, serde_json::Value), AppError> {
+) -> Result<(Article, ArticleChanges, serde_json::Value), AppError> {
     let current = get(pool, actor, id).await?;
     let revision = db::revisions::find(pool, id, number)
         .await?
@@ -73,7 +73,7 @@ pub async fn restore_revision(
     number: i32,
     if_match: Option<i32>,
     meta: ChangeMeta,
-) -> Result<Committed<ArticleDoc>, AppError> {
+) -> Result<Committed<Article>, AppError> {
     check_meta(&meta)?;
     let (current, changes, _) = restorable(pool, actor, id, number).await?;
     authorize(

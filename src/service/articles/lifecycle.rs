@@ -4,11 +4,11 @@
 use sqlx::PgPool;
 use uuid::Uuid;
 
-use super::doc::{ArticleDoc, ChangeMeta, TransitionOptions};
+use super::doc::{ChangeMeta, TransitionOptions};
 use super::validate::clean_reason;
 use super::write::{lock_for, now, record_change, save};
 use crate::db;
-use crate::domain::article::{ArticleStatus, ChangeKind};
+use crate::domain::article::{Article, ArticleStatus, ChangeKind};
 use crate::domain::events::{ChangeEvent, Committed};
 use crate::domain::lifecycle::{self, Transition};
 use crate::domain::policy::{Action, Actor};
@@ -22,7 +22,7 @@ pub(super) async fn transition_in(
     transition: Transition,
     options: TransitionOptions,
     if_match: Option<i32>,
-) -> Result<(ArticleDoc, ChangeEvent), AppError> {
+) -> Result<(Article, ChangeEvent), AppError> {
     let action = match transition {
         Transition::Submit => Action::SubmitArticle,
         Transition::Publish { .. } => Action::PublishArticle,
@@ -38,7 +38,7 @@ pub(super) async fn transition_in(
             crate::domain::dates::out_of_range_message(),
         ));
     }
-    let (mut article, topics) = lock_for(tx, actor, action, id, if_match).await?;
+    let mut article = lock_for(tx, actor, action, id, if_match).await?;
     let old_version = article.version;
     let at = now();
     let outcome = lifecycle::apply(
@@ -124,7 +124,7 @@ pub(super) async fn transition_in(
     }
     let by = actor.map(|a| a.id);
     save(tx, &mut article, old_version, by).await?;
-    let slug = article.slug.clone();
+    let (slug, topics) = (article.slug.clone(), article.topics.clone());
     // Lifecycle steps are minor changes; the note (not shown to readers) says which step it was.
     let meta = ChangeMeta {
         kind: ChangeKind::Minor,
@@ -142,7 +142,6 @@ pub(super) async fn transition_in(
         tx,
         actor,
         article,
-        topics.clone(),
         Some((&slug, &topics)),
         transition.name(),
         &meta,
@@ -159,7 +158,7 @@ pub async fn transition(
     transition: Transition,
     options: TransitionOptions,
     if_match: Option<i32>,
-) -> Result<Committed<ArticleDoc>, AppError> {
+) -> Result<Committed<Article>, AppError> {
     let mut tx = pool.begin().await?;
     let (doc, event) =
         transition_in(&mut tx, Some(actor), id, transition, options, if_match).await?;

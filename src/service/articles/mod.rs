@@ -15,7 +15,7 @@ mod validate;
 mod write;
 
 pub use access::{Offered, allows, get, offered};
-pub use doc::{ArticleChanges, ArticleDoc, ChangeMeta, TransitionOptions};
+pub use doc::{ArticleChanges, ChangeMeta, TransitionOptions};
 pub use edit::{create, save_and_transition, update};
 pub use history::{DEFAULT_RESTORE_KIND, restorable, restore_revision};
 pub use lifecycle::{run_due_job, transition};

@@ -4,11 +4,10 @@ use sqlx::PgPool;
 use uuid::Uuid;
 
 use super::access::authorize;
-use super::doc::ArticleDoc;
 use super::write::{lock_for, now};
 use crate::db;
 use crate::db::events;
-use crate::domain::article::ArticleStatus;
+use crate::domain::article::{Article, ArticleStatus};
 use crate::domain::events::{ChangeEvent, Committed};
 use crate::domain::policy::{Action, Actor};
 use crate::error::AppError;
@@ -16,7 +15,7 @@ use crate::error::AppError;
 /// Soft-deletes a story: its public URL answers 404; an admin can restore it.
 pub async fn delete(pool: &PgPool, actor: Actor, id: Uuid) -> Result<Committed<()>, AppError> {
     let mut tx = pool.begin().await?;
-    let (article, topics) = lock_for(&mut tx, Some(actor), Action::DeleteArticle, id, None).await?;
+    let article = lock_for(&mut tx, Some(actor), Action::DeleteArticle, id, None).await?;
     db::articles::set_deleted(&mut tx, id, true, Some(actor.id)).await?;
     db::jobs::cancel_pending(&mut *tx, id).await?;
     db::audit::record(
@@ -28,7 +27,7 @@ pub async fn delete(pool: &PgPool, actor: Actor, id: Uuid) -> Result<Committed<(
         serde_json::json!({}),
     )
     .await?;
-    let event = ChangeEvent::story(id, "delete", vec![article.slug], topics);
+    let event = ChangeEvent::story(id, "delete", vec![article.slug], article.topics);
     events::emit(&mut tx, &event).await?;
     tx.commit().await?;
     Ok(Committed::new((), vec![event]))
@@ -39,7 +38,7 @@ pub async fn restore_deleted(
     pool: &PgPool,
     actor: Actor,
     id: Uuid,
-) -> Result<Committed<ArticleDoc>, AppError> {
+) -> Result<Committed<Article>, AppError> {
     authorize(actor, Action::RestoreDeletedArticle, None)?;
     let mut tx = pool.begin().await?;
     let article = db::articles::lock(&mut tx, id, true)
@@ -51,7 +50,6 @@ pub async fn restore_deleted(
         let run_at = article.published_at.unwrap_or_else(now).max(now());
         db::jobs::schedule_publish(&mut tx, id, run_at, Some(actor.id)).await?;
     }
-    let topics = db::topics::slugs_for_article(&mut *tx, id).await?;
     db::audit::record(
         &mut *tx,
         Some(actor.id),
@@ -61,14 +59,16 @@ pub async fn restore_deleted(
         serde_json::json!({}),
     )
     .await?;
-    let event = ChangeEvent::story(id, "restore", vec![article.slug.clone()], topics.clone());
+    let event = ChangeEvent::story(
+        id,
+        "restore",
+        vec![article.slug.clone()],
+        article.topics.clone(),
+    );
     events::emit(&mut tx, &event).await?;
     let article = db::articles::find_by_id(&mut *tx, id)
         .await?
         .ok_or(AppError::NotFound)?;
     tx.commit().await?;
-    Ok(Committed::new(
-        ArticleDoc::new(article, topics),
-        vec![event],
-    ))
+    Ok(Committed::new(article, vec![event]))
 }

@@ -1,22 +1,18 @@
 //! The rules of a story's fields, applied to a change (every field error collected), and slugs
 //! derived from titles.
 
-use sqlx::types::Json;
-
 use super::doc::{ArticleChanges, ChangeMeta};
 use crate::db;
-use crate::db::articles::Article;
-use crate::domain::article::{self, ChangeKind, Review, Study, limits};
+use crate::domain::article::{self, Article, ChangeKind, Review, Study, limits};
 use crate::domain::markdown;
 use crate::domain::slug::Slug;
 use crate::domain::text;
 use crate::error::{AppError, FieldError};
 
-/// Validates `changes` onto `article` and `topics`, collecting every field error.
+/// Validates `changes` onto `article`, collecting every field error.
 pub(super) async fn apply_changes(
     db: &mut sqlx::PgConnection,
     article: &mut Article,
-    topics: &mut Vec<String>,
     changes: ArticleChanges,
 ) -> Result<(), AppError> {
     // Lengths count the text as sent (what the OpenAPI document's limits state); what is
@@ -88,7 +84,7 @@ pub(super) async fn apply_changes(
             }
             let unknown = db::topics::unknown_slugs(&mut *db, &deduped).await?;
             if unknown.is_empty() {
-                *topics = deduped;
+                article.topics = deduped;
             } else {
                 errors.push(FieldError::new(
                     "topics",
@@ -103,7 +99,7 @@ pub(super) async fn apply_changes(
                 errors.push(FieldError::new(field, message));
             }
         }
-        article.study = study.map(Study::cleaned).map(Json);
+        article.study = study.map(Study::cleaned);
     }
     if let Some(review) = changes.review {
         if let Some(review) = &review {
@@ -111,7 +107,7 @@ pub(super) async fn apply_changes(
                 errors.push(FieldError::new(field, message));
             }
         }
-        article.review = review.map(Review::cleaned).map(Json);
+        article.review = review.map(Review::cleaned);
     }
     if !errors.is_empty() {
         errors.extend(taken);
@@ -193,6 +189,7 @@ pub(super) fn same_content(a: &Article, b: &Article) -> bool {
         && a.slug == b.slug
         && a.dek == b.dek
         && a.body_markdown == b.body_markdown
-        && a.study.as_ref().map(|s| &s.0) == b.study.as_ref().map(|s| &s.0)
-        && a.review.as_ref().map(|r| &r.0) == b.review.as_ref().map(|r| &r.0)
+        && a.topics == b.topics
+        && a.study == b.study
+        && a.review == b.review
 }

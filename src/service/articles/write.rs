@@ -5,9 +5,9 @@ use time::OffsetDateTime;
 use uuid::Uuid;
 
 use super::access::authorize;
-use super::doc::{ArticleDoc, ChangeMeta};
+use super::doc::ChangeMeta;
 use crate::db;
-use crate::db::articles::Article;
+use crate::domain::article::Article;
 use crate::db::events;
 use crate::domain::events::ChangeEvent;
 use crate::domain::policy::{Action, Actor};
@@ -24,17 +24,14 @@ pub(super) fn now() -> OffsetDateTime {
 
 /// Writes what every accepted change writes: topics, the revision, the audit entry, the event
 /// (announced at commit, and returned for the caller to react to).
-#[allow(clippy::too_many_arguments)]
 pub(super) async fn record_change(
     tx: &mut sqlx::PgConnection,
     actor: Option<Actor>,
-    article: Article,
-    topics: Vec<String>,
+    doc: Article,
     before: Option<(&str, &[String])>,
     action: &str,
     meta: &ChangeMeta,
-) -> Result<(ArticleDoc, ChangeEvent), AppError> {
-    let doc = ArticleDoc::new(article, topics);
+) -> Result<(Article, ChangeEvent), AppError> {
     if before.is_none_or(|(_, old_topics)| old_topics != doc.topics.as_slice()) {
         db::topics::set_for_article(tx, doc.id, &doc.topics).await?;
     }
@@ -87,23 +84,20 @@ pub(super) async fn lock_for(
     action: Action,
     id: Uuid,
     if_match: Option<i32>,
-) -> Result<(Article, Vec<String>), AppError> {
+) -> Result<Article, AppError> {
     let article = db::articles::lock(tx, id, false)
         .await?
         .ok_or(AppError::NotFound)?;
     if let Some(actor) = actor {
         authorize(actor, action, Some(&article))?;
     }
-    let topics = db::topics::slugs_for_article(&mut *tx, id).await?;
     if let Some(expected) = if_match
         && expected != article.version
     {
-        let version = article.version;
-        let current =
-            serde_json::to_value(ArticleDoc::new(article, topics)).map_err(anyhow::Error::from)?;
-        return Err(AppError::PreconditionFailed(Box::new(current), version));
+        let current = serde_json::to_value(&article).map_err(anyhow::Error::from)?;
+        return Err(AppError::PreconditionFailed(Box::new(current), article.version));
     }
-    Ok((article, topics))
+    Ok(article)
 }
 
 /// Saves a changed story under its old version; someone else's save meanwhile is a 412.

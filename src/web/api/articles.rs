@@ -10,12 +10,12 @@ use uuid::Uuid;
 
 use super::{ListPage, parse_bool, parse_page};
 use crate::db;
-use crate::domain::article::{ArticleStatus, ChangeKind, Review, Study};
+use crate::domain::article::{Article, ArticleStatus, ChangeKind, Review, Study};
 use crate::domain::lifecycle::Transition;
 use crate::domain::policy::Role;
 use crate::error::{AppError, FieldError};
 use crate::service::articles::{
-    self as service, ArticleChanges, ArticleDoc, ChangeMeta, TransitionOptions,
+    self as service, ArticleChanges, ChangeMeta, TransitionOptions,
 };
 use crate::state::AppState;
 use crate::web::api::auth::CurrentUser;
@@ -44,7 +44,7 @@ pub struct ListQuery {
 /// A page of stories.
 #[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct ArticleList {
-    pub items: Vec<ArticleDoc>,
+    pub items: Vec<Article>,
     pub page: i64,
     pub per_page: i64,
     pub total: i64,
@@ -190,7 +190,7 @@ pub struct PreviewLinkResponse {
 }
 
 /// The article with its ETag (and `Location` when just created).
-fn article_response(status: StatusCode, doc: ArticleDoc, location: bool) -> Response {
+fn article_response(status: StatusCode, doc: Article, location: bool) -> Response {
     let etag = HeaderValue::from_str(&doc.etag()).ok();
     let mut response = (status, Json(&doc)).into_response();
     if let Some(etag) = etag {
@@ -249,13 +249,8 @@ pub async fn list_articles(
     let total = db::articles::count_filtered(&state.pool, &filter).await?;
     let rows =
         db::articles::list_filtered(&state.pool, &filter, per_page, (page - 1) * per_page).await?;
-    let mut items = Vec::with_capacity(rows.len());
-    for row in rows {
-        let topics = db::topics::slugs_for_article(&state.pool, row.id).await?;
-        items.push(ArticleDoc::new(row, topics));
-    }
     Ok(Json(ArticleList {
-        items,
+        items: rows,
         page,
         per_page,
         total,
@@ -263,7 +258,7 @@ pub async fn list_articles(
 }
 
 #[utoipa::path(post, path = "/api/v1/articles", tag = "articles", request_body = NewArticle,
-    responses((status = 201, body = ArticleDoc, headers(("ETag" = String), ("Location" = String))),
+    responses((status = 201, body = Article, headers(("ETag" = String), ("Location" = String))),
         (status = 400, body = Problem), (status = 401, body = Problem), (status = 403, body = Problem),
         (status = 409, body = Problem, description = "The slug is taken: `errors` names it"),
         (status = 413, body = Problem), (status = 415, body = Problem), (status = 422, body = Problem)),
@@ -301,7 +296,7 @@ pub async fn create_article(
 }
 
 #[utoipa::path(get, path = "/api/v1/articles/{id}", tag = "articles", params(("id" = Uuid, Path)),
-    responses((status = 200, body = ArticleDoc, headers(("ETag" = String))), (status = 401, body = Problem),
+    responses((status = 200, body = Article, headers(("ETag" = String))), (status = 401, body = Problem),
         (status = 403, body = Problem), (status = 404, body = Problem)),
     security(("bearer" = [])))]
 pub async fn show_article(
@@ -315,7 +310,7 @@ pub async fn show_article(
 
 #[utoipa::path(patch, path = "/api/v1/articles/{id}", tag = "articles", request_body = UpdateArticle,
     params(("id" = Uuid, Path), ("If-Match" = String, Header, description = "The ETag you read: \"<version>\"")),
-    responses((status = 200, body = ArticleDoc, headers(("ETag" = String))), (status = 400, body = Problem),
+    responses((status = 200, body = Article, headers(("ETag" = String))), (status = 400, body = Problem),
         (status = 401, body = Problem), (status = 403, body = Problem), (status = 404, body = Problem),
         (status = 409, body = Problem, description = "The slug is taken: `errors` names it"),
         (status = 412, body = Problem, description = "Stale: `current` holds the story as it is now"),
@@ -363,7 +358,7 @@ pub async fn delete_article(
 }
 
 #[utoipa::path(post, path = "/api/v1/articles/{id}/restore", tag = "articles", params(("id" = Uuid, Path)),
-    responses((status = 200, body = ArticleDoc), (status = 401, body = Problem), (status = 403, body = Problem),
+    responses((status = 200, body = Article), (status = 401, body = Problem), (status = 403, body = Problem),
         (status = 404, body = Problem)),
     security(("bearer" = [])))]
 pub async fn restore_article(
@@ -394,7 +389,7 @@ async fn run_transition(
 }
 
 #[utoipa::path(post, path = "/api/v1/articles/{id}/submit", tag = "lifecycle", params(("id" = Uuid, Path)),
-    responses((status = 200, body = ArticleDoc), (status = 401, body = Problem), (status = 403, body = Problem),
+    responses((status = 200, body = Article), (status = 401, body = Problem), (status = 403, body = Problem),
         (status = 404, body = Problem), (status = 409, body = Problem)),
     security(("bearer" = [])))]
 pub async fn submit_article(
@@ -416,7 +411,7 @@ pub async fn submit_article(
 
 #[utoipa::path(post, path = "/api/v1/articles/{id}/publish", tag = "lifecycle", params(("id" = Uuid, Path)),
     request_body(content = Option<PublishRequest>, description = "Optional: `at` in the future schedules"),
-    responses((status = 200, body = ArticleDoc), (status = 401, body = Problem), (status = 403, body = Problem),
+    responses((status = 200, body = Article), (status = 401, body = Problem), (status = 403, body = Problem),
         (status = 404, body = Problem), (status = 409, body = Problem), (status = 422, body = Problem)),
     security(("bearer" = [])))]
 pub async fn publish_article(
@@ -439,7 +434,7 @@ pub async fn publish_article(
 }
 
 #[utoipa::path(post, path = "/api/v1/articles/{id}/unpublish", tag = "lifecycle", params(("id" = Uuid, Path)),
-    responses((status = 200, body = ArticleDoc), (status = 401, body = Problem), (status = 403, body = Problem),
+    responses((status = 200, body = Article), (status = 401, body = Problem), (status = 403, body = Problem),
         (status = 404, body = Problem), (status = 409, body = Problem)),
     security(("bearer" = [])))]
 pub async fn unpublish_article(
@@ -461,7 +456,7 @@ pub async fn unpublish_article(
 
 #[utoipa::path(post, path = "/api/v1/articles/{id}/withdraw", tag = "lifecycle", params(("id" = Uuid, Path)),
     request_body(content = Option<WithdrawRequest>, description = "Optional: the reason readers see"),
-    responses((status = 200, body = ArticleDoc), (status = 401, body = Problem), (status = 403, body = Problem),
+    responses((status = 200, body = Article), (status = 401, body = Problem), (status = 403, body = Problem),
         (status = 404, body = Problem), (status = 409, body = Problem), (status = 422, body = Problem)),
     security(("bearer" = [])))]
 pub async fn withdraw_article(
@@ -480,7 +475,7 @@ pub async fn withdraw_article(
 
 #[utoipa::path(post, path = "/api/v1/articles/{id}/archive", tag = "lifecycle", params(("id" = Uuid, Path)),
     request_body(content = Option<ArchiveRequest>),
-    responses((status = 200, body = ArticleDoc), (status = 401, body = Problem), (status = 403, body = Problem),
+    responses((status = 200, body = Article), (status = 401, body = Problem), (status = 403, body = Problem),
         (status = 404, body = Problem), (status = 409, body = Problem), (status = 422, body = Problem)),
     security(("bearer" = [])))]
 pub async fn archive_article(
@@ -498,7 +493,7 @@ pub async fn archive_article(
 }
 
 #[utoipa::path(post, path = "/api/v1/articles/{id}/unarchive", tag = "lifecycle", params(("id" = Uuid, Path)),
-    responses((status = 200, body = ArticleDoc), (status = 401, body = Problem), (status = 403, body = Problem),
+    responses((status = 200, body = Article), (status = 401, body = Problem), (status = 403, body = Problem),
         (status = 404, body = Problem), (status = 409, body = Problem)),
     security(("bearer" = [])))]
 pub async fn unarchive_article(
@@ -573,7 +568,7 @@ pub async fn show_revision(
 #[utoipa::path(post, path = "/api/v1/articles/{id}/revisions/{n}/restore", tag = "revisions",
     params(("id" = Uuid, Path), ("n" = i32, Path)),
     request_body(content = Option<RestoreRequest>, description = "Optional: how the restore is described (default: an update)"),
-    responses((status = 200, body = ArticleDoc, description = "Restored as a new revision"),
+    responses((status = 200, body = Article, description = "Restored as a new revision"),
         (status = 401, body = Problem), (status = 403, body = Problem), (status = 404, body = Problem),
         (status = 409, body = Problem, description = "The revision no longer fits: its slug is another story's, or a topic of it is gone"),
         (status = 412, body = Problem), (status = 422, body = Problem)),

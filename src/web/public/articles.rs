@@ -10,7 +10,7 @@ use axum::response::{IntoResponse, Response};
 use super::{PageQuery, Pagination, StoryCard};
 use crate::cache::CacheTags;
 use crate::db;
-use crate::db::articles::Article;
+use crate::domain::article::Article;
 use crate::db::topics::TopicLink;
 use crate::domain::article::{ChangeKind, Study, Visibility};
 use crate::domain::dates;
@@ -339,7 +339,7 @@ fn article_page(
     let url = format!("{base}{path}");
     let published_at = article.published_at.unwrap_or(article.created_at);
     let last_updated = article.last_updated();
-    let study = article.study.as_ref().map(|s| s.0.clone());
+    let study = article.study.clone();
 
     let archive = article.archived.then(|| {
         let at = article.archived_at.unwrap_or(article.updated_at);
@@ -370,7 +370,7 @@ fn article_page(
     if let Some(study) = study.as_ref() {
         json_ld["citation"] = study_citation(study, &article.title);
     }
-    if let Some(review) = article.review.as_ref().map(|r| &r.0) {
+    if let Some(review) = article.review.as_ref() {
         // Medical review belongs to the page (schema.org's MedicalWebPage), not the article:
         // the item itself stays a plain `NewsArticle`.
         let mut page = serde_json::json!({ "@type": "MedicalWebPage", "@id": url, "url": url });

@@ -7,7 +7,8 @@ use serde::{Deserialize, Serialize};
 use crate::domain::article::{ChangeKind, Review, Study};
 use crate::domain::dates;
 use crate::error::{AppError, FieldError};
-use crate::service::articles::{ArticleChanges, ArticleDoc, ChangeMeta};
+use crate::domain::article::Article;
+use crate::service::articles::{ArticleChanges, ChangeMeta};
 
 /// The "About this study" fields as typed.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -166,7 +167,7 @@ impl ReviewForm {
 }
 
 impl Draft {
-    pub fn from_doc(doc: &ArticleDoc) -> Self {
+    pub fn from_doc(doc: &Article) -> Self {
         Self {
             title: doc.title.clone(),
             slug: doc.slug.clone(),

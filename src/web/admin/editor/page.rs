@@ -14,7 +14,8 @@ use crate::domain::dates;
 use crate::domain::markdown;
 use crate::domain::slug::Slug;
 use crate::error::{AppError, FieldError};
-use crate::service::articles::{self, ArticleDoc};
+use crate::domain::article::Article;
+use crate::service::articles;
 use crate::service::previews;
 use crate::state::AppState;
 use crate::web::admin::auth::admin_layout;
@@ -114,7 +115,7 @@ impl EditorPage {
 pub async fn editor_page(
     state: &AppState,
     admin: &Admin,
-    doc: Option<&ArticleDoc>,
+    doc: Option<&Article>,
     draft: Draft,
 ) -> Result<EditorPage, AppError> {
     let tz = &state.config.timezone;
@@ -233,7 +234,7 @@ pub async fn editor_page(
 }
 
 /// Why `actor` cannot save the story `doc`, in words, when they cannot.
-fn read_only_reason(actor: crate::domain::policy::Actor, doc: &ArticleDoc) -> Option<String> {
+fn read_only_reason(actor: crate::domain::policy::Actor, doc: &Article) -> Option<String> {
     use crate::domain::article::ArticleStatus;
     if articles::allows(actor, crate::domain::policy::Action::EditArticle, doc) {
         return None;
@@ -257,7 +258,7 @@ pub fn to_story(id: Uuid) -> Response {
 
 /// What a finished lifecycle step says, in the words of what happened; `saved` when the form's
 /// text was saved first.
-pub fn done_message(done: &str, saved: bool, doc: &ArticleDoc, tz: &jiff::tz::TimeZone) -> String {
+pub fn done_message(done: &str, saved: bool, doc: &Article, tz: &jiff::tz::TimeZone) -> String {
     let when = doc
         .published_at
         .map(|at| dates::long_datetime(at, tz))
