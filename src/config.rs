@@ -22,7 +22,7 @@ pub struct ConfigArgs {
     )]
     pub bind: SocketAddr,
 
-    /// Public base URL used for canonical links, feeds and sitemaps. Default: http://<bind>.
+    /// Public base URL used for canonical links, feeds and sitemaps. Default: http:// and the bind address.
     #[arg(long, env = "DATELINE_BASE_URL", global = true)]
     pub base_url: Option<String>,
 

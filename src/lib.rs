@@ -1,18 +1,22 @@
 //! Dateline: a CMS server for research-news articles.
 //!
-//! A code tour, in the order a request travels:
+//! A code tour (docs/ARCHITECTURE.md has the map and two requests followed end to end):
 //!
-//! - [`cli`] parses the command line (`serve`, `migrate`, `demo`) and [`config`] reads settings
-//!   from flags and the environment; [`localpg`] starts a project-local PostgreSQL when no
-//!   `DATABASE_URL` is given.
-//! - [`app`] builds the router and the middleware stack; [`server`] runs it with graceful shutdown.
-//! - [`web`] holds the HTTP handlers, grouped by audience (`public` pages for readers, health
-//!   checks); handlers are thin and render askama page structs from `templates/`.
-//! - [`domain`] holds validated types and pure rules (slugs, statuses, Markdown → safe HTML, date
-//!   formatting) with no I/O; [`db`] holds every SQL query, one module per table.
-//! - [`error`] turns every failure into a styled HTML page or an RFC 9457 problem, never leaking
-//!   internals; [`assets`] serves CSS and JS under content-hashed names.
-//! - [`demo`] loads the demo stories and topics.
+//! - [`cli`] parses the command line and [`config`] reads every setting; [`localpg`] starts a
+//!   project-local PostgreSQL when no `DATABASE_URL` is given.
+//! - [`server`] accepts connections and runs one HTTP event loop per core; [`app`] builds the
+//!   router and its middleware stack behind the cache front ([`web::front`]).
+//! - [`web`] is HTTP only: reader pages (`web::public`), the editor API (`web::api`, with its
+//!   OpenAPI document) and the admin UI (`web::admin`), each with its own extractors.
+//! - [`service`] makes every change, one transaction each, and returns the committed
+//!   [`domain::events::ChangeEvent`]s; [`state`] holds [`state::AppState`], which evicts from
+//!   them ([`state::AppState::after_commit`]).
+//! - [`cache`] keeps rendered pages, tagged by what they show, and turns change events into
+//!   keys; [`db`] holds every SQL query; [`domain`] holds pure types and rules.
+//! - [`jobs`] (scheduler, maintenance) and [`signals`] (feedback batches, page views) run in
+//!   the background; [`error`] is the one error type; [`assets`] serves hashed static files.
+//! - [`demo`] loads the demo stories; [`generate`] makes benchmark data;
+//!   [`deploy_check`] refuses unsafe production settings; [`telemetry`] sets up logging.
 
 pub mod app;
 pub mod assets;

@@ -1,7 +1,7 @@
 //! Runs the HTTP server until SIGTERM or Ctrl-C, then drains in-flight requests. HTTP is
 //! served as nginx's worker processes serve it: `DATELINE_HTTP_THREADS` threads, each with its
 //! own event loop, fed connections in turn by one accept loop; routes that use the pool run on
-//! the main runtime (`crate::web::runtime`). Why: docs/ARCHITECTURE.md.
+//! the main runtime (`crate::web::runtime`). Why: docs/DESIGN.md.
 
 use std::net::SocketAddr;
 use std::time::Duration;

@@ -21,7 +21,7 @@ pub(super) enum Effort {
 thread_local! {
     /// One libdeflate compressor per thread and effort, kept for the thread's life: fresh ones,
     /// allocated and freed for every page between the cache's long-lived copies, fragmented
-    /// the heap (docs/ARCHITECTURE.md).
+    /// the heap (docs/DESIGN.md).
     static GZIP: std::cell::RefCell<[libdeflater::Compressor; 2]> = std::cell::RefCell::new([
         libdeflater::Compressor::new(libdeflater::CompressionLvl::new(6).unwrap_or_default()),
         // Not `CompressionLvl::fastest()`: that is level 0, which stores without compressing.

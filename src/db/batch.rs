@@ -2,7 +2,7 @@
 //! read is sent at once when no batch is running; otherwise it waits for the next batch, which
 //! the running one sends as soon as it ends, with every read that queued meanwhile. Each HTTP
 //! thread reads over a connection of its own ([`StoryReads::adopt_on_this_thread`]). Why, and
-//! what it measured: docs/ARCHITECTURE.md ("Story reads in batches").
+//! what it measured: docs/DESIGN.md ("Story reads in batches").
 
 use std::collections::HashMap;
 use std::panic::AssertUnwindSafe;

@@ -109,7 +109,7 @@ const SWALLOWING: [&str; 12] = [
 ///
 /// Raw HTML never hides the author's later text: an HTML block left open to the end of the
 /// body (an unclosed `<textarea>`, `<!--` …) loses its opener and the rest is read as Markdown
-/// again; tags of [`SWALLOWING`] elements are dropped; and each top-level block is sanitised on
+/// again; tags of `SWALLOWING` elements are dropped; and each top-level block is sanitised on
 /// its own, so nothing left open in one block (an unclosed quote, say) reaches the next.
 pub fn render(markdown: &str) -> SafeHtml {
     let source = close_runaway_html_blocks(markdown);

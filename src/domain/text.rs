@@ -23,7 +23,7 @@ fn forbidden(c: char) -> bool {
 }
 
 /// Whether `c` shows as something: neither whitespace (Unicode White_Space, what `str::trim`
-/// removes) nor a character that cleaning removes ([`forbidden`]). A required text (a headline,
+/// removes) nor a character that cleaning removes (`forbidden`). A required text (a headline,
 /// a topic's name, a correction's note) must hold one.
 pub fn is_visible(c: char) -> bool {
     !c.is_whitespace() && !forbidden(c)
@@ -167,7 +167,7 @@ pub fn clean_block(s: &str) -> Cow<'_, str> {
     Cow::Owned(out)
 }
 
-/// `s` without any character XML 1.0 forbids or discourages (see [`forbidden`]): for the whole
+/// `s` without any character XML 1.0 forbids or discourages (see `forbidden`): for the whole
 /// output of an XML writer, so that no stored value, however old, makes a feed or sitemap
 /// ill-formed. Markup never contains such characters, so filtering the finished document only
 /// ever touches text.

@@ -7,8 +7,8 @@ use sqlx::PgPool;
 use uuid::Uuid;
 
 use crate::db;
-use crate::domain::article::Article;
 use crate::db::feedback::{Feedback, InsertOutcome, NewFeedback};
+use crate::domain::article::Article;
 use crate::domain::article::Visibility;
 use crate::domain::feedback::{self as rules, FeedbackStatus, RawFeedback};
 use crate::domain::policy::{Action, Actor, can};

@@ -1,7 +1,7 @@
 //! Where a route's handler runs. The server reads and answers requests on its HTTP threads
 //! (`crate::server`); a handler that uses the database pool must not run there: a pooled
 //! connection opened on an HTTP thread would be tied to that thread's event loop, and one
-//! handed back there waits behind every task queued before it (docs/ARCHITECTURE.md). Such
+//! handed back there waits behind every task queued before it (docs/DESIGN.md). Such
 //! routes carry [`OnMainRuntime`], which runs them as tasks on the main runtime; the story page
 //! reads through its thread's own connection (`crate::db::batch`) and stays on the HTTP thread.
 

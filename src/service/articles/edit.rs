@@ -92,8 +92,7 @@ pub async fn create(
         },
     )
     .await?;
-    let (doc, event) =
-        record_change(&mut tx, Some(actor), article, None, "create", &meta).await?;
+    let (doc, event) = record_change(&mut tx, Some(actor), article, None, "create", &meta).await?;
     tx.commit().await?;
     Ok(Committed::new(doc, vec![event]))
 }

@@ -2,7 +2,7 @@
 //! API, the admin UI, the scheduler): [`edit`] (create, update, save then step), [`lifecycle`]
 //! (submit, publish, archive … and the scheduler's job), [`trash`] (soft delete, restore) and
 //! [`history`] (restore a revision). Each checks the actor ([`access`]) and the fields
-//! ([`validate`]), and writes what every change writes ([`write`]): the row, a revision, an
+//! (`validate`), and writes what every change writes (`write`): the row, a revision, an
 //! audit entry and the change event, which it returns with its result.
 
 pub mod access;

@@ -7,8 +7,8 @@ use uuid::Uuid;
 use super::access::authorize;
 use super::doc::ChangeMeta;
 use crate::db;
-use crate::domain::article::Article;
 use crate::db::events;
+use crate::domain::article::Article;
 use crate::domain::events::ChangeEvent;
 use crate::domain::policy::{Action, Actor};
 use crate::domain::text;
@@ -95,7 +95,10 @@ pub(super) async fn lock_for(
         && expected != article.version
     {
         let current = serde_json::to_value(&article).map_err(anyhow::Error::from)?;
-        return Err(AppError::PreconditionFailed(Box::new(current), article.version));
+        return Err(AppError::PreconditionFailed(
+            Box::new(current),
+            article.version,
+        ));
     }
     Ok(article)
 }

@@ -101,7 +101,7 @@ impl AdminNav {
     }
 }
 
-/// The signed-in user, set by [`require_session`].
+/// The signed-in user, set by `require_session`.
 #[derive(Debug, Clone)]
 pub struct AdminUser(pub LoginUser);
 

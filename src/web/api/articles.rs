@@ -14,9 +14,7 @@ use crate::domain::article::{Article, ArticleStatus, ChangeKind, Review, Study};
 use crate::domain::lifecycle::Transition;
 use crate::domain::policy::Role;
 use crate::error::{AppError, FieldError};
-use crate::service::articles::{
-    self as service, ArticleChanges, ChangeMeta, TransitionOptions,
-};
+use crate::service::articles::{self as service, ArticleChanges, ChangeMeta, TransitionOptions};
 use crate::state::AppState;
 use crate::web::api::auth::CurrentUser;
 use crate::web::api::extract::{ApiPath, ApiQuery, IfMatch};

@@ -4,10 +4,10 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::domain::article::Article;
 use crate::domain::article::{ChangeKind, Review, Study};
 use crate::domain::dates;
 use crate::error::{AppError, FieldError};
-use crate::domain::article::Article;
 use crate::service::articles::{ArticleChanges, ChangeMeta};
 
 /// The "About this study" fields as typed.
