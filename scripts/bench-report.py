@@ -154,7 +154,7 @@ the security headers and a request id, copied from Dateline's answer by the scri
 server in front of these pages would have to, and once with only its own headers ("bare
 nginx", about 550 bytes less per answer). Dateline answers with its whole stack's headers
 (request id, security headers, cache headers); cache hits are answered by the cache front
-before the router (docs/ARCHITECTURE.md). The uncached case is a second Dateline with
+before the router (docs/DESIGN.md). The uncached case is a second Dateline with
 `DATELINE_CACHE_MB=0`, asked for one story by every connection, and then for a story picked at
 random among all {int(stories):,} on each request (story reads are batched under load, and
 concurrent reads of one story share a row: the random case shows the cost without that); 304s
