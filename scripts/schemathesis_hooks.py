@@ -1,6 +1,6 @@
 """Schemathesis hooks for Dateline (loaded by scripts/schemathesis.sh through SCHEMATHESIS_HOOKS).
 
-The OpenAPI document states every rule of a single field exactly, but three rules depend on the
+The OpenAPI document states every rule of a single field exactly, but four rules depend on the
 data the server holds or on two fields at once, which JSON Schema cannot state. Drawn at
 random, such values are schema-valid yet refused with a 422, and the positive_data_acceptance
 check would count that as a failure of the server. So, in the cases schemathesis means to be
@@ -8,6 +8,9 @@ valid (and only those), these hooks make the values realistic:
 
 - `topics` (POST/PATCH /api/v1/articles): a topic must exist. Replaced by slugs of topics that
   exist now (read from GET /api/v1/topics, since the fuzzing itself renames topics).
+- `authors` and `review.reviewer` (POST/PATCH /api/v1/articles): a person must exist. Replaced
+  by slugs of people that exist now (read from GET /api/v1/people), or emptied (removed for the
+  reviewer) when there are none.
 - `superseded_by` (POST /api/v1/articles/{id}/archive): the newer story must exist, be
   published and be another story. Replaced by the id of such a story (read from
   GET /api/v1/articles), or removed when there is none.
@@ -53,6 +56,11 @@ def _existing_topics(wanted):
     return slugs[: min(len(wanted), len(slugs))]
 
 
+def _existing_people(wanted):
+    slugs = [person["slug"] for person in _get("/api/v1/people?per_page=100")["items"]]
+    return slugs[: min(len(wanted), len(slugs))]
+
+
 def _published_story_other_than(story_id):
     listed = _get("/api/v1/articles?status=published&per_page=100")["items"]
     for story in listed:
@@ -69,6 +77,16 @@ def map_case(context, case):
     body = case.body
     if path in ("/api/v1/articles", "/api/v1/articles/{id}") and isinstance(body.get("topics"), list):
         body["topics"] = _existing_topics(body["topics"])
+    if path in ("/api/v1/articles", "/api/v1/articles/{id}"):
+        if isinstance(body.get("authors"), list):
+            body["authors"] = _existing_people(body["authors"])
+        review = body.get("review")
+        if isinstance(review, dict) and isinstance(review.get("reviewer"), str):
+            people = _existing_people([review["reviewer"]])
+            if people:
+                review["reviewer"] = people[0]
+            else:
+                del review["reviewer"]
     if path == "/api/v1/articles/{id}/archive" and body.get("superseded_by") is not None:
         newer = _published_story_other_than(str((case.path_parameters or {}).get("id")))
         if newer is None:

@@ -130,6 +130,10 @@ impl From<sqlx::Error> for AppError {
                     "slug",
                     "is already used by another topic",
                 )]),
+                Some("people_slug_key") => Self::FieldConflict(vec![FieldError::new(
+                    "slug",
+                    "is already used by another person",
+                )]),
                 Some("users_email_key") => {
                     Self::Validation(vec![FieldError::new("email", "is already registered")])
                 }

@@ -152,13 +152,17 @@ mod tests {
         let keys = |tags: CacheTags| tags.keys;
         let store_all = |cache: &PageCache| {
             let g = cache.generation.load(Ordering::Acquire);
-            let pages: [(&str, Vec<String>); 6] = [
-                ("/a", keys(CacheTags::story(id, ["heart"]))),
-                ("/sibling", keys(CacheTags::story(sibling, ["heart"]))),
-                ("/b", keys(CacheTags::story(other, ["skin"]))),
+            let pages: [(&str, Vec<String>); 7] = [
+                ("/a", keys(CacheTags::story(id, ["heart"], ["ana"], []))),
+                (
+                    "/sibling",
+                    keys(CacheTags::story(sibling, ["heart"], [], [other])),
+                ),
+                ("/b", keys(CacheTags::story(other, ["skin"], [], []))),
                 ("/topics/heart", topic_page("heart")),
                 ("/topics/skin", topic_page("skin")),
                 ("/", vec!["list".into()]),
+                ("/people/ana", CacheTags::person_page("ana").keys),
             ];
             for (path, keys) in pages {
                 let keys: Vec<&str> = keys.iter().map(String::as_str).collect();
@@ -166,25 +170,45 @@ mod tests {
             }
         };
         let cached = |cache: &PageCache| {
-            ["/a", "/sibling", "/b", "/topics/heart", "/topics/skin", "/"]
-                .into_iter()
-                .filter(|path| cache.get(path).is_some())
-                .collect::<Vec<_>>()
+            [
+                "/a",
+                "/sibling",
+                "/b",
+                "/topics/heart",
+                "/topics/skin",
+                "/",
+                "/people/ana",
+            ]
+            .into_iter()
+            .filter(|path| cache.get(path).is_some())
+            .collect::<Vec<_>>()
         };
         // A story edit: its page, its topics' lists and the lists; not the other stories on
         // its topic, nor other topics' pages.
         store_all(&cache);
-        cache.evict_change(&ChangeEvent::story(
-            id,
-            "update",
-            vec![],
-            vec!["heart".into()],
-        ));
+        cache.evict_change(
+            &ChangeEvent::story(id, "update", vec![], vec!["heart".into()])
+                .crediting(vec!["ana".into()]),
+        );
         assert_eq!(cached(&cache), ["/sibling", "/b", "/topics/skin"]);
         // A topic renamed: every page showing it, and the lists.
         store_all(&cache);
         cache.evict_change(&ChangeEvent::topic("topic.update", vec!["heart".into()]));
-        assert_eq!(cached(&cache), ["/b", "/topics/skin"]);
+        assert_eq!(cached(&cache), ["/b", "/topics/skin", "/people/ana"]);
+        // A person renamed: the pages naming them, not the lists that do not.
+        store_all(&cache);
+        cache.evict_change(&ChangeEvent::person("person.update", vec!["ana".into()]));
+        assert_eq!(
+            cached(&cache),
+            ["/sibling", "/b", "/topics/heart", "/topics/skin", "/"]
+        );
+        // A story linked from another's page (related, newer story): that page goes too.
+        store_all(&cache);
+        cache.evict_change(&ChangeEvent::story(other, "update", vec![], vec![]));
+        assert_eq!(
+            cached(&cache),
+            ["/a", "/topics/heart", "/topics/skin", "/people/ana"]
+        );
         let g = cache.generation.load(Ordering::Acquire);
         cache.evict_change(&ChangeEvent::story(id, "update", vec![], vec![]));
         // Rendered before that eviction: not stored.

@@ -15,6 +15,9 @@ use crate::domain::events::ChangeEvent;
 /// - `topic-<slug>`: every page showing the topic's name or description (its topic page and
 ///   feed, and the pages of the stories on it);
 /// - `list-topic-<slug>`: the pages listing the topic's stories (its topic page and feed);
+/// - `person-<slug>`: every page showing the person's name or credentials (their page, the
+///   pages of the stories crediting them, the lists and feeds whose entries name them);
+/// - `list-person-<slug>`: the page listing the person's stories (their page);
 /// - `list` (front page, all stories, archive, topic index), `feed`, `sitemap`,
 ///   `corrections`, `robots`.
 #[derive(Debug, Clone, Default)]
@@ -31,15 +34,41 @@ impl CacheTags {
         }
     }
 
-    /// A story page: its key and the keys of the topics it links to; its views are counted
-    /// on every cached answer.
-    pub fn story<'a>(id: Uuid, topics: impl IntoIterator<Item = &'a str>) -> Self {
+    /// A story page: its key and the keys of the topics and people it names and of the
+    /// stories it links to; its views are counted on every cached answer.
+    pub fn story<'a>(
+        id: Uuid,
+        topics: impl IntoIterator<Item = &'a str>,
+        people: impl IntoIterator<Item = &'a str>,
+        linked: impl IntoIterator<Item = Uuid>,
+    ) -> Self {
         let mut keys = vec![article_key(id)];
         keys.extend(topics.into_iter().map(topic_key));
+        keys.extend(people.into_iter().map(person_key));
+        keys.extend(linked.into_iter().map(article_key));
+        keys.dedup();
         Self {
             keys,
             view_of: Some(id),
         }
+    }
+
+    /// The same tags, plus the keys of the topics and people a list's entries name.
+    pub fn naming<'a>(
+        mut self,
+        topics: impl IntoIterator<Item = &'a str>,
+        people: impl IntoIterator<Item = &'a str>,
+    ) -> Self {
+        for key in topics
+            .into_iter()
+            .map(topic_key)
+            .chain(people.into_iter().map(person_key))
+        {
+            if !self.keys.contains(&key) {
+                self.keys.push(key);
+            }
+        }
+        self
     }
 
     /// Attaches the tags to a response, which makes it cacheable.
@@ -55,6 +84,15 @@ pub fn article_key(id: Uuid) -> String {
 
 pub fn topic_key(slug: &str) -> String {
     format!("topic-{slug}")
+}
+
+pub fn person_key(slug: &str) -> String {
+    format!("person-{slug}")
+}
+
+/// The key of the page listing a person's stories.
+pub fn person_list_key(slug: &str) -> String {
+    format!("list-person-{slug}")
 }
 
 /// The key of the pages listing a topic's stories. No topic key can take this form: those
@@ -79,6 +117,11 @@ impl CacheTags {
         Self::new([topic_key(slug), topic_list_key(slug), "feed".to_owned()])
     }
 
+    /// One person's page: it shows the person and lists their stories.
+    pub fn person_page(slug: &str) -> Self {
+        Self::new([person_key(slug), person_list_key(slug)])
+    }
+
     /// One fixed page known by its key: `feed`, `sitemap`, `robots`, `corrections`.
     pub fn page(key: &str) -> Self {
         Self::new([key.to_owned()])
@@ -91,16 +134,26 @@ impl CacheTags {
 ///   list, feed, sitemap and the corrections page; other stories' pages and the pages of other
 ///   topics stay;
 /// - a topic: every page showing its name (its topic page and feed, its stories' pages), the
-///   lists (the topic index) and the sitemaps (its URL).
+///   lists (the topic index) and the sitemaps (its URL);
+/// - a person: every page showing their name (their page, their stories' pages, lists and
+///   feeds naming them) and the sitemap (their URL).
 pub fn keys_for(event: &ChangeEvent) -> Vec<String> {
     let mut keys: Vec<String> = Vec::new();
     match event {
-        ChangeEvent::Story { id, topics, .. } => {
+        ChangeEvent::Story {
+            id, topics, people, ..
+        } => {
             keys.extend([article_key(*id), "feed".into(), "corrections".into()]);
             keys.extend(topics.iter().map(|t| topic_list_key(t)));
+            keys.extend(people.iter().map(|p| person_list_key(p)));
+            keys.push("list".into());
         }
-        ChangeEvent::Topic { slugs, .. } => keys.extend(slugs.iter().map(|t| topic_key(t))),
+        ChangeEvent::Topic { slugs, .. } => {
+            keys.extend(slugs.iter().map(|t| topic_key(t)));
+            keys.push("list".into());
+        }
+        ChangeEvent::Person { slugs, .. } => keys.extend(slugs.iter().map(|p| person_key(p))),
     }
-    keys.extend(["list".into(), "sitemap".into()]);
+    keys.push("sitemap".into());
     keys
 }

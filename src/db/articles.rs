@@ -66,7 +66,12 @@ pub async fn find_by_slug(pool: &PgPool, slug: &str) -> sqlx::Result<Option<Arti
                a.withdrawn_at, a.withdraw_reason,
                ARRAY(SELECT t.slug FROM article_topics at JOIN topics t ON t.id = at.topic_id
                      WHERE at.article_id = a.id ORDER BY at.position, t.name) AS "topics!",
-               a.study AS "study: Study", a.review AS "review: Review",
+               ARRAY(SELECT p.slug FROM article_authors aa JOIN people p ON p.id = aa.person_id
+                     WHERE aa.article_id = a.id ORDER BY aa.position) AS "authors!",
+               a.study AS "study: Study",
+               a.review || jsonb_build_object(
+                   'reviewer', (SELECT p.slug FROM people p WHERE p.id = a.reviewer_id)
+               ) AS "review: Review",
                a.version, a.created_at, a.created_by, a.updated_by
         FROM articles a
         WHERE a.slug = $1 AND a.deleted_at IS NULL
@@ -84,8 +89,10 @@ pub async fn insert(db: &mut sqlx::PgConnection, new: &NewArticle<'_>) -> sqlx::
         INSERT INTO articles (id, slug, title, dek, body_markdown, body_html, status,
                               published_at, updated_at, archived, archived_at, archive_reason,
                               study, review, version, created_at, created_by, updated_by,
-                              modified_at)
-        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $17, $9)
+                              modified_at, reviewer_id)
+        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14::jsonb - 'reviewer',
+                $15, $16, $17, $17, $9,
+                (SELECT id FROM people WHERE slug = $18 AND deleted_at IS NULL))
         "#,
         new.id,
         new.slug,
@@ -104,6 +111,7 @@ pub async fn insert(db: &mut sqlx::PgConnection, new: &NewArticle<'_>) -> sqlx::
         new.version,
         new.created_at,
         new.created_by,
+        new.review.and_then(|r| r.reviewer.as_deref()),
     )
     .execute(db)
     .await?;
@@ -144,7 +152,12 @@ pub async fn find_by_id(db: impl sqlx::PgExecutor<'_>, id: Uuid) -> sqlx::Result
                a.withdrawn_at, a.withdraw_reason,
                ARRAY(SELECT t.slug FROM article_topics at JOIN topics t ON t.id = at.topic_id
                      WHERE at.article_id = a.id ORDER BY at.position, t.name) AS "topics!",
-               a.study AS "study: Study", a.review AS "review: Review",
+               ARRAY(SELECT p.slug FROM article_authors aa JOIN people p ON p.id = aa.person_id
+                     WHERE aa.article_id = a.id ORDER BY aa.position) AS "authors!",
+               a.study AS "study: Study",
+               a.review || jsonb_build_object(
+                   'reviewer', (SELECT p.slug FROM people p WHERE p.id = a.reviewer_id)
+               ) AS "review: Review",
                a.version, a.created_at, a.created_by, a.updated_by
         FROM articles a
         WHERE a.id = $1 AND a.deleted_at IS NULL
@@ -170,7 +183,12 @@ pub async fn lock(
                a.withdrawn_at, a.withdraw_reason,
                ARRAY(SELECT t.slug FROM article_topics at JOIN topics t ON t.id = at.topic_id
                      WHERE at.article_id = a.id ORDER BY at.position, t.name) AS "topics!",
-               a.study AS "study: Study", a.review AS "review: Review",
+               ARRAY(SELECT p.slug FROM article_authors aa JOIN people p ON p.id = aa.person_id
+                     WHERE aa.article_id = a.id ORDER BY aa.position) AS "authors!",
+               a.study AS "study: Study",
+               a.review || jsonb_build_object(
+                   'reviewer', (SELECT p.slug FROM people p WHERE p.id = a.reviewer_id)
+               ) AS "review: Review",
                a.version, a.created_at, a.created_by, a.updated_by
         FROM articles a
         WHERE a.id = $1 AND ($2 OR a.deleted_at IS NULL)
@@ -196,8 +214,10 @@ pub async fn save(
         UPDATE articles SET
             slug = $3, title = $4, dek = $5, body_markdown = $6, body_html = $7, status = $8,
             published_at = $9, updated_at = $10, archived = $11, archived_at = $12,
-            archive_reason = $13, superseded_by = $14, study = $15, review = $16,
+            archive_reason = $13, superseded_by = $14, study = $15,
+            review = $16::jsonb - 'reviewer',
             updated_by = $17, withdrawn_at = $18, withdraw_reason = $19,
+            reviewer_id = (SELECT id FROM people WHERE slug = $20 AND deleted_at IS NULL),
             version = version + 1, modified_at = now()
         WHERE id = $1 AND version = $2
         RETURNING version
@@ -221,6 +241,7 @@ pub async fn save(
         updated_by,
         article.withdrawn_at,
         article.withdraw_reason,
+        article.review.as_ref().and_then(|r| r.reviewer.as_deref()),
     )
     .fetch_optional(db)
     .await
@@ -261,6 +282,9 @@ pub struct ArticleFilter {
     pub q: Option<String>,
     /// Only stories created by this user (contributors see their own).
     pub created_by: Option<Uuid>,
+    /// `(true, today)`: published stories whose next review is due by `today`; `(false, today)`:
+    /// every other story.
+    pub review_due: Option<(bool, time::Date)>,
 }
 
 /// The editors' story list, most recently changed first.
@@ -279,7 +303,12 @@ pub async fn list_filtered(
                a.withdrawn_at, a.withdraw_reason,
                ARRAY(SELECT t.slug FROM article_topics at JOIN topics t ON t.id = at.topic_id
                      WHERE at.article_id = a.id ORDER BY at.position, t.name) AS "topics!",
-               a.study AS "study: Study", a.review AS "review: Review",
+               ARRAY(SELECT p.slug FROM article_authors aa JOIN people p ON p.id = aa.person_id
+                     WHERE aa.article_id = a.id ORDER BY aa.position) AS "authors!",
+               a.study AS "study: Study",
+               a.review || jsonb_build_object(
+                   'reviewer', (SELECT p.slug FROM people p WHERE p.id = a.reviewer_id)
+               ) AS "review: Review",
                a.version, a.created_at, a.created_by, a.updated_by
         FROM articles a
         WHERE a.deleted_at IS NULL
@@ -291,6 +320,8 @@ pub async fn list_filtered(
           AND ($4::text IS NULL OR a.search_vector @@ websearch_to_tsquery('english', $4)
                OR a.title ILIKE '%' || $4 || '%')
           AND ($5::uuid IS NULL OR a.created_by = $5)
+          AND ($8::boolean IS NULL OR $8 = coalesce(
+                a.status = 'published' AND (a.review ->> 'next_review_due') <= $9, false))
         ORDER BY a.modified_at DESC, a.id DESC
         LIMIT $6 OFFSET $7
         "#,
@@ -300,7 +331,9 @@ pub async fn list_filtered(
         filter.q.as_deref().map(escape_like),
         filter.created_by,
         limit,
-        offset
+        offset,
+        filter.review_due.map(|(due, _)| due),
+        filter.review_due.map(|(_, today)| today.to_string()),
     )
     .fetch_all(pool)
     .await
@@ -321,12 +354,16 @@ pub async fn count_filtered(pool: &PgPool, filter: &ArticleFilter) -> sqlx::Resu
           AND ($4::text IS NULL OR a.search_vector @@ websearch_to_tsquery('english', $4)
                OR a.title ILIKE '%' || $4 || '%')
           AND ($5::uuid IS NULL OR a.created_by = $5)
+          AND ($6::boolean IS NULL OR $6 = coalesce(
+                a.status = 'published' AND (a.review ->> 'next_review_due') <= $7, false))
         "#,
         filter.status.map(ArticleStatus::as_str),
         filter.topic,
         filter.archived,
         filter.q.as_deref().map(escape_like),
         filter.created_by,
+        filter.review_due.map(|(due, _)| due),
+        filter.review_due.map(|(_, today)| today.to_string()),
     )
     .fetch_one(pool)
     .await
@@ -386,7 +423,12 @@ pub async fn try_lock(db: &mut sqlx::PgConnection, id: Uuid) -> sqlx::Result<Try
                a.withdrawn_at, a.withdraw_reason,
                ARRAY(SELECT t.slug FROM article_topics at JOIN topics t ON t.id = at.topic_id
                      WHERE at.article_id = a.id ORDER BY at.position, t.name) AS "topics!",
-               a.study AS "study: Study", a.review AS "review: Review",
+               ARRAY(SELECT p.slug FROM article_authors aa JOIN people p ON p.id = aa.person_id
+                     WHERE aa.article_id = a.id ORDER BY aa.position) AS "authors!",
+               a.study AS "study: Study",
+               a.review || jsonb_build_object(
+                   'reviewer', (SELECT p.slug FROM people p WHERE p.id = a.reviewer_id)
+               ) AS "review: Review",
                a.version, a.created_at, a.created_by, a.updated_by
         FROM articles a
         WHERE a.id = $1 AND a.deleted_at IS NULL

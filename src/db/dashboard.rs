@@ -40,6 +40,50 @@ pub async fn next_scheduled(pool: &PgPool, limit: i64) -> sqlx::Result<Vec<Sched
     .await
 }
 
+/// A published story whose next medical review is due.
+#[derive(Debug, Clone)]
+pub struct ReviewDue {
+    pub id: Uuid,
+    pub title: String,
+    /// `YYYY-MM-DD`.
+    pub next_review_due: String,
+}
+
+/// Published stories whose next review is due by `today` (`YYYY-MM-DD`), most overdue first,
+/// and how many there are.
+pub async fn reviews_due(
+    pool: &PgPool,
+    today: &str,
+    limit: i64,
+) -> sqlx::Result<(Vec<ReviewDue>, i64)> {
+    let rows = sqlx::query_as!(
+        ReviewDue,
+        r#"
+        SELECT id, title, review ->> 'next_review_due' AS "next_review_due!"
+        FROM articles
+        WHERE status = 'published' AND deleted_at IS NULL
+          AND (review ->> 'next_review_due') <= $1
+        ORDER BY review ->> 'next_review_due', id
+        LIMIT $2
+        "#,
+        today,
+        limit
+    )
+    .fetch_all(pool)
+    .await?;
+    let count = sqlx::query_scalar!(
+        r#"
+        SELECT count(*) AS "count!" FROM articles
+        WHERE status = 'published' AND deleted_at IS NULL
+          AND (review ->> 'next_review_due') <= $1
+        "#,
+        today
+    )
+    .fetch_one(pool)
+    .await?;
+    Ok((rows, count))
+}
+
 /// People who created stories, for the author filter.
 pub async fn authors(pool: &PgPool) -> sqlx::Result<Vec<(Uuid, String)>> {
     let rows = sqlx::query!(

@@ -13,6 +13,7 @@ pub mod jobs;
 pub mod logins;
 pub mod maintenance;
 pub mod page_views;
+pub mod people;
 pub mod previews;
 pub mod revisions;
 pub mod search;

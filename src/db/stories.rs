@@ -7,6 +7,7 @@ use time::OffsetDateTime;
 use uuid::Uuid;
 
 use crate::domain::article::{Article, ArticleStatus, Review, Study};
+use crate::domain::person::Credit;
 
 /// What a story list shows of each story.
 #[derive(Debug, Clone)]
@@ -25,10 +26,28 @@ pub struct ArticleSummary {
 pub struct Story {
     pub article: Article,
     pub topics: Vec<crate::db::topics::TopicLink>,
+    /// The byline, in order.
+    pub authors: Vec<Credit>,
+    /// The medical reviewer, when the review names a person.
+    pub reviewer: Option<Credit>,
     pub notes: Vec<crate::db::revisions::PublicNote>,
     /// The newer story's slug and title, when archived with a published successor.
     pub superseded: Option<(String, String)>,
+    /// Other published stories sharing the most topics, newest first.
+    pub related: Vec<RelatedStory>,
 }
+
+/// A story linked from another's page.
+#[derive(Debug, Clone, serde::Deserialize)]
+pub struct RelatedStory {
+    pub id: Uuid,
+    pub slug: String,
+    pub title: String,
+    pub archived: bool,
+}
+
+/// How many related stories a story page links to.
+pub const RELATED: i64 = 4;
 
 #[derive(Debug, Clone, serde::Deserialize)]
 struct StoryLink {
@@ -51,7 +70,10 @@ pub async fn stories_by_slugs(
                a.status AS "status: ArticleStatus", a.published_at, a.updated_at,
                a.archived, a.archived_at, a.archive_reason, a.superseded_by,
                a.withdrawn_at, a.withdraw_reason,
-               a.study AS "study: Study", a.review AS "review: Review",
+               a.study AS "study: Study",
+               a.review || jsonb_build_object(
+                   'reviewer', (SELECT p.slug FROM people p WHERE p.id = a.reviewer_id)
+               ) AS "review: Review",
                a.version, a.created_at, a.created_by, a.updated_by,
                coalesce((
                    SELECT json_agg(json_build_object('slug', t.slug, 'name', t.name)
@@ -69,6 +91,36 @@ pub async fn stories_by_slugs(
                    WHERE r.article_id = a.id AND r.change_kind IN ('update', 'correction')
                      AND r.change_note IS NOT NULL AND r.change_note <> ''
                ), '[]') AS "notes!: Json<Vec<crate::db::revisions::PublicNote>>",
+               coalesce((
+                   SELECT json_agg(json_build_object('slug', p.slug, 'name', p.name,
+                                                     'credentials', p.credentials)
+                                   ORDER BY aa.position)
+                   FROM article_authors aa JOIN people p ON p.id = aa.person_id
+                   WHERE aa.article_id = a.id
+               ), '[]') AS "authors!: Json<Vec<Credit>>",
+               (
+                   SELECT json_build_object('slug', p.slug, 'name', p.name,
+                                            'credentials', p.credentials)
+                   FROM people p WHERE p.id = a.reviewer_id
+               ) AS "reviewer: Json<Credit>",
+               coalesce((
+                   SELECT json_agg(json_build_object('id', r.id, 'slug', r.slug,
+                                                     'title', r.title, 'archived', r.archived)
+                                   ORDER BY r.shared DESC, r.published_at DESC, r.id DESC)
+                   FROM (
+                       SELECT o.id, o.slug, o.title, o.archived, o.published_at,
+                              count(*) AS shared
+                       FROM article_topics mine
+                       JOIN article_topics theirs ON theirs.topic_id = mine.topic_id
+                                                 AND theirs.article_id <> mine.article_id
+                       JOIN articles o ON o.id = theirs.article_id
+                       WHERE mine.article_id = a.id
+                         AND o.status = 'published' AND o.deleted_at IS NULL
+                       GROUP BY o.id
+                       ORDER BY shared DESC, o.published_at DESC, o.id DESC
+                       LIMIT $2
+                   ) r
+               ), '[]') AS "related!: Json<Vec<RelatedStory>>",
                (
                    SELECT json_build_object('slug', s.slug, 'title', s.title)
                    FROM articles s
@@ -78,7 +130,8 @@ pub async fn stories_by_slugs(
         FROM articles a
         WHERE a.slug = ANY($1) AND a.deleted_at IS NULL
         "#,
-        slugs
+        slugs,
+        RELATED
     )
     .fetch_all(db)
     .await?;
@@ -87,6 +140,7 @@ pub async fn stories_by_slugs(
         .map(|r| Story {
             article: Article {
                 topics: r.topics.0.iter().map(|t| t.slug.clone()).collect(),
+                authors: r.authors.0.iter().map(|p| p.slug.clone()).collect(),
                 id: r.id,
                 slug: r.slug,
                 title: r.title,
@@ -110,8 +164,57 @@ pub async fn stories_by_slugs(
                 updated_by: r.updated_by,
             },
             topics: r.topics.0,
+            authors: r.authors.0,
+            reviewer: r.reviewer.map(|r| r.0),
             notes: r.notes.0,
             superseded: r.superseded.map(|s| (s.0.slug, s.0.title)),
+            related: r.related.0,
+        })
+        .collect())
+}
+
+/// What a story card shows beside the story's own fields: its first topic and its byline.
+#[derive(Debug, Clone, Default)]
+pub struct CardExtras {
+    pub topic: Option<crate::db::topics::TopicLink>,
+    pub authors: Vec<Credit>,
+}
+
+/// [`CardExtras`] of the stories `ids`, in one query.
+pub async fn card_extras(
+    pool: &PgPool,
+    ids: &[Uuid],
+) -> sqlx::Result<std::collections::HashMap<Uuid, CardExtras>> {
+    let rows = sqlx::query!(
+        r#"
+        SELECT s.id AS "id!",
+               (SELECT json_build_object('slug', t.slug, 'name', t.name)
+                FROM article_topics at JOIN topics t ON t.id = at.topic_id
+                WHERE at.article_id = s.id
+                ORDER BY at.position, t.name LIMIT 1) AS "topic: Json<crate::db::topics::TopicLink>",
+               coalesce((
+                   SELECT json_agg(json_build_object('slug', p.slug, 'name', p.name,
+                                                     'credentials', p.credentials)
+                                   ORDER BY aa.position)
+                   FROM article_authors aa JOIN people p ON p.id = aa.person_id
+                   WHERE aa.article_id = s.id
+               ), '[]') AS "authors!: Json<Vec<Credit>>"
+        FROM unnest($1::uuid[]) AS s(id)
+        "#,
+        ids
+    )
+    .fetch_all(pool)
+    .await?;
+    Ok(rows
+        .into_iter()
+        .map(|r| {
+            (
+                r.id,
+                CardExtras {
+                    topic: r.topic.map(|t| t.0),
+                    authors: r.authors.0,
+                },
+            )
         })
         .collect())
 }

@@ -21,7 +21,19 @@ const CONTENT: &str = include_str!("stories.toml");
 #[serde(deny_unknown_fields)]
 struct DemoContent {
     topics: Vec<DemoTopic>,
+    people: Vec<DemoPerson>,
     stories: Vec<DemoStory>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct DemoPerson {
+    slug: String,
+    name: String,
+    credentials: String,
+    bio: String,
+    #[serde(default)]
+    same_as: Vec<String>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -39,6 +51,8 @@ struct DemoStory {
     title: String,
     dek: String,
     topics: Vec<String>,
+    #[serde(default)]
+    authors: Vec<String>,
     #[serde(with = "crate::domain::dates::serde_rfc3339")]
     published_at: OffsetDateTime,
     #[serde(default, with = "crate::domain::dates::serde_rfc3339::option")]
@@ -69,6 +83,7 @@ struct DemoChange {
 #[derive(Debug, Default, Clone, PartialEq, Eq)]
 pub struct DemoReport {
     pub topics_added: usize,
+    pub people_added: usize,
     pub stories_added: usize,
     pub stories_present: usize,
 }
@@ -77,8 +92,8 @@ impl fmt::Display for DemoReport {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(
             f,
-            "demo: {} topics added, {} stories added, {} already present",
-            self.topics_added, self.stories_added, self.stories_present
+            "demo: {} topics added, {} people added, {} stories added, {} already present",
+            self.topics_added, self.people_added, self.stories_added, self.stories_present
         )
     }
 }
@@ -112,6 +127,31 @@ pub async fn load(pool: &PgPool) -> anyhow::Result<DemoReport> {
         events::emit(&mut tx, &ChangeEvent::topic("demo", new_topics)).await?;
     }
 
+    let mut new_people = Vec::new();
+    for person in &content.people {
+        let bio = person.bio.trim();
+        let bio_html = markdown::render(bio).into_string();
+        let row = db::people::PersonRow {
+            slug: &person.slug,
+            name: &person.name,
+            credentials: &person.credentials,
+            bio_markdown: bio,
+            bio_html: &bio_html,
+            photo: None,
+            same_as: &person.same_as,
+        };
+        if db::people::insert(&mut *tx, &row, crate::service::now())
+            .await?
+            .is_some()
+        {
+            report.people_added += 1;
+            new_people.push(person.slug.clone());
+        }
+    }
+    if !new_people.is_empty() {
+        events::emit(&mut tx, &ChangeEvent::person("demo", new_people)).await?;
+    }
+
     let mut added = Vec::new();
     for story in &content.stories {
         if db::articles::id_by_slug(&mut tx, &story.slug)
@@ -130,7 +170,10 @@ pub async fn load(pool: &PgPool) -> anyhow::Result<DemoReport> {
             let newer_id = db::articles::id_by_slug(&mut tx, newer).await?;
             db::articles::set_superseded_by(&mut tx, id, newer_id).await?;
         }
-        let event = ChangeEvent::story(id, "demo", vec![story.slug.clone()], story.topics.clone());
+        let mut people = story.authors.clone();
+        people.extend(story.review.as_ref().and_then(|r| r.reviewer.clone()));
+        let event = ChangeEvent::story(id, "demo", vec![story.slug.clone()], story.topics.clone())
+            .crediting(people);
         events::emit(&mut tx, &event).await?;
     }
     tx.commit().await?;
@@ -168,6 +211,7 @@ async fn insert_story(tx: &mut sqlx::PgConnection, story: &DemoStory) -> anyhow:
     )
     .await?;
     db::topics::set_for_article(tx, id, &story.topics).await?;
+    db::people::set_authors(tx, id, &story.authors).await?;
 
     // Revision 1 is the story as first published; each change adds one. Each stores the
     // whole story, as the service's revisions do.
@@ -188,6 +232,7 @@ async fn insert_story(tx: &mut sqlx::PgConnection, story: &DemoStory) -> anyhow:
         withdrawn_at: None,
         withdraw_reason: None,
         topics: story.topics.clone(),
+        authors: story.authors.clone(),
         study: story.study.clone(),
         review: story.review.clone(),
         version: 1,
@@ -260,6 +305,30 @@ mod tests {
             if let Some(newer) = &story.superseded_by {
                 assert!(content.stories.iter().any(|s| &s.slug == newer), "{newer}");
             }
+            // Every story has a byline of known people, and a named reviewer is a person.
+            assert!(!story.authors.is_empty(), "{}", story.slug);
+            let credited = story
+                .authors
+                .iter()
+                .chain(story.review.as_ref().and_then(|r| r.reviewer.as_ref()));
+            for slug in credited {
+                assert!(content.people.iter().any(|p| &p.slug == slug), "{slug}");
+            }
         }
+        for person in &content.people {
+            let changes = crate::domain::person::PersonChanges {
+                slug: Some(person.slug.clone()),
+                name: Some(person.name.clone()),
+                credentials: Some(person.credentials.clone()),
+                bio: Some(person.bio.clone()),
+                photo: None,
+                same_as: Some(person.same_as.clone()),
+            };
+            crate::domain::person::check(&changes).expect("a valid person");
+        }
+        // The archived seed story has its byline and its reviewer.
+        let seed = &content.stories[0];
+        assert!(seed.archived && !seed.authors.is_empty());
+        assert!(seed.review.as_ref().is_some_and(|r| r.reviewer.is_some()));
     }
 }

@@ -38,6 +38,9 @@ pub struct Article {
     pub withdraw_reason: Option<String>,
     /// Topic slugs.
     pub topics: Vec<String>,
+    /// The byline: person slugs, in order.
+    #[serde(default)]
+    pub authors: Vec<String>,
     pub study: Option<Study>,
     pub review: Option<Review>,
     /// Bumps on every change; the ETag is `"<version>"`.
@@ -55,6 +58,17 @@ impl Article {
     pub fn last_updated(&self) -> OffsetDateTime {
         self.published_at
             .map_or(self.updated_at, |published| published.max(self.updated_at))
+    }
+
+    /// The slugs of the people the story credits: its authors, then its reviewer.
+    pub fn credited(&self) -> Vec<String> {
+        let mut people = self.authors.clone();
+        if let Some(reviewer) = self.review.as_ref().and_then(|r| r.reviewer.as_ref())
+            && !people.contains(reviewer)
+        {
+            people.push(reviewer.clone());
+        }
+        people
     }
 
     /// The ETag value: `"<version>"`.
@@ -237,8 +251,12 @@ impl Study {
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Review {
+    /// The reviewer as free text, for one who has no person record.
     #[serde(default)]
     pub reviewed_by: Option<String>,
+    /// The reviewer's person slug (`/people/{slug}`), when they have a record.
+    #[serde(default)]
+    pub reviewer: Option<String>,
     #[serde(
         default,
         deserialize_with = "crate::domain::dates::deserialize_date_option"
@@ -259,6 +277,62 @@ impl Review {
             ..self
         }
     }
+
+    /// Whether the review names anyone.
+    pub fn names_someone(&self) -> bool {
+        self.reviewer.is_some()
+            || self
+                .reviewed_by
+                .as_deref()
+                .is_some_and(|by| !by.trim().is_empty())
+    }
+}
+
+/// Where a trial registration id is registered, for a link: ClinicalTrials.gov (`NCT` and eight
+/// digits) and the ISRCTN registry (`ISRCTN` and eight digits). Others stay plain text.
+pub fn trial_registry_url(trial_id: &str) -> Option<String> {
+    let id = trial_id.trim();
+    let digits = |rest: &str| rest.len() == 8 && rest.bytes().all(|b| b.is_ascii_digit());
+    let upper = id.to_ascii_uppercase();
+    if let Some(rest) = upper.strip_prefix("NCT")
+        && digits(rest)
+    {
+        return Some(format!("https://clinicaltrials.gov/study/{upper}"));
+    }
+    if let Some(rest) = upper.strip_prefix("ISRCTN")
+        && digits(rest)
+    {
+        return Some(format!("https://www.isrctn.com/{upper}"));
+    }
+    None
+}
+
+/// The longest headline search engines take in structured data.
+pub const JSON_LD_HEADLINE_CHARS: usize = 110;
+
+/// `title` cut to at most [`JSON_LD_HEADLINE_CHARS`] characters at a word boundary (a single
+/// word longer than that is cut where the limit falls).
+pub fn json_ld_headline(title: &str) -> String {
+    let title = title.trim();
+    if title.chars().count() <= JSON_LD_HEADLINE_CHARS {
+        return title.to_owned();
+    }
+    let end = title
+        .char_indices()
+        .nth(JSON_LD_HEADLINE_CHARS)
+        .map_or(title.len(), |(i, _)| i);
+    let cut = &title[..end];
+    // At a boundary when the next character is a space; else back to the last space.
+    let at_word = title[end..].starts_with(char::is_whitespace);
+    let cut = if at_word {
+        cut
+    } else {
+        cut.rfind(char::is_whitespace).map_or(cut, |i| &cut[..i])
+    };
+    cut.trim_end_matches(|c: char| {
+        c.is_whitespace() || matches!(c, ',' | ';' | ':' | '-' | '–' | '—')
+    })
+    .to_owned()
 }
 
 #[cfg(test)]
@@ -282,6 +356,41 @@ mod tests {
         assert!(!ChangeKind::Minor.moves_updated_at());
         assert!(ChangeKind::Update.moves_updated_at());
         assert!(ChangeKind::Correction.moves_updated_at());
+    }
+
+    #[test]
+    fn trial_ids_link_to_their_registry() {
+        assert_eq!(
+            trial_registry_url("NCT01234567").as_deref(),
+            Some("https://clinicaltrials.gov/study/NCT01234567")
+        );
+        assert_eq!(
+            trial_registry_url(" nct01234567 ").as_deref(),
+            Some("https://clinicaltrials.gov/study/NCT01234567")
+        );
+        assert_eq!(
+            trial_registry_url("ISRCTN12345678").as_deref(),
+            Some("https://www.isrctn.com/ISRCTN12345678")
+        );
+        for plain in ["NCT123", "EudraCT 2010-012345-67", "NCT0123456789", ""] {
+            assert_eq!(trial_registry_url(plain), None, "{plain}");
+        }
+    }
+
+    #[test]
+    fn json_ld_headlines_are_cut_at_a_word_boundary() {
+        let short = "Remission for years";
+        assert_eq!(json_ld_headline(short), short);
+        let long = "word ".repeat(40);
+        let cut = json_ld_headline(&long);
+        assert!(cut.chars().count() <= JSON_LD_HEADLINE_CHARS);
+        assert!(long.starts_with(&cut) && cut.ends_with("word"), "{cut}");
+        let exact = format!("{} tail", "a".repeat(110));
+        assert_eq!(json_ld_headline(&exact), "a".repeat(110));
+        let one_word = "x".repeat(150);
+        assert_eq!(json_ld_headline(&one_word).chars().count(), 110);
+        let accented = "é".repeat(60) + " " + &"ü".repeat(60);
+        assert_eq!(json_ld_headline(&accented), "é".repeat(60));
     }
 
     #[test]
@@ -316,6 +425,7 @@ pub mod limits {
     pub const DEK_CHARS: usize = 400;
     pub const BODY_BYTES: usize = 200_000;
     pub const TOPICS: usize = 20;
+    pub const AUTHORS: usize = 10;
     pub const CHANGE_NOTE_CHARS: usize = 2_000;
     pub const ARCHIVE_REASON_CHARS: usize = 500;
     pub const SHORT_TEXT_CHARS: usize = 500;

@@ -231,6 +231,22 @@ pub mod serde_rfc3339 {
     }
 }
 
+/// The calendar date of `at` in the site's time zone.
+pub fn local_date(at: OffsetDateTime, tz: &jiff::tz::TimeZone) -> time::Date {
+    let zoned = zoned(at, tz);
+    time::Month::try_from(u8::try_from(zoned.month()).unwrap_or(1))
+        .ok()
+        .and_then(|month| {
+            time::Date::from_calendar_date(
+                i32::from(zoned.year()),
+                month,
+                u8::try_from(zoned.day()).unwrap_or(1),
+            )
+            .ok()
+        })
+        .unwrap_or(at.date())
+}
+
 /// A calendar date as `February 22, 2022`.
 pub fn calendar_date(date: time::Date) -> String {
     let month = date.month().to_string();
@@ -241,6 +257,19 @@ pub fn calendar_date(date: time::Date) -> String {
 mod tests {
     use super::*;
     use time::macros::{date, datetime};
+
+    #[test]
+    fn local_dates_are_the_site_time_zone_s() {
+        let tz = new_york();
+        assert_eq!(
+            local_date(datetime!(2026-12-07 03:00 UTC), &tz),
+            date!(2026 - 12 - 06)
+        );
+        assert_eq!(
+            local_date(datetime!(2026-12-07 06:00 UTC), &tz),
+            date!(2026 - 12 - 07)
+        );
+    }
 
     #[test]
     fn form_inputs_round_trip_in_the_site_time_zone() {

@@ -19,10 +19,15 @@ pub enum ChangeEvent {
         slugs: Vec<String>,
         /// Every topic the story was or is on.
         topics: Vec<String>,
+        /// Every person the story credited or credits (authors and reviewer).
+        #[serde(default)]
+        people: Vec<String>,
     },
     /// A topic's slug, name or description changed (or it was added), under its slugs before
     /// and after.
     Topic { action: String, slugs: Vec<String> },
+    /// A person was added, changed or deleted, under their slugs before and after.
+    Person { action: String, slugs: Vec<String> },
 }
 
 impl ChangeEvent {
@@ -33,6 +38,23 @@ impl ChangeEvent {
             action: action.to_owned(),
             slugs,
             topics,
+            people: Vec::new(),
+        }
+    }
+
+    /// The same event, naming the people the story credited or credits.
+    pub fn crediting(mut self, credited: Vec<String>) -> Self {
+        if let Self::Story { people, .. } = &mut self {
+            *people = credited;
+        }
+        self
+    }
+
+    /// A change to a person, under their slugs before and after.
+    pub fn person(action: &str, slugs: Vec<String>) -> Self {
+        Self::Person {
+            action: action.to_owned(),
+            slugs,
         }
     }
 
@@ -47,7 +69,9 @@ impl ChangeEvent {
     /// The action that caused the change.
     pub fn action(&self) -> &str {
         match self {
-            Self::Story { action, .. } | Self::Topic { action, .. } => action,
+            Self::Story { action, .. }
+            | Self::Topic { action, .. }
+            | Self::Person { action, .. } => action,
         }
     }
 }
@@ -86,7 +110,7 @@ mod tests {
         let json = serde_json::to_string(&story).unwrap();
         assert_eq!(
             json,
-            r#"{"kind":"story","id":"00000000-0000-0000-0000-000000000000","action":"update","slugs":["a"],"topics":["heart"]}"#
+            r#"{"kind":"story","id":"00000000-0000-0000-0000-000000000000","action":"update","slugs":["a"],"topics":["heart"],"people":[]}"#
         );
         assert_eq!(serde_json::from_str::<ChangeEvent>(&json).unwrap(), story);
         let topic = ChangeEvent::topic("topic.update", vec!["heart".into()]);

@@ -8,6 +8,7 @@ pub mod feedback;
 pub mod lifecycle;
 pub mod markdown;
 pub mod numbers;
+pub mod person;
 pub mod policy;
 pub mod search;
 pub mod secret;

@@ -65,6 +65,7 @@ pub enum Action {
     CreatePreviewLink,
     RevokePreviewLink,
     ManageTopics,
+    ManagePeople,
     ViewFeedback,
     TriageFeedback,
     ManageUsers,
@@ -100,6 +101,7 @@ pub fn can(actor: Actor, action: Action, article: Option<ArticleFacts>) -> bool 
                 | ArchiveArticle
                 | RestoreDeletedArticle
                 | ManageTopics
+                | ManagePeople
                 | ViewFeedback
                 | TriageFeedback
                 | ManageUsers
@@ -114,7 +116,7 @@ mod tests {
     use super::*;
     use Action::*;
 
-    const ALL: [Action; 20] = [
+    const ALL: [Action; 21] = [
         ListArticles,
         CreateArticle,
         ViewArticle,
@@ -131,6 +133,7 @@ mod tests {
         CreatePreviewLink,
         RevokePreviewLink,
         ManageTopics,
+        ManagePeople,
         ViewFeedback,
         TriageFeedback,
         ManageUsers,

@@ -7,6 +7,15 @@ pub mod articles;
 pub mod auth;
 pub mod autosaves;
 pub mod feedback;
+pub mod people;
 pub mod previews;
 pub mod topics;
 pub mod users;
+
+/// Now, at the microsecond precision PostgreSQL stores, so that what a write answers equals
+/// what a later read answers.
+pub fn now() -> time::OffsetDateTime {
+    let now = time::OffsetDateTime::now_utc();
+    now.replace_nanosecond(now.nanosecond() / 1_000 * 1_000)
+        .unwrap_or(now)
+}

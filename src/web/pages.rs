@@ -22,6 +22,8 @@ pub struct Layout {
     pub og_type: &'static str,
     /// Leave out the header's search box (the search page has its own).
     pub hide_search: bool,
+    /// Feeds of this page besides the site's (a topic's): title and path.
+    pub feeds: Vec<(String, String)>,
 }
 
 impl Layout {
@@ -36,6 +38,12 @@ impl Layout {
 
     pub fn description(mut self, description: impl Into<String>) -> Self {
         self.description = description.into();
+        self
+    }
+
+    /// Announces a feed of this page's own (`<link rel="alternate">`).
+    pub fn feed(mut self, title: impl Into<String>, path: impl Into<String>) -> Self {
+        self.feeds.push((title.into(), path.into()));
         self
     }
 

@@ -101,7 +101,8 @@ async fn a_demo_load_tells_running_servers_what_it_added(pool: PgPool) {
     let report = dateline::demo::load(&pool).await.unwrap();
     let mut stories = 0;
     let mut topics = 0;
-    while stories < report.stories_added || topics == 0 {
+    let mut people = 0;
+    while stories < report.stories_added || topics == 0 || people == 0 {
         let note = tokio::time::timeout(std::time::Duration::from_secs(5), listener.recv())
             .await
             .expect("a change event for everything added")
@@ -111,9 +112,12 @@ async fn a_demo_load_tells_running_servers_what_it_added(pool: PgPool) {
         match event {
             dateline::domain::events::ChangeEvent::Story { .. } => stories += 1,
             dateline::domain::events::ChangeEvent::Topic { slugs, .. } => topics += slugs.len(),
+            dateline::domain::events::ChangeEvent::Person { slugs, .. } => people += slugs.len(),
         }
     }
     assert_eq!(topics, report.topics_added);
+    assert_eq!(people, report.people_added);
+    assert!(people >= 6, "{report}");
     // A second load adds nothing and says nothing.
     dateline::demo::load(&pool).await.unwrap();
     let quiet = tokio::time::timeout(std::time::Duration::from_millis(300), listener.recv()).await;

@@ -65,16 +65,27 @@ async fn every_page_is_valid_html(pool: PgPool) {
         &[],
     )
     .await;
+    for person in [
+        json!({"name": "Lena Okafor", "credentials": "Health editor", "bio": "Edits *research news*.\n\n- one\n- two", "same_as": ["https://orcid.org/0000-0002-1825-0097"]}),
+        json!({"name": "Sam Whitfield"}),
+        json!({"name": "Dr. Ana Ribeiro", "credentials": "MD, medical oncologist"}),
+    ] {
+        let made = app
+            .api("POST", "/api/v1/people", Some(&token), Some(person), &[])
+            .await;
+        assert_eq!(made.status, 201, "{}", made.text);
+    }
     let story = app
         .create_article(
             &token,
             json!({
+                "authors": ["lena-okafor", "sam-whitfield"],
                 "title": "Trastuzumab keeps one in eleven in remission",
                 "dek": "A congress report on HER2-positive breast cancer.",
                 "body_markdown": "## What was found\n\nAbout **1 in 11** stayed in remission.\n\n| arm | n |\n|---|---|\n| A | 60 |\n\n<textarea>left open",
                 "topics": ["breast-cancer"],
                 "study": {"citation": "ECCO 2011", "doi": "10.5555/x", "trial_id": "NCT00567190", "sample_size": 120, "presented_at": "2011-09-25"},
-                "review": {"reviewed_by": "Dr. Jane Roe", "last_reviewed": "2026-11-01", "next_review_due": "2027-11-01"},
+                "review": {"reviewer": "dr-ana-ribeiro", "last_reviewed": "2026-11-01", "next_review_due": "2027-11-01"},
             }),
         )
         .await;
@@ -91,7 +102,8 @@ async fn every_page_is_valid_html(pool: PgPool) {
     let newer = id_of(
         &app.create_article(
             &token,
-            json!({"title": "A newer study", "topics": ["breast-cancer"]}),
+            json!({"title": "A newer study", "topics": ["breast-cancer"], "authors": ["sam-whitfield"],
+                   "review": {"reviewed_by": "Dr. Jane Roe", "last_reviewed": "2026-11-01"}}),
         )
         .await,
     );
@@ -125,6 +137,8 @@ async fn every_page_is_valid_html(pool: PgPool) {
         "/research-news/retracted",
         "/topics",
         "/topics/breast-cancer",
+        "/people/lena-okafor",
+        "/people/dr-ana-ribeiro",
         "/archive",
         "/search?q=remission",
         "/search?q=nothing-matches-this",
@@ -147,6 +161,8 @@ async fn every_page_is_valid_html(pool: PgPool) {
         "/admin/feedback".to_owned(),
         "/admin/topics".to_owned(),
         "/admin/topics/breast-cancer".to_owned(),
+        "/admin/people".to_owned(),
+        "/admin/people/lena-okafor".to_owned(),
         "/admin/password".to_owned(),
     ] {
         let page = get(&app, &path, &cookie).await;

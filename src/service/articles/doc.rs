@@ -14,6 +14,7 @@ pub struct ArticleChanges {
     pub dek: Option<String>,
     pub body_markdown: Option<String>,
     pub topics: Option<Vec<String>>,
+    pub authors: Option<Vec<String>>,
     pub study: Option<Option<Study>>,
     pub review: Option<Option<Review>>,
 }

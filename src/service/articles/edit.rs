@@ -7,7 +7,7 @@ use super::access::{authorize, facts};
 use super::doc::{ArticleChanges, ChangeMeta, TransitionOptions};
 use super::lifecycle::transition_in;
 use super::validate::{apply_changes, check_meta, derive_slug, same_content};
-use super::write::{lock_for, now, record_change, save};
+use super::write::{Before, lock_for, now, record_change, save};
 use crate::db;
 use crate::domain::article::{Article, ArticleStatus};
 use crate::domain::events::{ChangeEvent, Committed};
@@ -45,6 +45,7 @@ pub async fn create(
         withdrawn_at: None,
         withdraw_reason: None,
         topics: Vec::new(),
+        authors: Vec::new(),
         study: None,
         review: None,
         version: 1,
@@ -127,15 +128,11 @@ pub(super) async fn update_in(
     only_if_changed: bool,
 ) -> Result<Option<(Article, ChangeEvent)>, AppError> {
     let mut article = lock_for(tx, Some(actor), Action::EditArticle, id, if_match).await?;
-    let (old_slug, old_topics, old_version) = (
-        article.slug.clone(),
-        article.topics.clone(),
-        article.version,
-    );
-    let before = only_if_changed.then(|| article.clone());
+    let (was, old_version) = (Before::of(&article), article.version);
+    let unchanged = only_if_changed.then(|| article.clone());
     apply_changes(tx, &mut article, changes).await?;
-    if let Some(before) = before
-        && same_content(&before, &article)
+    if let Some(unchanged) = unchanged
+        && same_content(&unchanged, &article)
     {
         return Ok(None);
     }
@@ -143,20 +140,12 @@ pub(super) async fn update_in(
     if meta.kind.moves_updated_at() {
         article.updated_at = now();
     }
-    if article.slug != old_slug {
-        db::slug_history::record_previous_slug(tx, article.id, &old_slug).await?;
+    if article.slug != was.slug {
+        db::slug_history::record_previous_slug(tx, article.id, &was.slug).await?;
         db::slug_history::forget_previous_slug(tx, article.id, &article.slug).await?;
     }
     save(tx, &mut article, old_version, Some(actor.id)).await?;
-    let changed = record_change(
-        tx,
-        Some(actor),
-        article,
-        Some((&old_slug, &old_topics)),
-        "update",
-        meta,
-    )
-    .await?;
+    let changed = record_change(tx, Some(actor), article, Some(&was), "update", meta).await?;
     Ok(Some(changed))
 }
 

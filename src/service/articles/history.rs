@@ -23,6 +23,8 @@ pub(super) struct RestorableContent {
     dek: Option<String>,
     body_markdown: Option<String>,
     topics: Option<Vec<String>>,
+    /// Absent from revisions written before bylines existed: those leave the byline as it is.
+    authors: Option<Vec<String>>,
     #[serde(default)]
     study: Option<Study>,
     #[serde(default)]
@@ -58,6 +60,7 @@ pub async fn restorable(
         dek: content.dek,
         body_markdown: content.body_markdown,
         topics: content.topics,
+        authors: content.authors,
         study: Some(content.study),
         review: Some(content.review),
     };

@@ -6,7 +6,7 @@ use uuid::Uuid;
 
 use super::doc::{ChangeMeta, TransitionOptions};
 use super::validate::clean_reason;
-use super::write::{lock_for, now, record_change, save};
+use super::write::{Before, lock_for, now, record_change, save};
 use crate::db;
 use crate::domain::article::{Article, ArticleStatus, ChangeKind};
 use crate::domain::events::{ChangeEvent, Committed};
@@ -124,7 +124,7 @@ pub(super) async fn transition_in(
     }
     let by = actor.map(|a| a.id);
     save(tx, &mut article, old_version, by).await?;
-    let (slug, topics) = (article.slug.clone(), article.topics.clone());
+    let before = Before::of(&article);
     // Lifecycle steps are minor changes; the note (not shown to readers) says which step it was.
     let meta = ChangeMeta {
         kind: ChangeKind::Minor,
@@ -138,15 +138,7 @@ pub(super) async fn transition_in(
             (Transition::Unarchive, _) => "Unarchived".to_owned(),
         }),
     };
-    record_change(
-        tx,
-        actor,
-        article,
-        Some((&slug, &topics)),
-        transition.name(),
-        &meta,
-    )
-    .await
+    record_change(tx, actor, article, Some(&before), transition.name(), &meta).await
 }
 
 /// Submits, publishes (now or at a future moment), unpublishes, withdraws, archives or

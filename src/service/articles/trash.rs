@@ -27,7 +27,9 @@ pub async fn delete(pool: &PgPool, actor: Actor, id: Uuid) -> Result<Committed<(
         serde_json::json!({}),
     )
     .await?;
-    let event = ChangeEvent::story(id, "delete", vec![article.slug], article.topics);
+    let people = article.credited();
+    let event =
+        ChangeEvent::story(id, "delete", vec![article.slug], article.topics).crediting(people);
     events::emit(&mut tx, &event).await?;
     tx.commit().await?;
     Ok(Committed::new((), vec![event]))
@@ -64,7 +66,8 @@ pub async fn restore_deleted(
         "restore",
         vec![article.slug.clone()],
         article.topics.clone(),
-    );
+    )
+    .crediting(article.credited());
     events::emit(&mut tx, &event).await?;
     let article = db::articles::find_by_id(&mut *tx, id)
         .await?

@@ -93,6 +93,30 @@ pub(super) async fn apply_changes(
             }
         }
     }
+    if let Some(new_authors) = changes.authors {
+        if new_authors.len() > limits::AUTHORS {
+            errors.push(FieldError::new(
+                "authors",
+                format!("must list at most {} people", limits::AUTHORS),
+            ));
+        } else {
+            let mut deduped: Vec<String> = Vec::new();
+            for person in new_authors {
+                if !deduped.contains(&person) {
+                    deduped.push(person);
+                }
+            }
+            let unknown = db::people::unknown_slugs(&mut *db, &deduped).await?;
+            if unknown.is_empty() {
+                article.authors = deduped;
+            } else {
+                errors.push(FieldError::new(
+                    "authors",
+                    format!("unknown person: {}", unknown.join(", ")),
+                ));
+            }
+        }
+    }
     if let Some(study) = changes.study {
         if let Some(study) = &study {
             for (field, message) in article::study_errors(study) {
@@ -105,6 +129,16 @@ pub(super) async fn apply_changes(
         if let Some(review) = &review {
             for (field, message) in article::review_errors(review) {
                 errors.push(FieldError::new(field, message));
+            }
+            if let Some(reviewer) = &review.reviewer
+                && !db::people::unknown_slugs(&mut *db, std::slice::from_ref(reviewer))
+                    .await?
+                    .is_empty()
+            {
+                errors.push(FieldError::new(
+                    "review.reviewer",
+                    format!("unknown person: {reviewer}"),
+                ));
             }
         }
         article.review = review.map(Review::cleaned);
@@ -190,6 +224,7 @@ pub(super) fn same_content(a: &Article, b: &Article) -> bool {
         && a.dek == b.dek
         && a.body_markdown == b.body_markdown
         && a.topics == b.topics
+        && a.authors == b.authors
         && a.study == b.study
         && a.review == b.review
 }

@@ -1,7 +1,6 @@
 //! What every accepted change writes in its transaction: the row under its old version, the
 //! topics, a revision of the whole story, an audit entry and the change event.
 
-use time::OffsetDateTime;
 use uuid::Uuid;
 
 use super::access::authorize;
@@ -14,13 +13,7 @@ use crate::domain::policy::{Action, Actor};
 use crate::domain::text;
 use crate::error::AppError;
 
-/// Now, at the microsecond precision PostgreSQL stores, so that what a write answers equals
-/// what a later read answers.
-pub(super) fn now() -> OffsetDateTime {
-    let now = OffsetDateTime::now_utc();
-    now.replace_nanosecond(now.nanosecond() / 1_000 * 1_000)
-        .unwrap_or(now)
-}
+pub(super) use crate::service::now;
 
 /// Writes what every accepted change writes: topics, the revision, the audit entry, the event
 /// (announced at commit, and returned for the caller to react to).
@@ -28,12 +21,15 @@ pub(super) async fn record_change(
     tx: &mut sqlx::PgConnection,
     actor: Option<Actor>,
     doc: Article,
-    before: Option<(&str, &[String])>,
+    before: Option<&Before>,
     action: &str,
     meta: &ChangeMeta,
 ) -> Result<(Article, ChangeEvent), AppError> {
-    if before.is_none_or(|(_, old_topics)| old_topics != doc.topics.as_slice()) {
+    if before.is_none_or(|b| b.topics != doc.topics) {
         db::topics::set_for_article(tx, doc.id, &doc.topics).await?;
+    }
+    if before.is_none_or(|b| b.authors != doc.authors) {
+        db::people::set_authors(tx, doc.id, &doc.authors).await?;
     }
     let snapshot = serde_json::to_value(&doc).map_err(anyhow::Error::from)?;
     let note = meta.note.as_deref().map(text::clean_line);
@@ -62,19 +58,46 @@ pub(super) async fn record_change(
     .await?;
     let mut slugs = vec![doc.slug.clone()];
     let mut all_topics = doc.topics.clone();
-    if let Some((old_slug, old_topics)) = before {
-        if old_slug != doc.slug {
-            slugs.push(old_slug.to_owned());
+    let mut people = doc.credited();
+    if let Some(before) = before {
+        if before.slug != doc.slug {
+            slugs.push(before.slug.clone());
         }
-        for topic in old_topics {
-            if !all_topics.contains(topic) {
-                all_topics.push(topic.clone());
-            }
-        }
+        union(&mut all_topics, &before.topics);
+        union(&mut people, &before.people);
     }
-    let event = ChangeEvent::story(doc.id, action, slugs, all_topics);
+    let event = ChangeEvent::story(doc.id, action, slugs, all_topics).crediting(people);
     events::emit(tx, &event).await?;
     Ok((doc, event))
+}
+
+/// What a story was before a change: what the change event names besides what it is now.
+#[derive(Debug, Clone)]
+pub(super) struct Before {
+    pub slug: String,
+    pub topics: Vec<String>,
+    pub authors: Vec<String>,
+    /// Authors and reviewer.
+    pub people: Vec<String>,
+}
+
+impl Before {
+    pub fn of(article: &Article) -> Self {
+        Self {
+            slug: article.slug.clone(),
+            topics: article.topics.clone(),
+            authors: article.authors.clone(),
+            people: article.credited(),
+        }
+    }
+}
+
+fn union(into: &mut Vec<String>, more: &[String]) {
+    for item in more {
+        if !into.contains(item) {
+            into.push(item.clone());
+        }
+    }
 }
 
 /// Locks a story for a change and checks the actor's right and, when given, the version.

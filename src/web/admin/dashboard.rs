@@ -49,6 +49,11 @@ pub struct DashboardPage {
     pub rows: Vec<Row>,
     pub total: i64,
     pub scheduled: Vec<(String, String)>,
+    /// Shown to roles that may edit published stories.
+    pub show_reviews_due: bool,
+    /// Story id, title, when the review was due.
+    pub reviews_due: Vec<(Uuid, String, String)>,
+    pub reviews_due_total: i64,
     pub feedback_waiting: i64,
     pub topics: Vec<(String, String)>,
     pub authors: Vec<(String, String)>,
@@ -112,12 +117,24 @@ pub async fn show(
         } else {
             author
         },
+        review_due: None,
     };
+    let tz = &state.config.timezone;
+    let today = crate::domain::dates::local_date(time::OffsetDateTime::now_utc(), tz);
+    // Contributors cannot edit published stories: the queue is not theirs.
+    let show_reviews_due = admin.user.role != Role::Contributor;
     let waiting = db::feedback::FeedbackFilter {
         article_id: None,
         status: Some(crate::domain::feedback::FeedbackStatus::New),
     };
-    let (counts, total, stories, scheduled, feedback_waiting, topics, authors) = tokio::try_join!(
+    let reviews_due = async {
+        if show_reviews_due {
+            db::dashboard::reviews_due(&state.pool, &today.to_string(), 20).await
+        } else {
+            Ok((Vec::new(), 0))
+        }
+    };
+    let (counts, total, stories, scheduled, feedback_waiting, topics, authors, due) = tokio::try_join!(
         db::dashboard::status_counts(&state.pool),
         db::articles::count_filtered(&state.pool, &filter),
         db::articles::list_filtered(&state.pool, &filter, PER_PAGE, 0),
@@ -125,8 +142,9 @@ pub async fn show(
         db::feedback::count(&state.pool, &waiting),
         db::topics::list(&state.pool),
         db::dashboard::authors(&state.pool),
+        reviews_due,
     )?;
-    let tz = &state.config.timezone;
+    let (reviews_due, reviews_due_total) = due;
     let when = |at: time::OffsetDateTime| crate::domain::dates::long_datetime(at, tz);
     render(&DashboardPage {
         layout: admin_layout("Dashboard"),
@@ -154,6 +172,16 @@ pub async fn show(
             .into_iter()
             .map(|s| (s.title, when(s.published_at)))
             .collect(),
+        show_reviews_due,
+        reviews_due: reviews_due
+            .into_iter()
+            .map(|r| {
+                let shown = crate::domain::dates::parse_date_input(&r.next_review_due)
+                    .map_or(r.next_review_due, crate::domain::dates::calendar_date);
+                (r.id, r.title, shown)
+            })
+            .collect(),
+        reviews_due_total,
         feedback_waiting,
         topics: topics.into_iter().map(|t| (t.slug, t.name)).collect(),
         authors: authors

@@ -8,6 +8,7 @@ mod deleted;
 mod editor;
 pub mod extract;
 pub mod feedback;
+mod people;
 mod revisions;
 mod topics;
 pub mod users;
@@ -79,6 +80,8 @@ pub struct AdminNav {
     pub role: &'static str,
     pub feedback: bool,
     pub topics: bool,
+    /// May add, change and delete people (everyone may read them).
+    pub people: bool,
     pub users: bool,
     pub audit: bool,
     pub deleted: bool,
@@ -94,6 +97,7 @@ impl AdminNav {
             role: user.role.as_str(),
             feedback: allows(Action::ViewFeedback),
             topics: allows(Action::ManageTopics),
+            people: allows(Action::ManagePeople),
             users: allows(Action::ManageUsers),
             audit: allows(Action::ViewAuditLog),
             deleted: allows(Action::RestoreDeletedArticle),
@@ -166,6 +170,12 @@ pub fn routes(state: AppState) -> Router<AppState> {
             "/admin/topics/{slug}",
             get(topics::edit).post(topics::update),
         )
+        .route("/admin/people", get(people::list).post(people::create))
+        .route(
+            "/admin/people/{slug}",
+            get(people::edit).post(people::update),
+        )
+        .route("/admin/people/{slug}/delete", post(people::delete))
         .route("/admin/audit", get(audit::show))
         .route("/admin/users", get(users::list).post(users::create))
         .route("/admin/users/{id}", get(users::show))

@@ -75,10 +75,11 @@ pub fn diff(
     before: &serde_json::Value,
     after: &serde_json::Value,
 ) -> (Vec<FieldChange>, Vec<DiffLine>) {
-    const FIELDS: [(&str, &str); 9] = [
+    const FIELDS: [(&str, &str); 10] = [
         ("title", "Headline"),
         ("slug", "Slug"),
         ("dek", "Summary line"),
+        ("authors", "Byline"),
         ("topics", "Topics"),
         ("status", "Status"),
         ("archived", "Archived"),

@@ -33,6 +33,9 @@ pub struct ListQuery {
     archived: Option<String>,
     /// Words in the title, dek or body.
     q: Option<String>,
+    /// `true`: published stories whose `review.next_review_due` is today or earlier (site time
+    /// zone); `false`: every other story.
+    review_due: Option<String>,
     /// From 1.
     page: Option<String>,
     /// From 1 to 100 (default 20; larger values are capped at 100).
@@ -57,6 +60,8 @@ pub struct NewArticle {
     pub dek: Option<String>,
     pub body_markdown: Option<String>,
     pub topics: Option<Vec<String>>,
+    /// The byline: person slugs (`/api/v1/people`), in order.
+    pub authors: Option<Vec<String>>,
     #[serde(default, deserialize_with = "crate::web::api::fields::object_or_null")]
     pub study: Option<Study>,
     #[serde(default, deserialize_with = "crate::web::api::fields::object_or_null")]
@@ -79,6 +84,8 @@ pub struct UpdateArticle {
     pub dek: Option<String>,
     pub body_markdown: Option<String>,
     pub topics: Option<Vec<String>>,
+    /// The byline: person slugs (`/api/v1/people`), in order; `[]` removes it.
+    pub authors: Option<Vec<String>>,
     #[serde(
         default,
         deserialize_with = "crate::web::api::fields::double_object_or_null"
@@ -223,6 +230,7 @@ pub async fn list_articles(
         },
     };
     let archived = parse_bool(query.archived.as_deref(), "archived", &mut errors);
+    let review_due = parse_bool(query.review_due.as_deref(), "review_due", &mut errors);
     let ListPage { page, per_page } = parse_page(
         query.page.as_deref(),
         query.per_page.as_deref(),
@@ -243,6 +251,13 @@ pub async fn list_articles(
             .map(|q| crate::domain::search::clean_query(&q))
             .filter(|q| !q.is_empty()),
         created_by: (user.role == Role::Contributor).then_some(user.id),
+        review_due: review_due.map(|due| {
+            let today = crate::domain::dates::local_date(
+                time::OffsetDateTime::now_utc(),
+                &state.config.timezone,
+            );
+            (due, today)
+        }),
     };
     let total = db::articles::count_filtered(&state.pool, &filter).await?;
     let rows =
@@ -286,6 +301,7 @@ pub async fn create_article(
         dek: input.dek,
         body_markdown: input.body_markdown,
         topics: input.topics,
+        authors: input.authors,
         study: input.study.map(Some),
         review: input.review.map(Some),
     };
@@ -329,6 +345,7 @@ pub async fn update_article(
         dek: input.dek,
         body_markdown: input.body_markdown,
         topics: input.topics,
+        authors: input.authors,
         study: input.study,
         review: input.review,
     };

@@ -7,6 +7,7 @@ pub mod extract;
 pub mod feedback;
 pub mod fields;
 pub mod json;
+pub mod people;
 pub mod rules;
 pub mod topics;
 
@@ -105,6 +106,12 @@ pub fn v1_router() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(articles::delete_preview_link))
         .routes(routes!(topics::list_topics, topics::create_topic))
         .routes(routes!(topics::update_topic))
+        .routes(routes!(people::list_people, people::create_person))
+        .routes(routes!(
+            people::show_person,
+            people::update_person,
+            people::delete_person
+        ))
         .routes(routes!(feedback::list_feedback))
         .routes(routes!(feedback::update_feedback))
         .routes(routes!(feedback::show_article_stats))

@@ -13,7 +13,7 @@
 use serde_json::{Map, Value, json};
 
 use crate::domain::article::{MAX_SAMPLE_SIZE, limits, patterns};
-use crate::domain::{dates, slug, text};
+use crate::domain::{dates, person, slug, text};
 
 /// JSON Schema for a slug (`crate::domain::slug::Slug::parse`).
 const SLUG_PATTERN: &str = "^[a-z0-9]+(-[a-z0-9]+)*$";
@@ -82,11 +82,48 @@ fn property_rules() -> Vec<(&'static str, &'static str, Value)> {
                        "items": {"type": "string", "maxLength": slug::MAX_LEN, "pattern": SLUG_PATTERN},
                        "description": "Slugs of existing topics."}),
             ),
+            (
+                name,
+                "authors",
+                json!({"type": ["array", "null"], "maxItems": limits::AUTHORS,
+                       "items": {"type": "string", "maxLength": slug::MAX_LEN, "pattern": SLUG_PATTERN},
+                       "description": "The byline: slugs of existing people, in order."}),
+            ),
             (name, "change_note", text(limits::CHANGE_NOTE_CHARS)),
+        ]
+    };
+    let person = |name: &'static str, required: bool| {
+        vec![
+            (name, "slug", slug()),
+            (name, "name", visible(person::limits::NAME_CHARS, !required)),
+            (name, "credentials", text(person::limits::CREDENTIALS_CHARS)),
+            (
+                name,
+                "bio",
+                json!({"type": ["string", "null"], "maxLength": person::limits::BIO_BYTES,
+                       "pattern": text::NO_NUL_PATTERN,
+                       "description": format!("Markdown, at most {} bytes of UTF-8.", person::limits::BIO_BYTES)}),
+            ),
+            (
+                name,
+                "same_as",
+                json!({"type": ["array", "null"], "maxItems": person::limits::SAME_AS,
+                       "items": {"type": "string", "maxLength": person::limits::URL_CHARS,
+                                 "pattern": person::HTTPS_URL},
+                       "description": "https links to pages about the person elsewhere."}),
+            ),
+            (
+                name,
+                "photo",
+                json!({"type": "null",
+                       "description": "A media id once images exist; only `null` until then."}),
+            ),
         ]
     };
     let mut rules = article("NewArticle");
     rules.extend(article("UpdateArticle"));
+    rules.extend(person("NewPerson", true));
+    rules.extend(person("UpdatePerson", false));
     rules.extend([
         ("NewArticle", "title", visible(limits::TITLE_CHARS, false)),
         ("UpdateArticle", "title", visible(limits::TITLE_CHARS, true)),
@@ -108,6 +145,12 @@ fn property_rules() -> Vec<(&'static str, &'static str, Value)> {
         ),
         ("Study", "url", pattern(patterns::URL, limits::URL_CHARS)),
         ("Review", "reviewed_by", text(limits::REVIEWED_BY_CHARS)),
+        (
+            "Review",
+            "reviewer",
+            json!({"type": ["string", "null"], "maxLength": slug::MAX_LEN, "pattern": SLUG_PATTERN,
+                   "description": "The reviewer's person slug, when they have a page."}),
+        ),
         ("Review", "last_reviewed", date()),
         ("Review", "next_review_due", date()),
         (
@@ -154,6 +197,7 @@ fn object_rules() -> Vec<(&'static str, Value)> {
         ("UpdateArticle", correction_needs_a_note()),
         ("RestoreRequest", correction_needs_a_note()),
         ("NewTopic", json!({"required": ["name"]})),
+        ("NewPerson", json!({"required": ["name"]})),
         (
             "UpdateFeedback",
             // A status to set, or the email to delete (or both).
@@ -200,6 +244,14 @@ fn parameter_rules() -> Vec<(&'static str, &'static str, Value)> {
             json!({"type": "string", "enum": ["", "true", "false", "1", "0"]}),
         ),
         ("/api/v1/articles", "q", json!({"type": "string"})),
+        (
+            "/api/v1/articles",
+            "review_due",
+            json!({"type": "string", "enum": ["", "true", "false", "1", "0"]}),
+        ),
+        ("/api/v1/people", "q", json!({"type": "string"})),
+        ("/api/v1/people", "page", page.clone()),
+        ("/api/v1/people", "per_page", per_page.clone()),
         ("/api/v1/articles", "page", page.clone()),
         ("/api/v1/articles", "per_page", per_page.clone()),
         (

@@ -27,10 +27,10 @@ pub struct ArchivePage {
 pub async fn show_archive(State(state): State<AppState>) -> Result<Response, AppError> {
     let tz = &state.config.timezone;
     let stories = db::stories::list_archived(&state.pool).await?;
+    let (cards, named) = StoryCard::list(&state, &stories).await?;
     let mut years: Vec<ArchiveYear> = Vec::new();
-    for story in &stories {
+    for (story, card) in stories.iter().zip(cards) {
         let year = dates::year(story.published_at, tz);
-        let card = StoryCard::from_summary(story, tz);
         match years.last_mut() {
             Some(group) if group.year == year => group.stories.push(card),
             _ => years.push(ArchiveYear {
@@ -42,5 +42,7 @@ pub async fn show_archive(State(state): State<AppState>) -> Result<Response, App
     let layout = Layout::new("Archive", "archive")
         .description("Archived research news, kept online as a record of earlier findings.")
         .canonical(&state.config.base_url, "/archive");
-    Ok(CacheTags::list().attach(render(&ArchivePage { layout, years })?))
+    Ok(named
+        .tag(CacheTags::list())
+        .attach(render(&ArchivePage { layout, years })?))
 }

@@ -10,11 +10,13 @@ use axum::response::{IntoResponse, Response};
 use super::{PageQuery, Pagination, StoryCard};
 use crate::cache::CacheTags;
 use crate::db;
+use crate::db::stories::{RelatedStory, Story};
 use crate::db::topics::TopicLink;
-use crate::domain::article::Article;
+use crate::domain::article::{self as article_rules, Article};
 use crate::domain::article::{ChangeKind, Study, Visibility};
 use crate::domain::dates;
 use crate::domain::markdown::SafeHtml;
+use crate::domain::person::Credit;
 use crate::error::AppError;
 use crate::state::AppState;
 use crate::web::pages::{Layout, SITE_NAME, render};
@@ -49,12 +51,13 @@ pub async fn list_articles(
     if page > 1 {
         layout.title = format!("All research news, page {page}");
     }
+    let (stories, named) = StoryCard::list(&state, &stories).await?;
     let page = render(&ArticlesPage {
         layout,
-        stories: StoryCard::list(&stories, &state.config.timezone),
+        stories,
         pagination,
     })?;
-    Ok(CacheTags::list().attach(page))
+    Ok(named.tag(CacheTags::list()).attach(page))
 }
 
 /// The archive banner's content.
@@ -85,7 +88,7 @@ pub struct ChangeNoteView {
 pub struct JsonLd(String);
 
 impl JsonLd {
-    fn new(value: &serde_json::Value) -> Self {
+    pub fn new(value: &serde_json::Value) -> Self {
         let json = value.to_string();
         Self(
             json.replace('<', "\\u003c")
@@ -117,12 +120,44 @@ pub struct ArticlePage {
     pub study: Vec<StudyFact>,
     pub notes: Vec<ChangeNoteView>,
     pub topics: Vec<TopicLink>,
+    /// The byline's names, each after its separator (`""`, `", "` or `" and "`).
+    pub byline: Vec<(&'static str, Credit)>,
+    pub review_line: Option<ReviewLine>,
+    pub related: Vec<RelatedStory>,
     pub last_updated: String,
     pub updated_iso: String,
     pub feedback: FeedbackWidget,
     pub json_ld: JsonLd,
     /// Seen through a preview link: read-only, no feedback form, `noindex`.
     pub preview: bool,
+}
+
+/// "Medically reviewed by <name>, <credentials>, on <date>".
+pub struct ReviewLine {
+    /// Empty when the review names nobody (then only the date shows).
+    pub name: String,
+    /// The reviewer's page, when they have one.
+    pub href: Option<String>,
+    pub credentials: String,
+    pub date: Option<String>,
+    pub iso: Option<String>,
+}
+
+/// The byline's separators: "A", "A and B", "A, B and C".
+fn byline(authors: Vec<Credit>) -> Vec<(&'static str, Credit)> {
+    let count = authors.len();
+    authors
+        .into_iter()
+        .enumerate()
+        .map(|(i, person)| {
+            let separator = match i {
+                0 => "",
+                i if i + 1 == count => " and ",
+                _ => ", ",
+            };
+            (separator, person)
+        })
+        .collect()
 }
 
 /// The feedback widget's state: empty, thanked, or re-shown with the reader's text and errors.
@@ -195,7 +230,17 @@ pub async fn show_article(
         thanks: query.feedback.as_deref() == Some("thanks"),
         ..FeedbackWidget::default()
     };
-    let tags = CacheTags::story(id, story.topics.iter().map(|t| t.slug.as_str()));
+    let people = story.article.credited();
+    let tags = CacheTags::story(
+        id,
+        story.topics.iter().map(|t| t.slug.as_str()),
+        people.iter().map(String::as_str),
+        story
+            .related
+            .iter()
+            .map(|r| r.id)
+            .chain(story.article.superseded_by),
+    );
     Ok(tags.attach(render_story_parts(&state, story, widget).await?))
 }
 
@@ -248,30 +293,15 @@ pub fn check_visible(article: &Article) -> Result<(), AppError> {
     }
 }
 
-/// What a story page shows besides the article row, asked for at once on separate
-/// connections: its topics, its public change notes and, when archived, its successor.
-async fn story_parts(
-    state: &AppState,
-    article: &Article,
-) -> Result<
-    (
-        Vec<TopicLink>,
-        Vec<db::revisions::PublicNote>,
-        Option<(String, String)>,
-    ),
-    AppError,
-> {
-    let superseded = async {
-        match article.superseded_by {
-            Some(id) if article.archived => db::stories::find_published_link(&state.pool, id).await,
-            _ => Ok(None),
-        }
-    };
-    Ok(tokio::try_join!(
-        db::topics::links_for_article(&state.pool, article.id),
-        db::revisions::public_notes(&state.pool, article.id),
-        superseded,
-    )?)
+/// A story page's data for an article already in hand (a preview, a feedback form shown
+/// again): the same one query the page reads, with this article's fields kept.
+async fn story_of(state: &AppState, article: Article) -> Result<Story, AppError> {
+    let found = db::stories::stories_by_slugs(&state.pool, std::slice::from_ref(&article.slug))
+        .await?
+        .into_iter()
+        .find(|s| s.article.id == article.id)
+        .ok_or(AppError::NotFound)?;
+    Ok(Story { article, ..found })
 }
 
 /// Renders the story page with the feedback widget in the given state.
@@ -280,35 +310,23 @@ pub async fn render_story(
     article: Article,
     widget: FeedbackWidget,
 ) -> Result<Response, AppError> {
-    let (topics, notes, superseded) = story_parts(state, &article).await?;
-    let story = db::stories::Story {
-        article,
-        topics,
-        notes,
-        superseded,
-    };
+    let story = story_of(state, article).await?;
     render_story_parts(state, story, widget).await
 }
 
 /// Renders a story already loaded with its parts (the uncached page's single query).
 async fn render_story_parts(
     state: &AppState,
-    story: db::stories::Story,
+    story: Story,
     mut widget: FeedbackWidget,
 ) -> Result<Response, AppError> {
-    let db::stories::Story {
-        article,
-        topics,
-        notes,
-        superseded: superseded_by,
-    } = story;
     let key = state.feedback_keys.form_key(&state.pool).await?;
     widget.token = crate::domain::feedback::form_token(
         key,
-        &article.slug,
+        &story.article.slug,
         time::OffsetDateTime::now_utc().unix_timestamp(),
     );
-    let mut page = article_page(state, article, topics, notes, superseded_by);
+    let mut page = article_page(state, story);
     widget.action = std::mem::take(&mut page.feedback.action);
     widget.revision = page.feedback.revision;
     page.feedback = widget;
@@ -317,8 +335,8 @@ async fn render_story_parts(
 
 /// The story page of an article in any status, for a live preview link.
 pub async fn preview_page(state: &AppState, article: Article) -> Result<ArticlePage, AppError> {
-    let (topics, notes, superseded_by) = story_parts(state, &article).await?;
-    let mut page = article_page(state, article, topics, notes, superseded_by);
+    let story = story_of(state, article).await?;
+    let mut page = article_page(state, story);
     page.preview = true;
     page.layout.noindex = true;
     page.layout.canonical = None;
@@ -326,13 +344,16 @@ pub async fn preview_page(state: &AppState, article: Article) -> Result<ArticleP
     Ok(page)
 }
 
-fn article_page(
-    state: &AppState,
-    article: Article,
-    topics: Vec<TopicLink>,
-    notes: Vec<db::revisions::PublicNote>,
-    superseded_by: Option<(String, String)>,
-) -> ArticlePage {
+fn article_page(state: &AppState, story: Story) -> ArticlePage {
+    let Story {
+        article,
+        topics,
+        authors,
+        reviewer,
+        notes,
+        superseded: superseded_by,
+        related,
+    } = story;
     let tz = &state.config.timezone;
     let base = &state.config.base_url;
     let path = format!("/research-news/{}", article.slug);
@@ -355,10 +376,21 @@ fn article_page(
         }
     });
 
+    let person_ld = |person: &Credit| {
+        let mut ld = serde_json::json!({
+            "@type": "Person",
+            "name": person.name,
+            "url": format!("{base}{}", person.path()),
+        });
+        if !person.credentials.is_empty() {
+            ld["description"] = person.credentials.clone().into();
+        }
+        ld
+    };
     let mut json_ld = serde_json::json!({
         "@context": "https://schema.org",
         "@type": "NewsArticle",
-        "headline": article.title,
+        "headline": article_rules::json_ld_headline(&article.title),
         "description": article.dek,
         "datePublished": dates::rfc3339(published_at),
         "dateModified": dates::rfc3339(last_updated),
@@ -367,18 +399,26 @@ fn article_page(
         "isAccessibleForFree": true,
         "publisher": { "@type": "Organization", "name": SITE_NAME },
     });
+    if !authors.is_empty() {
+        json_ld["author"] = authors.iter().map(person_ld).collect();
+    }
     if let Some(study) = study.as_ref() {
         json_ld["citation"] = study_citation(study, &article.title);
     }
+    let free_text_reviewer = article
+        .review
+        .as_ref()
+        .and_then(|r| r.reviewed_by.as_deref())
+        .map(str::trim)
+        .filter(|b| !b.is_empty())
+        .map(str::to_owned);
     if let Some(review) = article.review.as_ref() {
         // Medical review belongs to the page (schema.org's MedicalWebPage), not the article:
         // the item itself stays a plain `NewsArticle`.
         let mut page = serde_json::json!({ "@type": "MedicalWebPage", "@id": url, "url": url });
-        if let Some(by) = review
-            .reviewed_by
-            .as_deref()
-            .filter(|b| !b.trim().is_empty())
-        {
+        if let Some(person) = reviewer.as_ref() {
+            page["reviewedBy"] = person_ld(person);
+        } else if let Some(by) = free_text_reviewer.as_deref() {
             page["reviewedBy"] = serde_json::json!({ "@type": "Person", "name": by });
         }
         if let Some(last) = review.last_reviewed {
@@ -386,6 +426,24 @@ fn article_page(
         }
         json_ld["mainEntityOfPage"] = page;
     }
+    let review_line = article.review.as_ref().and_then(|review| {
+        let (name, href, credentials) = match (&reviewer, &free_text_reviewer) {
+            (Some(person), _) => (
+                person.name.clone(),
+                Some(person.path()),
+                person.credentials.clone(),
+            ),
+            (None, Some(by)) => (by.clone(), None, String::new()),
+            (None, None) => (String::new(), None, String::new()),
+        };
+        (!name.is_empty() || review.last_reviewed.is_some()).then(|| ReviewLine {
+            name,
+            href,
+            credentials,
+            date: review.last_reviewed.map(dates::calendar_date),
+            iso: review.last_reviewed.map(|d| d.to_string()),
+        })
+    });
 
     let mut layout = Layout::new(article.title.clone(), "news")
         .description(article.dek.clone())
@@ -409,6 +467,9 @@ fn article_page(
             })
             .collect(),
         topics,
+        byline: byline(authors),
+        review_line,
+        related,
         last_updated: dates::long_datetime(last_updated, tz),
         updated_iso: dates::rfc3339(last_updated),
         feedback: FeedbackWidget {
@@ -462,10 +523,15 @@ fn study_facts(study: &Study) -> Vec<StudyFact> {
             .filter(|id| id.bytes().all(|b| b.is_ascii_digit()))
             .map(|id| format!("https://pubmed.ncbi.nlm.nih.gov/{id}/")),
     );
-    push("Trial registration", non_empty(&study.trial_id), None);
-    if study.doi.is_none() {
-        push("Link", study.link(), study.link());
-    }
+    push(
+        "Trial registration",
+        non_empty(&study.trial_id),
+        non_empty(&study.trial_id).and_then(|id| article_rules::trial_registry_url(&id)),
+    );
+    // The study's own page, beside its DOI when it has both.
+    let url =
+        non_empty(&study.url).filter(|u| u.starts_with("https://") || u.starts_with("http://"));
+    push("Link", url.clone(), url);
     facts
 }
 

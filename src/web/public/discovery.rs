@@ -83,10 +83,14 @@ async fn feed(state: &AppState, topic: Option<db::topics::Topic>) -> Result<Resp
     let mut author = Person::default();
     author.set_name(SITE_NAME);
     feed.set_authors(vec![author]);
+    let ids: Vec<_> = entries.iter().map(|e| e.id).collect();
+    let mut bylines = db::stories::card_extras(&state.pool, &ids).await?;
+    let mut people: Vec<String> = Vec::new();
     feed.set_entries(
         entries
             .into_iter()
             .map(|story| {
+                let credits = bylines.remove(&story.id).unwrap_or_default().authors;
                 let url = format!("{base}/research-news/{}", story.slug);
                 let mut entry = Entry::default();
                 // Stable across slug changes and edits.
@@ -103,6 +107,21 @@ async fn feed(state: &AppState, topic: Option<db::topics::Topic>) -> Result<Resp
                 content.set_content_type(Some("html".to_owned()));
                 content.set_value(Some(story.body_html));
                 entry.set_content(Some(content));
+                // The byline; without one, the feed's author (the site) stands for the entry.
+                entry.set_authors(
+                    credits
+                        .into_iter()
+                        .map(|credit| {
+                            if !people.contains(&credit.slug) {
+                                people.push(credit.slug.clone());
+                            }
+                            let mut person = Person::default();
+                            person.set_uri(Some(format!("{base}{}", credit.path())));
+                            person.set_name(credit.name);
+                            person
+                        })
+                        .collect::<Vec<_>>(),
+                );
                 entry
             })
             .collect::<Vec<_>>(),
@@ -110,7 +129,8 @@ async fn feed(state: &AppState, topic: Option<db::topics::Topic>) -> Result<Resp
     let tags = match &topic {
         Some(t) => CacheTags::topic_feed(&t.slug),
         None => CacheTags::page("feed"),
-    };
+    }
+    .naming([], people.iter().map(String::as_str));
     Ok(tags.attach(xml("application/atom+xml; charset=utf-8", feed.to_string())))
 }
 
@@ -166,6 +186,12 @@ async fn page_urls(state: &AppState) -> Result<Vec<SitemapUrl>, AppError> {
         urls.push(SitemapUrl {
             loc: format!("{base}/topics/{}", topic.slug),
             lastmod: None,
+        });
+    }
+    for (slug, updated_at) in db::people::sitemap_entries(&state.pool).await? {
+        urls.push(SitemapUrl {
+            loc: format!("{base}{}", crate::domain::person::path(&slug)),
+            lastmod: Some(dates::rfc3339(updated_at)),
         });
     }
     Ok(urls)

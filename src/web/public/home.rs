@@ -11,8 +11,9 @@ use crate::error::AppError;
 use crate::state::AppState;
 use crate::web::pages::{Layout, render};
 
-/// Stories on the front page.
-const FRONT_PAGE_STORIES: i64 = 10;
+/// Stories on the front page: the lead across the grid, then five rows of two (with fewer
+/// stories, the last card spans its row: see `.story-list--lead` in site.css).
+const FRONT_PAGE_STORIES: i64 = 11;
 
 #[derive(Template)]
 #[template(path = "public/home.html")]
@@ -29,9 +30,7 @@ pub async fn show_front_page(State(state): State<AppState>) -> Result<Response, 
     let layout = Layout::new("Research news", "home")
         .description("News about new medical and health research, in plain words.")
         .canonical(&state.config.base_url, "/");
-    let page = render(&HomePage {
-        layout,
-        stories: StoryCard::list(&stories, &state.config.timezone),
-    })?;
-    Ok(CacheTags::list().attach(page))
+    let (stories, named) = StoryCard::list(&state, &stories).await?;
+    let page = render(&HomePage { layout, stories })?;
+    Ok(named.tag(CacheTags::list()).attach(page))
 }

@@ -5,6 +5,7 @@ pub mod articles;
 mod discovery;
 pub mod feedback;
 mod home;
+mod people;
 mod preview;
 mod search;
 mod topics;
@@ -15,8 +16,12 @@ use axum::routing::get;
 use serde::Deserialize;
 
 use crate::cache::CacheState;
-use crate::db::stories::ArticleSummary;
+use crate::cache::CacheTags;
+use crate::db;
+use crate::db::stories::{ArticleSummary, CardExtras};
+use crate::db::topics::TopicLink;
 use crate::domain::dates;
+use crate::domain::person::Credit;
 use crate::error::AppError;
 use crate::state::AppState;
 use crate::web::runtime::OnMainRuntime;
@@ -49,6 +54,7 @@ pub fn routes(state: AppState) -> Router<AppState> {
         .route("/topics", get(topics::list_topics))
         .route("/topics/{slug}", get(topics::show_topic))
         .route("/archive", get(archive::show_archive))
+        .route("/people/{slug}", get(people::show_person))
         .route("/feed.xml", get(discovery::site_feed))
         .route("/topics/{slug}/feed.xml", get(discovery::topic_feed))
         .route("/sitemap.xml", get(discovery::sitemap))
@@ -140,7 +146,7 @@ impl Pagination {
     }
 }
 
-/// One story in a list.
+/// One story in a list: its headline, dek, dateline, first topic and byline.
 #[derive(Debug, Clone)]
 pub struct StoryCard {
     pub url: String,
@@ -149,10 +155,48 @@ pub struct StoryCard {
     pub dateline: String,
     pub published_iso: String,
     pub archived: bool,
+    pub topic: Option<TopicLink>,
+    /// "A", "A and B", "A, B and C"; empty without a byline.
+    pub byline: String,
+    /// What else the card says: `wrote`, `reviewed` (a person's page).
+    pub role: &'static str,
+}
+
+/// The topics and people a list of cards names, for its cache tags.
+#[derive(Debug, Default)]
+pub struct Named {
+    pub topics: Vec<String>,
+    pub people: Vec<String>,
+}
+
+impl Named {
+    /// `tags` plus the keys of what the cards name.
+    pub fn tag(&self, tags: CacheTags) -> CacheTags {
+        tags.naming(
+            self.topics.iter().map(String::as_str),
+            self.people.iter().map(String::as_str),
+        )
+    }
+}
+
+/// Names joined as a byline says them: "A", "A and B", "A, B and C".
+pub fn names(people: &[Credit]) -> String {
+    match people {
+        [] => String::new(),
+        [one] => one.name.clone(),
+        [rest @ .., last] => format!(
+            "{} and {}",
+            rest.iter()
+                .map(|p| p.name.as_str())
+                .collect::<Vec<_>>()
+                .join(", "),
+            last.name
+        ),
+    }
 }
 
 impl StoryCard {
-    pub fn from_summary(summary: &ArticleSummary, tz: &jiff::tz::TimeZone) -> Self {
+    fn new(summary: &ArticleSummary, extras: CardExtras, tz: &jiff::tz::TimeZone) -> Self {
         Self {
             url: format!("/research-news/{}", summary.slug),
             title: summary.title.clone(),
@@ -160,14 +204,38 @@ impl StoryCard {
             dateline: dates::dateline(summary.published_at, tz),
             published_iso: dates::rfc3339(summary.published_at),
             archived: summary.archived,
+            byline: names(&extras.authors),
+            topic: extras.topic,
+            role: "",
         }
     }
 
-    pub fn list(summaries: &[ArticleSummary], tz: &jiff::tz::TimeZone) -> Vec<Self> {
-        summaries
+    /// The cards of `summaries`, in order, and what they name.
+    pub async fn list(
+        state: &AppState,
+        summaries: &[ArticleSummary],
+    ) -> Result<(Vec<Self>, Named), AppError> {
+        let ids: Vec<_> = summaries.iter().map(|s| s.id).collect();
+        let mut extras = db::stories::card_extras(&state.pool, &ids).await?;
+        let mut named = Named::default();
+        let cards = summaries
             .iter()
-            .map(|s| Self::from_summary(s, tz))
-            .collect()
+            .map(|summary| {
+                let extra = extras.remove(&summary.id).unwrap_or_default();
+                if let Some(topic) = &extra.topic
+                    && !named.topics.contains(&topic.slug)
+                {
+                    named.topics.push(topic.slug.clone());
+                }
+                for person in &extra.authors {
+                    if !named.people.contains(&person.slug) {
+                        named.people.push(person.slug.clone());
+                    }
+                }
+                Self::new(summary, extra, &state.config.timezone)
+            })
+            .collect();
+        Ok((cards, named))
     }
 }
 

@@ -92,22 +92,26 @@ pub async fn search(
         )?;
         let total = total.min(db::search::COUNT_CAP + 1);
         let pagination = Pagination::new(&path, page, total.min(db::search::COUNT_CAP))?;
-        let hits = rows
+        let snippets: Vec<Snippet> = rows
+            .iter()
+            .map(|row| Snippet::from_headline(&row.headline))
+            .collect();
+        let summaries: Vec<ArticleSummary> = rows
             .into_iter()
-            .map(|row| SearchHitView {
-                snippet: Snippet::from_headline(&row.headline),
-                card: StoryCard::from_summary(
-                    &ArticleSummary {
-                        id: row.id,
-                        slug: row.slug,
-                        title: row.title,
-                        dek: row.dek,
-                        published_at: row.published_at,
-                        archived: row.archived,
-                    },
-                    &state.config.timezone,
-                ),
+            .map(|row| ArticleSummary {
+                id: row.id,
+                slug: row.slug,
+                title: row.title,
+                dek: row.dek,
+                published_at: row.published_at,
+                archived: row.archived,
             })
+            .collect();
+        let (cards, _) = StoryCard::list(&state, &summaries).await?;
+        let hits = snippets
+            .into_iter()
+            .zip(cards)
+            .map(|(snippet, card)| SearchHitView { snippet, card })
             .collect();
         (hits, total, pagination)
     };

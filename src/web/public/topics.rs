@@ -54,9 +54,8 @@ pub async fn show_topic(
     let stories =
         db::stories::list_for_topic(&state.pool, topic.id, super::PER_PAGE, pagination.offset())
             .await?;
-    let (archived, current): (Vec<_>, Vec<_>) = StoryCard::list(&stories, &state.config.timezone)
-        .into_iter()
-        .partition(|card| card.archived);
+    let (cards, named) = StoryCard::list(&state, &stories).await?;
+    let (archived, current): (Vec<_>, Vec<_>) = cards.into_iter().partition(|card| card.archived);
     let description = if topic.description.is_empty() {
         format!("Research news about {}.", topic.name)
     } else {
@@ -69,8 +68,12 @@ pub async fn show_topic(
     };
     let layout = Layout::new(topic.name.clone(), "topics")
         .description(description.clone())
-        .canonical(&state.config.base_url, &canonical);
-    let tags = CacheTags::topic_page(&topic.slug);
+        .canonical(&state.config.base_url, &canonical)
+        .feed(
+            format!("Dateline: {}", topic.name),
+            format!("{path}/feed.xml"),
+        );
+    let tags = named.tag(CacheTags::topic_page(&topic.slug));
     let page = render(&TopicPage {
         layout,
         name: topic.name,

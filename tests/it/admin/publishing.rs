@@ -236,11 +236,18 @@ async fn each_role_is_offered_only_what_the_policy_lets_it_do(pool: PgPool) {
     };
     assert_eq!(
         nav(&get(&app, "/admin", &cy).await.text),
-        ["Dashboard", "New story", "Password"]
+        ["Dashboard", "New story", "People", "Password"]
     );
     assert_eq!(
         nav(&get(&app, "/admin", &ada).await.text),
-        ["Dashboard", "New story", "Feedback", "Topics", "Password"]
+        [
+            "Dashboard",
+            "New story",
+            "Feedback",
+            "Topics",
+            "People",
+            "Password"
+        ]
     );
     assert_eq!(
         nav(&get(&app, "/admin", &al).await.text),
@@ -249,6 +256,7 @@ async fn each_role_is_offered_only_what_the_policy_lets_it_do(pool: PgPool) {
             "New story",
             "Feedback",
             "Topics",
+            "People",
             "Users",
             "Audit log",
             "Deleted stories",

@@ -4,6 +4,7 @@ mod articles;
 mod auth;
 mod lifecycle;
 mod openapi;
+mod people;
 mod previews;
 mod revisions;
 mod scheduler;

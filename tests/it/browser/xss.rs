@@ -203,18 +203,35 @@ async fn no_payload_of_the_corpus_runs_in_chromium_on_any_page(pool: PgPool) {
         .await
         .unwrap_or_else(|e| panic!("topic {n}: {e:?}"))
         .value;
+        // A person named by the payload, credited as an author and as the reviewer.
+        let person = dateline::service::people::create(
+            &pool,
+            actor,
+            dateline::domain::person::PersonChanges {
+                slug: Some(format!("xss-person-{n}")),
+                name: Some(format!("P {}", clip(payload, 100))),
+                credentials: Some(clip(payload, 200)),
+                bio: Some(payload.chars().take(1_000).collect()),
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap_or_else(|e| panic!("person {n}: {e:?}"))
+        .value;
         let changes = ArticleChanges {
             title: Some(clip(payload, 200)),
             slug: Some(format!("xss-{n}")),
             dek: Some(clip(payload, 400)),
             body_markdown: Some(format!("Before the payload.\n\n{payload}\n\nAfter it.")),
             topics: Some(vec![topic.slug.clone()]),
+            authors: Some(vec![person.slug.clone()]),
             study: Some(Some(Study {
                 citation: Some(clip(payload, 500)),
                 ..Study::default()
             })),
             review: Some(Some(Review {
                 reviewed_by: Some(clip(payload, 200)),
+                reviewer: (n % 2 == 0).then(|| person.slug.clone()),
                 ..Review::default()
             })),
         };
@@ -274,6 +291,7 @@ async fn no_payload_of_the_corpus_runs_in_chromium_on_any_page(pool: PgPool) {
     }
     for (n, payload) in payloads.iter().enumerate() {
         pages.push(format!("/research-news/xss-{n}"));
+        pages.push(format!("/people/xss-person-{n}"));
         let query: String = url::form_urlencoded::byte_serialize(payload.as_bytes()).collect();
         pages.push(format!("/search?q={query}"));
     }
@@ -307,6 +325,7 @@ async fn no_payload_of_the_corpus_runs_in_chromium_on_any_page(pool: PgPool) {
     let mut admin_pages = vec![
         "/admin".to_owned(),
         "/admin/topics".to_owned(),
+        "/admin/people".to_owned(),
         "/admin/audit".to_owned(),
     ];
     for page in 1..=payloads.len().div_ceil(50) {

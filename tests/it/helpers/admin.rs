@@ -123,6 +123,27 @@ pub fn editor_form(html: &str, replace: &[(&str, &str)]) -> Vec<(String, String)
         };
         fields.push((name.to_owned(), value));
     }
+    // A select sends its selected option, or its first.
+    for select in form.select(&scraper::Selector::parse("select").unwrap()) {
+        let Some(name) = select.value().attr("name") else {
+            continue;
+        };
+        let options: Vec<_> = select
+            .select(&scraper::Selector::parse("option").unwrap())
+            .collect();
+        let chosen = options
+            .iter()
+            .find(|o| o.value().attr("selected").is_some())
+            .or(options.first());
+        if let Some(option) = chosen {
+            let value = option
+                .value()
+                .attr("value")
+                .map(str::to_owned)
+                .unwrap_or_else(|| option.text().collect());
+            fields.push((name.to_owned(), value));
+        }
+    }
     for (name, value) in replace {
         fields.retain(|(n, _)| n != name);
         fields.push(((*name).to_owned(), (*value).to_owned()));

@@ -6,5 +6,6 @@ mod assets;
 pub(crate) mod discovery;
 mod errors;
 mod lists;
+mod people;
 mod search;
 mod topics;

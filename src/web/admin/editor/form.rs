@@ -28,6 +28,8 @@ pub struct StudyForm {
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(default)]
 pub struct ReviewForm {
+    /// A person's slug, or empty.
+    pub reviewer: String,
     pub reviewed_by: String,
     pub last_reviewed: String,
     pub next_review_due: String,
@@ -42,6 +44,8 @@ pub struct Draft {
     pub dek: String,
     pub body_markdown: String,
     pub topics: Vec<String>,
+    /// Person slugs, in byline order.
+    pub authors: Vec<String>,
     pub study: StudyForm,
     pub review: ReviewForm,
     pub change_kind: String,
@@ -138,6 +142,7 @@ impl ReviewForm {
         };
         let date = |d: Option<time::Date>| d.map(|d| d.to_string()).unwrap_or_default();
         Self {
+            reviewer: r.reviewer.clone().unwrap_or_default(),
             reviewed_by: r.reviewed_by.clone().unwrap_or_default(),
             last_reviewed: date(r.last_reviewed),
             next_review_due: date(r.next_review_due),
@@ -146,6 +151,7 @@ impl ReviewForm {
 
     pub fn is_blank(&self) -> bool {
         [
+            &self.reviewer,
             &self.reviewed_by,
             &self.last_reviewed,
             &self.next_review_due,
@@ -159,6 +165,7 @@ impl ReviewForm {
             return None;
         }
         Some(Review {
+            reviewer: text(&self.reviewer),
             reviewed_by: text(&self.reviewed_by),
             last_reviewed: date_field("review.last_reviewed", &self.last_reviewed, errors),
             next_review_due: date_field("review.next_review_due", &self.next_review_due, errors),
@@ -174,6 +181,7 @@ impl Draft {
             dek: doc.dek.clone(),
             body_markdown: doc.body_markdown.clone(),
             topics: doc.topics.clone(),
+            authors: doc.authors.clone(),
             study: StudyForm::from_study(doc.study.as_ref()),
             review: ReviewForm::from_review(doc.review.as_ref()),
             change_kind: "minor".into(),
@@ -196,6 +204,7 @@ impl Draft {
             dek: Some(self.dek.clone()),
             body_markdown: Some(self.body_markdown.clone()),
             topics: Some(self.topics.clone()),
+            authors: Some(self.authors.iter().filter_map(|a| text(a)).collect()),
             study: Some(study),
             review: Some(review),
         })
@@ -232,6 +241,9 @@ pub struct EditorForm {
     body_markdown: String,
     #[serde(rename = "topic")]
     topics: Vec<String>,
+    /// One per byline slot, in order; empty slots are skipped.
+    #[serde(rename = "author")]
+    authors: Vec<String>,
     #[serde(rename = "study.citation")]
     study_citation: String,
     #[serde(rename = "study.doi")]
@@ -248,6 +260,8 @@ pub struct EditorForm {
     study_sample_size: String,
     #[serde(rename = "study.url")]
     study_url: String,
+    #[serde(rename = "review.reviewer")]
+    review_reviewer: String,
     #[serde(rename = "review.reviewed_by")]
     review_reviewed_by: String,
     #[serde(rename = "review.last_reviewed")]
@@ -275,6 +289,12 @@ impl EditorForm {
             dek: self.dek.clone(),
             body_markdown: self.body_markdown.replace("\r\n", "\n"),
             topics: self.topics.clone(),
+            authors: self
+                .authors
+                .iter()
+                .map(|a| a.trim().to_owned())
+                .filter(|a| !a.is_empty())
+                .collect(),
             study: StudyForm {
                 citation: self.study_citation.clone(),
                 doi: self.study_doi.clone(),
@@ -286,6 +306,7 @@ impl EditorForm {
                 url: self.study_url.clone(),
             },
             review: ReviewForm {
+                reviewer: self.review_reviewer.clone(),
                 reviewed_by: self.review_reviewed_by.clone(),
                 last_reviewed: self.review_last_reviewed.clone(),
                 next_review_due: self.review_next_review_due.clone(),

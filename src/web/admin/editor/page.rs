@@ -64,6 +64,10 @@ pub struct EditorPage {
     pub draft: Draft,
     pub slug_suggestion: String,
     pub topics: Vec<TopicChoice>,
+    /// Everyone the byline and review pickers offer.
+    pub people: Vec<crate::domain::person::Credit>,
+    /// "Last reviewed …; next review due … (overdue)", when the review has dates.
+    pub review_dates: Option<String>,
     pub errors: Vec<FieldError>,
     pub message: Option<String>,
     /// The form's body as the site renders it (sanitised), refreshed live by `editor.js`.
@@ -100,6 +104,23 @@ impl EditorPage {
         crate::error::message_for(&self.errors, field)
     }
 
+    /// The byline's slots: each author's, then empty ones to add more (three at least, at most
+    /// the limit).
+    pub fn author_slots(&self) -> Vec<(usize, String)> {
+        let filled = self.draft.authors.len();
+        let count = (filled + 1)
+            .max(3)
+            .min(crate::domain::article::limits::AUTHORS.max(filled));
+        (0..count)
+            .map(|i| {
+                (
+                    i + 1,
+                    self.draft.authors.get(i).cloned().unwrap_or_default(),
+                )
+            })
+            .collect()
+    }
+
     /// Whether the study or review section (`prefix` `study.` or `review.`) starts open: when
     /// it holds something or an error.
     pub fn section_open(&self, prefix: &str) -> bool {
@@ -119,7 +140,11 @@ pub async fn editor_page(
     draft: Draft,
 ) -> Result<EditorPage, AppError> {
     let tz = &state.config.timezone;
-    let topics = db::topics::list(&state.pool).await?;
+    let (topics, people) = tokio::try_join!(
+        db::topics::list(&state.pool),
+        db::people::all_credits(&state.pool)
+    )?;
+    let review_dates = review_dates(&draft, tz);
     let actor = admin.actor();
     let (preview_links, recent_stories, superseded_by_url) = match doc {
         Some(doc) => {
@@ -193,6 +218,8 @@ pub async fn editor_page(
                 name: t.name,
             })
             .collect(),
+        people,
+        review_dates,
         slug_suggestion: Slug::from_title(&draft.title)
             .map(|s| s.as_str().to_owned())
             .unwrap_or_default(),
@@ -231,6 +258,34 @@ pub async fn editor_page(
             .map(|at| dates::long_datetime(at, tz)),
         withdraw_reason: doc.and_then(|d| d.withdraw_reason.clone()),
     })
+}
+
+/// The review's dates in words, with how the next review stands today.
+fn review_dates(draft: &Draft, tz: &jiff::tz::TimeZone) -> Option<String> {
+    let last = dates::parse_date_input(&draft.review.last_reviewed);
+    let next = dates::parse_date_input(&draft.review.next_review_due);
+    let today = dates::local_date(time::OffsetDateTime::now_utc(), tz);
+    let mut parts = Vec::new();
+    if let Some(last) = last {
+        parts.push(format!("last reviewed on {}", dates::calendar_date(last)));
+    }
+    if let Some(next) = next {
+        let days = (next - today).whole_days();
+        let when = match days {
+            d if d < 0 => format!("overdue by {} {}", -d, if d == -1 { "day" } else { "days" }),
+            0 => "due today".to_owned(),
+            d => format!("in {d} {}", if d == 1 { "day" } else { "days" }),
+        };
+        parts.push(format!(
+            "next review due on {} ({when})",
+            dates::calendar_date(next)
+        ));
+    }
+    let mut text = parts.join("; ");
+    if let Some(first) = text.get_mut(0..1) {
+        first.make_ascii_uppercase();
+    }
+    (!text.is_empty()).then_some(text)
 }
 
 /// Why `actor` cannot save the story `doc`, in words, when they cannot.
