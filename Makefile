@@ -2,7 +2,7 @@
 .DEFAULT_GOAL := help
 SHELL := /bin/bash
 
-.PHONY: help run test db db-stop sqlx-prepare lint fmt bench-pages bench-feedback bench-search bench fault-test schemathesis audit
+.PHONY: help run test db db-stop sqlx-prepare lint fmt bench-pages bench-feedback bench-search bench-media bench fault-test schemathesis audit
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
@@ -33,7 +33,10 @@ bench-search: ## Search latency p50/p95/p99 over 100,000 generated stories (writ
 bench-pages: ## Story pages, 304s, search and feedback against nginx on 10,000 stories (BENCH_STORIES=100000 for more)
 	@scripts/bench.sh
 
-bench: bench-pages bench-feedback bench-search ## Every benchmark (writes docs/BENCHMARKS.md)
+bench-media: ## Image renditions (time, peak memory) and a cached rendition against nginx (writes docs/BENCHMARKS.md)
+	@scripts/bench-media.sh
+
+bench: bench-pages bench-feedback bench-search bench-media ## Every benchmark (writes docs/BENCHMARKS.md)
 
 fault-test: ## Crash PostgreSQL three times under load; check nothing acknowledged is lost (writes docs/FAULTS.md)
 	@scripts/fault-test.sh

@@ -176,8 +176,68 @@ PostgreSQL's, for the uncached pages).
     replace_section("pages", body)
 
 
+def media(date, conns, duration, rounds, ms_24, files_24, peak_50, ms_50, upload_24, size, rss_kb, results):
+    rows = {}
+    for line in open(results):
+        name, rps, p50, p99, errors = line.rstrip("\n").split("\t")
+        rows.setdefault(name, []).append((float(rps), p50, p99, int(errors)))
+    med = {}
+    for name, runs in rows.items():
+        runs.sort(key=lambda r: r[0])
+        med[name] = runs[len(runs) // 2]
+    nginx = med["nginx: image file"][0]
+    same = med["nginx, same headers: image file"][0]
+    ours = med["Dateline: cached rendition"]
+    ratio_same, ratio_bare = ours[0] / same, ours[0] / nginx
+    cpu = subprocess.run(["nproc"], capture_output=True, text=True).stdout.strip()
+    met = lambda ok: "met" if ok else "not met"
+    (DOCS / "bench-media.svg").write_text(bar_chart(
+        f"A cached 1200-pixel rendition, requests per second ({date})",
+        [("nginx: the same file", nginx, "#7b8794"),
+         ("nginx, same headers", same, "#9aa5b1"),
+         ("Dateline: cached rendition", ours[0], "#0b5cad")],
+        "/s",
+    ))
+    table = "\n".join(
+        f"| {name} | {r[0]:,.0f} | {r[1]} | {r[2]} | {r[3]} |" for name, r in med.items()
+    )
+    body = f"""## Images
+
+`make bench-media`, {date}, {cpu} cores, {platform.machine()}. Photo-like JPEGs are drawn by
+`dateline media-bench make` (3:2, gradients with fine noise, quality 85); each measurement runs
+in a process of its own (`dateline media-bench process`), which does what an upload does:
+read the header, decode under limits, turn upright, resize every width with
+`fast_image_resize` (Lanczos 3), encode JPEG and PNG with `image` and WebP with libwebp, the
+encodes on two threads.
+
+| figure | measured | goal |
+|---|---:|---|
+| renditions of a 24-megapixel JPEG ({files_24} files), median of 5 | **{float(ms_24) / 1000:.2f} s** | ≤ 2 s: {met(float(ms_24) <= 2000)} |
+| peak memory while processing a 50-megapixel JPEG (the highest of 3; {float(ms_50) / 1000:.1f} s) | **{float(peak_50):.0f} MB** | < 400 MB: {met(float(peak_50) < 400)} |
+| the whole upload of the 24-megapixel JPEG through the API (curl, median of 3; the renditions stored in PostgreSQL) | {float(upload_24):.2f} s | |
+| a cached 1200-pixel rendition ({int(size):,} bytes) × nginx serving the same file with the same headers | **{ratio_same:.2f} ×** | ≥ 1.0 ×: {met(ratio_same >= 1.0)} |
+| the same × nginx with its own headers only | {ratio_bare:.2f} × | |
+
+![A cached rendition against nginx](bench-media.svg)
+
+wrk on loopback, {conns} connections, 2 threads, {duration} s per case and round, {rounds}
+rounds interleaved (medians shown); the server's resident memory afterwards: {int(rss_kb) // 1024} MB.
+Renditions are kept in memory apart from pages (`DATELINE_MEDIA_CACHE_MB`) and answered before
+the router, as cached pages are.
+
+| case | requests/s | p50 | p99 | non-2xx |
+|---|---:|---:|---:|---:|
+{table}
+
+"""
+    replace_section("media", body)
+
+
 def main():
     kind = sys.argv[1]
+    if kind == "media":
+        media(*sys.argv[2:15])
+        return
     if kind == "pages":
         pages(*sys.argv[2:11])
         return

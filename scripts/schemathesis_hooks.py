@@ -1,6 +1,6 @@
 """Schemathesis hooks for Dateline (loaded by scripts/schemathesis.sh through SCHEMATHESIS_HOOKS).
 
-The OpenAPI document states every rule of a single field exactly, but four rules depend on the
+The OpenAPI document states every rule of a single field exactly, but some rules depend on the
 data the server holds or on two fields at once, which JSON Schema cannot state. Drawn at
 random, such values are schema-valid yet refused with a 422, and the positive_data_acceptance
 check would count that as a failure of the server. So, in the cases schemathesis means to be
@@ -11,6 +11,10 @@ valid (and only those), these hooks make the values realistic:
 - `authors` and `review.reviewer` (POST/PATCH /api/v1/articles): a person must exist. Replaced
   by slugs of people that exist now (read from GET /api/v1/people), or emptied (removed for the
   reviewer) when there are none.
+- `lead_image` (articles) and `photo` (people): an image of the library. Replaced by the id of
+  one that exists now (GET /api/v1/media), or `null` when there is none.
+- `file` (POST /api/v1/media): an image whose bytes are a PNG. Replaced by a small one (random
+  bytes are refused with a 415, as they should be).
 - `superseded_by` (POST /api/v1/articles/{id}/archive): the newer story must exist, be
   published and be another story. Replaced by the id of such a story (read from
   GET /api/v1/articles), or removed when there is none.
@@ -61,6 +65,19 @@ def _existing_people(wanted):
     return slugs[: min(len(wanted), len(slugs))]
 
 
+# A 2 × 2 PNG.
+TINY_PNG = bytes.fromhex(
+    "89504e470d0a1a0a0000000d4948445200000002000000020802000000fdd49a73"
+    "0000001049444154789c63f8cfc000440c100a001fee03fd8b5f14d40000000049"
+    "454e44ae426082"
+)
+
+
+def _an_image():
+    items = _get("/api/v1/media?per_page=1")["items"]
+    return items[0]["id"] if items else None
+
+
 def _published_story_other_than(story_id):
     listed = _get("/api/v1/articles?status=published&per_page=100")["items"]
     for story in listed:
@@ -87,6 +104,12 @@ def map_case(context, case):
                 review["reviewer"] = people[0]
             else:
                 del review["reviewer"]
+    if path in ("/api/v1/articles", "/api/v1/articles/{id}") and body.get("lead_image") is not None:
+        body["lead_image"] = _an_image()
+    if path in ("/api/v1/people", "/api/v1/people/{slug}") and body.get("photo") is not None:
+        body["photo"] = _an_image()
+    if path == "/api/v1/media" and case.method.upper() == "POST" and "file" in body:
+        body["file"] = TINY_PNG
     if path == "/api/v1/articles/{id}/archive" and body.get("superseded_by") is not None:
         newer = _published_story_other_than(str((case.path_parameters or {}).get("id")))
         if newer is None:

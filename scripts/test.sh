@@ -51,6 +51,13 @@ if ! grep -qs "\"version\": \"$VNU_VERSION\"" .dateline/npm/node_modules/vnu-jar
 fi
 export DATELINE_VNU="$PWD/.dateline/npm/node_modules/vnu-jar/build/dist/vnu.jar"
 
+step "structured-data-testing-tool for the social-card checks (npm), in .dateline/npm"
+SDTT_VERSION=4.5.0
+if ! grep -qs "\"version\": \"$SDTT_VERSION\"" .dateline/npm/node_modules/structured-data-testing-tool/package.json; then
+  npm install --prefix .dateline/npm "structured-data-testing-tool@$SDTT_VERSION" --no-audit --no-fund --silent
+fi
+export DATELINE_SDTT="$PWD/.dateline/npm/node_modules"
+
 step "cargo fmt --check"
 cargo fmt --all -- --check
 

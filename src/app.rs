@@ -27,7 +27,8 @@ pub fn build_app(state: AppState) -> App {
     let security = SecurityHeaders::new(&state.config);
     let ids = RequestIds::default();
     let cache = CacheState::from_ref(&state);
-    let front = crate::web::front::Front::new(cache, security.clone(), ids.clone());
+    let media = state.media_cache_state();
+    let front = crate::web::front::Front::new(cache, media, security.clone(), ids.clone());
     front.wrap(router_with(state, security, ids))
 }
 

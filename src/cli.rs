@@ -41,6 +41,9 @@ pub enum Command {
         #[arg(long, default_value_t = 10_000)]
         stories: u64,
     },
+    /// Image processing figures for `make bench-media`.
+    #[command(subcommand, hide = true)]
+    MediaBench(MediaBenchCommand),
     /// Manage users.
     #[command(subcommand)]
     User(UserCommand),
@@ -53,6 +56,19 @@ pub enum Command {
         #[arg(long)]
         stop: bool,
     },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum MediaBenchCommand {
+    /// Write a photo-like JPEG of this many megapixels.
+    Make {
+        #[arg(long)]
+        megapixels: f64,
+        #[arg(long)]
+        out: std::path::PathBuf,
+    },
+    /// Make the renditions of a file; print milliseconds, files, bytes and peak MB.
+    Process { file: std::path::PathBuf },
 }
 
 #[derive(Debug, Subcommand)]
@@ -164,6 +180,12 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             let report = crate::demo::load(&pool).await?;
             println!("{report}");
             Ok(())
+        }
+        Command::MediaBench(MediaBenchCommand::Make { megapixels, out }) => {
+            crate::media::bench::make(megapixels, &out)
+        }
+        Command::MediaBench(MediaBenchCommand::Process { file }) => {
+            crate::media::bench::process(&file)
         }
         Command::Generate { stories } => {
             let pool = crate::db::connect_and_migrate(&config).await?;

@@ -108,6 +108,16 @@ pub struct ConfigArgs {
     #[arg(long, env = "DATELINE_CACHE_MB", default_value_t = 64, global = true)]
     pub cache_mb: u64,
 
+    /// Memory for served image files (renditions), in MiB, apart from the page cache so that
+    /// images never push pages out. 0 turns it off.
+    #[arg(
+        long,
+        env = "DATELINE_MEDIA_CACHE_MB",
+        default_value_t = 128,
+        global = true
+    )]
+    pub media_cache_mb: u64,
+
     /// Longest time a rendered page is kept, in seconds, even without a change (bounds the age
     /// of time-dependent parts such as the feedback form's token).
     #[arg(
@@ -168,6 +178,8 @@ pub struct Config {
     /// Bytes of rendered pages kept; 0 when the cache is off.
     pub cache_bytes: u64,
     pub cache_ttl: std::time::Duration,
+    /// Bytes of image files kept; 0 when that cache is off.
+    pub media_cache_bytes: u64,
     /// Threads serving HTTP (at least 1).
     pub http_threads: usize,
     pub local_pg: crate::localpg::LocalPgConfig,
@@ -216,6 +228,7 @@ impl Config {
             body_timeout: std::time::Duration::from_secs(args.body_timeout_secs.max(1)),
             cache_bytes: args.cache_mb.saturating_mul(1024 * 1024),
             cache_ttl: std::time::Duration::from_secs(args.cache_ttl_secs.max(1)),
+            media_cache_bytes: args.media_cache_mb.saturating_mul(1024 * 1024),
             http_threads,
             local_pg: crate::localpg::LocalPgConfig {
                 dir: args.local_pg_dir.clone(),
@@ -242,6 +255,7 @@ impl Config {
             body_timeout: std::time::Duration::from_secs(10),
             cache_bytes: 16 * 1024 * 1024,
             cache_ttl: std::time::Duration::from_secs(600),
+            media_cache_bytes: 16 * 1024 * 1024,
             http_threads: 1,
             local_pg: crate::localpg::LocalPgConfig {
                 dir: PathBuf::from(".dateline/postgres"),

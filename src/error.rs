@@ -75,6 +75,9 @@ pub enum AppError {
     UriTooLong,
     #[error("unsupported media type")]
     UnsupportedMediaType(String),
+    /// An upload that is not a JPEG, PNG, WebP or GIF image by its bytes (`415`).
+    #[error("unsupported image")]
+    UnsupportedImage,
     /// Field errors (`422`).
     #[error("validation failed")]
     Validation(Vec<FieldError>),
@@ -110,6 +113,10 @@ pub fn database_unavailable(err: &sqlx::Error) -> bool {
         _ => false,
     }
 }
+
+/// What an upload that is not an image we take is told.
+pub const IMAGE_FORMATS: &str = "The file is not a JPEG, PNG, WebP or GIF image: its bytes decide, \
+     not its name or declared type (SVG is not taken).";
 
 impl From<sqlx::Error> for AppError {
     fn from(err: sqlx::Error) -> Self {
@@ -181,7 +188,9 @@ impl AppError {
             Self::PreconditionRequired => StatusCode::PRECONDITION_REQUIRED,
             Self::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
             Self::RequestTimeout => StatusCode::REQUEST_TIMEOUT,
-            Self::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            Self::UnsupportedMediaType(_) | Self::UnsupportedImage => {
+                StatusCode::UNSUPPORTED_MEDIA_TYPE
+            }
             Self::Validation(_) => StatusCode::UNPROCESSABLE_ENTITY,
             Self::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
             Self::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
@@ -212,6 +221,7 @@ impl AppError {
             Self::HeadersTooLarge => "A request header, or all of them together, is larger than we accept (8 KiB each, 32 KiB in all).".into(),
             Self::UriTooLong => "The address is longer than we accept (32 KiB).".into(),
             Self::UnsupportedMediaType(expected) => format!("Send the body as {expected}."),
+            Self::UnsupportedImage => IMAGE_FORMATS.into(),
             Self::Validation(errors) | Self::FieldConflict(errors) => match errors.as_slice() {
                 [one] => format!("{} {}", one.field, one.message),
                 _ => format!("{} fields are invalid.", errors.len()),
@@ -243,6 +253,7 @@ impl AppError {
             Self::HeadersTooLarge => "Request headers too large",
             Self::UriTooLong => "Address too long",
             Self::UnsupportedMediaType(_) => "Unsupported media type",
+            Self::UnsupportedImage => "Unsupported image",
             Self::Validation(_) => "Invalid input",
             Self::TooManyRequests { .. } => "Too many requests",
             Self::Unavailable => "Temporarily unavailable",

@@ -31,6 +31,7 @@ pub mod error;
 pub mod generate;
 pub mod jobs;
 pub mod localpg;
+pub mod media;
 pub mod server;
 pub mod service;
 pub mod signals;

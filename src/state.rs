@@ -28,12 +28,23 @@ pub struct AppState {
     pub search_window: Arc<crate::db::search::RecentWindow>,
     /// Story pages' rows, read in batches under load.
     pub stories: Arc<crate::db::batch::StoryReads>,
+    /// Served image files, kept apart from the pages.
+    pub media_cache: Arc<PageCache>,
+    /// Where image bytes are kept.
+    pub blobs: Arc<dyn crate::media::store::BlobStore>,
 }
 
 impl AppState {
     pub fn new(config: Config, pool: PgPool) -> Self {
         let cache = PageCache::new(config.cache_bytes, config.cache_ttl);
+        // Files at content-hashed addresses never change: a day, then memory decides.
+        let media_cache = PageCache::new(
+            config.media_cache_bytes,
+            std::time::Duration::from_secs(24 * 3600),
+        );
         Self {
+            media_cache: Arc::new(media_cache),
+            blobs: Arc::new(crate::media::store::PgBlobs::new(pool.clone())),
             stories: crate::db::batch::StoryReads::new(crate::db::story_read_pool(&pool)),
             pool,
             cache: Arc::new(cache),
@@ -57,6 +68,16 @@ impl AppState {
             self.cache.evict_change(event);
         }
         committed.value
+    }
+}
+
+impl AppState {
+    /// The cache state of the image files' routes.
+    pub fn media_cache_state(&self) -> CacheState {
+        CacheState {
+            cache: self.media_cache.clone(),
+            views: self.views.clone(),
+        }
     }
 }
 

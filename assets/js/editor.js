@@ -98,4 +98,44 @@
     clearTimeout(saveTimer);
     dirty = false;
   });
+
+  // Images of the library into the body, at the cursor; the lead image's preview follows the
+  // picker.
+  var buttons = form.querySelectorAll('[data-insert-markdown]');
+  Array.prototype.forEach.call(buttons, function (button) {
+    button.hidden = false;
+    button.addEventListener('click', function () {
+      var text = button.getAttribute('data-insert-markdown');
+      var start = body.selectionStart || 0;
+      var end = body.selectionEnd || start;
+      var before = body.value.slice(0, start);
+      var lead = before && !/\n\n$/.test(before) ? (/\n$/.test(before) ? '\n' : '\n\n') : '';
+      body.value = before + lead + text + '\n\n' + body.value.slice(end);
+      var at = (before + lead + text).length;
+      body.focus();
+      body.setSelectionRange(at, at);
+      body.dispatchEvent(new Event('input', { bubbles: true }));
+    });
+  });
+  var picker = document.getElementById('lead_image');
+  if (picker) {
+    picker.addEventListener('change', function () {
+      var preview = document.getElementById('lead-preview');
+      var option = picker.options[picker.selectedIndex];
+      var src = option && option.getAttribute('data-thumbnail');
+      if (!src) {
+        if (preview) preview.hidden = true;
+        return;
+      }
+      if (!preview) {
+        preview = document.createElement('img');
+        preview.id = 'lead-preview';
+        preview.className = 'editor-lead-preview';
+        picker.parentNode.appendChild(preview);
+      }
+      preview.hidden = false;
+      preview.src = src;
+      preview.alt = option.textContent;
+    });
+  }
 })();

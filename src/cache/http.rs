@@ -35,6 +35,9 @@ fn respond(
     request_headers: &HeaderMap,
     head: bool,
 ) -> Response {
+    if entry.immutable {
+        return respond_file(entry, identity, request_headers, head);
+    }
     let coding = negotiate(request_headers);
     let (etag, encoding) = match coding {
         Coding::Brotli => (&entry.etag_brotli, Some("br")),
@@ -85,6 +88,43 @@ fn respond(
     response
 }
 
+/// Answers a file kept as it is: the same bytes to every client, no `Vary`, cached for a
+/// year (its address changes with its content).
+fn respond_file(
+    entry: &Entry,
+    identity: Option<&Bytes>,
+    request_headers: &HeaderMap,
+    head: bool,
+) -> Response {
+    let not_modified = if_none_match_hits(request_headers, entry.etag.to_str().unwrap_or_default());
+    let body = identity
+        .or(entry.identity.as_ref())
+        .cloned()
+        .unwrap_or_default();
+    let length = body.len();
+    let mut response = if not_modified {
+        StatusCode::NOT_MODIFIED.into_response()
+    } else if head {
+        Response::new(Body::empty())
+    } else {
+        Response::new(Body::from(body))
+    };
+    let headers = response.headers_mut();
+    headers.reserve(16);
+    headers.insert(header::ETAG, entry.etag.clone());
+    headers.insert(
+        header::CACHE_CONTROL,
+        HeaderValue::from_static(super::IMMUTABLE_CACHE_CONTROL),
+    );
+    if !not_modified {
+        headers.insert(header::CONTENT_TYPE, entry.content_type.clone());
+        if head {
+            headers.insert(header::CONTENT_LENGTH, HeaderValue::from(length));
+        }
+    }
+    response
+}
+
 /// The key of a page: its path, and its query when it has one.
 fn cache_key(uri: &Uri) -> std::borrow::Cow<'_, str> {
     match uri.query() {
@@ -111,7 +151,8 @@ pub fn answer_hit(
     let generation = cache.generation.load(Ordering::Acquire);
     let mut entry = cache.get(&key)?;
     count_view(views, &entry, headers);
-    if entry.identity.is_none()
+    if !entry.immutable
+        && entry.identity.is_none()
         && negotiate(headers) == Coding::Identity
         && !if_none_match_hits(headers, entry.etag.to_str().unwrap_or_default())
     {
@@ -194,6 +235,25 @@ pub async fn serve(State(state): State<CacheState>, request: Request, next: Next
         .cloned()
         .unwrap_or(HeaderValue::from_static("text/html; charset=utf-8"));
     let etag = strong_etag(&identity);
+    if tags.immutable {
+        let entry = Entry {
+            content_type,
+            identity: Some(identity.clone()),
+            etag: HeaderValue::from_str(&etag).unwrap_or(HeaderValue::from_static("\"\"")),
+            etag_gzip: HeaderValue::from_static(""),
+            etag_brotli: HeaderValue::from_static(""),
+            gzip: Bytes::new(),
+            brotli: Bytes::new(),
+            surrogate_key: HeaderValue::from_str(&tags.keys.join(" "))
+                .unwrap_or(HeaderValue::from_static("")),
+            keys: tags.keys,
+            view_of: None,
+            immutable: true,
+        };
+        let response = respond(&entry, Some(&identity), &request_headers, head);
+        cache.store(key, Arc::new(entry), generation);
+        return response;
+    }
     let coding = negotiate(&request_headers);
     // Without a cache only the variant asked for is made, quickly.
     let effort = if cache.enabled() {
@@ -228,6 +288,7 @@ pub async fn serve(State(state): State<CacheState>, request: Request, next: Next
             .unwrap_or(HeaderValue::from_static("")),
         keys: tags.keys,
         view_of: tags.view_of,
+        immutable: false,
     };
     let response = respond(&entry, Some(&identity), &request_headers, head);
     cache.store(key, Arc::new(entry), generation);
@@ -303,6 +364,7 @@ mod tests {
             surrogate_key: HeaderValue::from_static("list"),
             keys: vec!["list".into()],
             view_of: None,
+            immutable: false,
         });
         cache.store("/".into(), entry, cache.generation.load(Ordering::Acquire));
         let uri: Uri = "/".parse().unwrap();

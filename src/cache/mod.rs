@@ -25,6 +25,8 @@ use crate::signals::views::ViewCounter;
 /// copy for another minute while they refetch. A CDN that purges by `Surrogate-Key` can keep
 /// them longer.
 pub const PUBLIC_CACHE_CONTROL: &str = "public, max-age=0, s-maxage=600, stale-while-revalidate=60";
+/// `Cache-Control` of files at content-hashed addresses (image renditions): they never change.
+pub const IMMUTABLE_CACHE_CONTROL: &str = "public, max-age=31536000, immutable";
 /// `Cache-Control` of admin, API, preview and form answers.
 pub const NO_STORE: &str = "no-store";
 

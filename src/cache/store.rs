@@ -29,6 +29,8 @@ pub struct Entry {
     pub(super) surrogate_key: HeaderValue,
     pub(super) keys: Vec<String>,
     pub(super) view_of: Option<Uuid>,
+    /// A file kept as it is (`identity`), never compressed, cached for a year.
+    pub(super) immutable: bool,
 }
 
 impl Entry {
@@ -143,6 +145,7 @@ mod tests {
                 surrogate_key: HeaderValue::from_static(""),
                 keys: keys.iter().map(|k| (*k).to_owned()).collect(),
                 view_of: None,
+                immutable: false,
             })
         };
         let id = Uuid::now_v7();

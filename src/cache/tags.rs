@@ -18,12 +18,16 @@ use crate::domain::events::ChangeEvent;
 /// - `person-<slug>`: every page showing the person's name or credentials (their page, the
 ///   pages of the stories crediting them, the lists and feeds whose entries name them);
 /// - `list-person-<slug>`: the page listing the person's stories (their page);
+/// - `media-<id>`: every page showing the image (with its alt text, caption and credit);
 /// - `list` (front page, all stories, archive, topic index), `feed`, `sitemap`,
 ///   `corrections`, `robots`.
 #[derive(Debug, Clone, Default)]
 pub struct CacheTags {
     pub keys: Vec<String>,
     pub view_of: Option<Uuid>,
+    /// A file that never changes at its address (an image rendition): kept as it is, never
+    /// compressed, and cached by browsers for a year.
+    pub immutable: bool,
 }
 
 impl CacheTags {
@@ -31,6 +35,7 @@ impl CacheTags {
         Self {
             keys: keys.into_iter().collect(),
             view_of: None,
+            immutable: false,
         }
     }
 
@@ -50,7 +55,18 @@ impl CacheTags {
         Self {
             keys,
             view_of: Some(id),
+            immutable: false,
         }
+    }
+
+    /// The same tags, plus the keys of the images the page shows.
+    pub fn showing(mut self, images: impl IntoIterator<Item = Uuid>) -> Self {
+        for key in images.into_iter().map(media_key) {
+            if !self.keys.contains(&key) {
+                self.keys.push(key);
+            }
+        }
+        self
     }
 
     /// The same tags, plus the keys of the topics and people a list's entries name.
@@ -84,6 +100,10 @@ pub fn article_key(id: Uuid) -> String {
 
 pub fn topic_key(slug: &str) -> String {
     format!("topic-{slug}")
+}
+
+pub fn media_key(id: Uuid) -> String {
+    format!("media-{id}")
 }
 
 pub fn person_key(slug: &str) -> String {
@@ -122,6 +142,15 @@ impl CacheTags {
         Self::new([person_key(slug), person_list_key(slug)])
     }
 
+    /// A file served at a content-hashed address: it never changes there.
+    pub fn immutable_file() -> Self {
+        Self {
+            keys: vec!["file".to_owned()],
+            view_of: None,
+            immutable: true,
+        }
+    }
+
     /// One fixed page known by its key: `feed`, `sitemap`, `robots`, `corrections`.
     pub fn page(key: &str) -> Self {
         Self::new([key.to_owned()])
@@ -153,6 +182,8 @@ pub fn keys_for(event: &ChangeEvent) -> Vec<String> {
             keys.push("list".into());
         }
         ChangeEvent::Person { slugs, .. } => keys.extend(slugs.iter().map(|p| person_key(p))),
+        // An image's text shows only where it is shown: no list or sitemap changes.
+        ChangeEvent::Media { id, .. } => return vec![media_key(*id)],
     }
     keys.push("sitemap".into());
     keys

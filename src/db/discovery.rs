@@ -14,6 +14,7 @@ pub struct FeedEntry {
     pub body_html: String,
     pub published_at: OffsetDateTime,
     pub updated_at: OffsetDateTime,
+    pub lead_image: Option<Uuid>,
 }
 
 /// The newest published, non-archived stories, optionally of one topic.
@@ -25,7 +26,8 @@ pub async fn feed_entries(
     sqlx::query_as!(
         FeedEntry,
         r#"
-        SELECT a.id, a.slug, a.title, a.dek, a.body_html, a.published_at AS "published_at!", a.updated_at
+        SELECT a.id, a.slug, a.title, a.dek, a.body_html, a.published_at AS "published_at!",
+               a.updated_at, a.lead_image
         FROM articles a
         WHERE a.status = 'published' AND a.deleted_at IS NULL AND NOT a.archived
           AND ($1::uuid IS NULL OR EXISTS (

@@ -12,6 +12,7 @@ pub mod feedback;
 pub mod jobs;
 pub mod logins;
 pub mod maintenance;
+pub mod media;
 pub mod page_views;
 pub mod people;
 pub mod previews;

@@ -35,6 +35,10 @@ pub struct Story {
     pub superseded: Option<(String, String)>,
     /// Other published stories sharing the most topics, newest first.
     pub related: Vec<RelatedStory>,
+    /// The lead image, unless it was deleted.
+    pub lead: Option<crate::domain::media::Media>,
+    /// The images of the library its body shows.
+    pub body_media: Vec<Uuid>,
 }
 
 /// A story linked from another's page.
@@ -74,7 +78,7 @@ pub async fn stories_by_slugs(
                a.review || jsonb_build_object(
                    'reviewer', (SELECT p.slug FROM people p WHERE p.id = a.reviewer_id)
                ) AS "review: Review",
-               a.version, a.created_at, a.created_by, a.updated_by,
+               a.lead_image, a.version, a.created_at, a.created_by, a.updated_by,
                coalesce((
                    SELECT json_agg(json_build_object('slug', t.slug, 'name', t.name)
                                    ORDER BY at.position, t.name)
@@ -122,6 +126,22 @@ pub async fn stories_by_slugs(
                    ) r
                ), '[]') AS "related!: Json<Vec<RelatedStory>>",
                (
+                   SELECT json_build_object(
+                       'id', m.id, 'content_type', m.content_type, 'width', m.width,
+                       'height', m.height, 'alt', m.alt, 'decorative', m.decorative,
+                       'caption', m.caption, 'credit', m.credit, 'filename', m.filename,
+                       'version', m.version, 'created_at', m.created_at,
+                       'renditions', coalesce((
+                           SELECT json_agg(json_build_object(
+                                      'width', r.width, 'height', r.height,
+                                      'content_type', r.content_type, 'hash', r.blob_hash)
+                                  ORDER BY r.width, r.content_type)
+                           FROM media_renditions r WHERE r.media_id = m.id), '[]'))
+                   FROM media m WHERE m.id = a.lead_image AND m.deleted_at IS NULL
+               ) AS "lead: Json<crate::db::media::MediaJson>",
+               ARRAY(SELECT b.media_id FROM article_body_media b WHERE b.article_id = a.id)
+                   AS "body_media!",
+               (
                    SELECT json_build_object('slug', s.slug, 'title', s.title)
                    FROM articles s
                    WHERE a.archived AND s.id = a.superseded_by AND s.status = 'published'
@@ -158,6 +178,7 @@ pub async fn stories_by_slugs(
                 withdraw_reason: r.withdraw_reason,
                 study: r.study,
                 review: r.review,
+                lead_image: r.lead_image,
                 version: r.version,
                 created_at: r.created_at,
                 created_by: r.created_by,
@@ -169,6 +190,8 @@ pub async fn stories_by_slugs(
             notes: r.notes.0,
             superseded: r.superseded.map(|s| (s.0.slug, s.0.title)),
             related: r.related.0,
+            lead: r.lead.map(|m| m.0.into()),
+            body_media: r.body_media,
         })
         .collect())
 }

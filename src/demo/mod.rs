@@ -15,7 +15,45 @@ use crate::domain::article::{Article, ArticleStatus, ChangeKind, Review, Study};
 use crate::domain::events::ChangeEvent;
 use crate::domain::markdown;
 
+mod images;
+
 const CONTENT: &str = include_str!("stories.toml");
+
+/// The demo's images: the key stories name them by, how they are drawn, alt text (empty for a
+/// decorative one), caption and credit.
+type Drawn = (
+    &'static str,
+    fn() -> Vec<u8>,
+    &'static str,
+    &'static str,
+    &'static str,
+);
+
+const IMAGES: [Drawn; 3] = [
+    (
+        "one-in-eleven",
+        images::one_in_eleven,
+        "A grid of 120 dots in which 11 are coloured: about one woman in eleven stayed in \
+         remission for three years or more.",
+        "Eleven of the 120 women in the study stayed in remission for at least three years.",
+        "Chart: Dateline",
+    ),
+    (
+        "two-targets",
+        images::two_targets,
+        "Two bars on a scale of blood pressure: a systolic target of 140 mm Hg beside a lower \
+         one of 120 mm Hg.",
+        "The two systolic targets the trial compared, in millimetres of mercury.",
+        "Chart: Dateline",
+    ),
+    (
+        "olive-pattern",
+        images::olive_pattern,
+        "",
+        "",
+        "Illustration: Dateline",
+    ),
+];
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -53,6 +91,8 @@ struct DemoStory {
     topics: Vec<String>,
     #[serde(default)]
     authors: Vec<String>,
+    /// A key of [`IMAGES`].
+    lead_image: Option<String>,
     #[serde(with = "crate::domain::dates::serde_rfc3339")]
     published_at: OffsetDateTime,
     #[serde(default, with = "crate::domain::dates::serde_rfc3339::option")]
@@ -84,6 +124,7 @@ struct DemoChange {
 pub struct DemoReport {
     pub topics_added: usize,
     pub people_added: usize,
+    pub images_added: usize,
     pub stories_added: usize,
     pub stories_present: usize,
 }
@@ -92,8 +133,12 @@ impl fmt::Display for DemoReport {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(
             f,
-            "demo: {} topics added, {} people added, {} stories added, {} already present",
-            self.topics_added, self.people_added, self.stories_added, self.stories_present
+            "demo: {} topics added, {} people added, {} images added, {} stories added, {} already present",
+            self.topics_added,
+            self.people_added,
+            self.images_added,
+            self.stories_added,
+            self.stories_present
         )
     }
 }
@@ -102,10 +147,51 @@ fn parse() -> anyhow::Result<DemoContent> {
     Ok(toml::from_str(CONTENT)?)
 }
 
-/// Loads the demo content in one transaction. Safe to run again and concurrently.
+/// The demo's images in the library (drawn and uploaded once; found again on later loads).
+async fn load_images(
+    pool: &PgPool,
+    report: &mut DemoReport,
+) -> anyhow::Result<Vec<(&'static str, crate::domain::media::Media)>> {
+    let blobs = crate::media::store::PgBlobs::new(pool.clone());
+    let mut out = Vec::new();
+    for (key, draw, alt, caption, credit) in IMAGES {
+        let bytes = draw();
+        let hash = crate::media::store::hash(&bytes);
+        let media = match db::media::find_by_original(pool, &hash).await? {
+            Some(id) => db::media::find(pool, id).await?,
+            None => None,
+        };
+        let media = match media {
+            Some(media) => media,
+            None => {
+                let upload = crate::service::media::Upload {
+                    bytes: bytes.into(),
+                    filename: format!("{key}.png"),
+                    text: crate::domain::media::MediaText {
+                        alt: Some(alt.to_owned()),
+                        decorative: Some(alt.is_empty()),
+                        caption: Some(caption.to_owned()),
+                        credit: Some(credit.to_owned()),
+                    },
+                };
+                report.images_added += 1;
+                crate::service::media::store(pool, &blobs, None, upload)
+                    .await
+                    .map_err(|err| anyhow::anyhow!("demo image {key}: {err}"))?
+                    .value
+            }
+        };
+        out.push((key, media));
+    }
+    Ok(out)
+}
+
+/// Loads the demo content in one transaction (its images first). Safe to run again and
+/// concurrently.
 pub async fn load(pool: &PgPool) -> anyhow::Result<DemoReport> {
     let content = parse()?;
     let mut report = DemoReport::default();
+    let images = load_images(pool, &mut report).await?;
     let mut tx = pool.begin().await?;
     // Two loads at once (two instances starting with --demo) queue here instead of racing.
     sqlx::query("SELECT pg_advisory_xact_lock(hashtext('dateline-demo'))")
@@ -161,7 +247,7 @@ pub async fn load(pool: &PgPool) -> anyhow::Result<DemoReport> {
             report.stories_present += 1;
             continue;
         }
-        let id = insert_story(&mut tx, story).await?;
+        let id = insert_story(&mut tx, story, &images).await?;
         added.push((id, story));
         report.stories_added += 1;
     }
@@ -180,9 +266,41 @@ pub async fn load(pool: &PgPool) -> anyhow::Result<DemoReport> {
     Ok(report)
 }
 
-async fn insert_story(tx: &mut sqlx::PgConnection, story: &DemoStory) -> anyhow::Result<Uuid> {
+async fn insert_story(
+    tx: &mut sqlx::PgConnection,
+    story: &DemoStory,
+    images: &[(&'static str, crate::domain::media::Media)],
+) -> anyhow::Result<Uuid> {
     let id = Uuid::now_v7();
-    let body_html = markdown::render(&story.body_markdown);
+    let image = |key: &str| {
+        images
+            .iter()
+            .find(|(k, _)| *k == key)
+            .map(|(_, media)| media)
+            .ok_or_else(|| anyhow::anyhow!("no demo image {key}"))
+    };
+    // `{{image:key}}` in a body stands for that image, as the editor's picker writes it.
+    let mut body_markdown = story.body_markdown.clone();
+    for (key, media) in images {
+        let placeholder = format!("{{{{image:{key}}}}}");
+        if body_markdown.contains(&placeholder) {
+            let own: Vec<_> = media.in_format(&media.content_type).collect();
+            let url = own
+                .iter()
+                .rev()
+                .find(|r| r.width <= 1200)
+                .map_or(media.url.clone(), |r| r.url.clone());
+            body_markdown =
+                body_markdown.replace(&placeholder, &format!("![{}]({url})", media.alt_text()));
+        }
+    }
+    let lead_image = story
+        .lead_image
+        .as_deref()
+        .map(|key| image(key).map(|m| m.id))
+        .transpose()?;
+    let body_html = crate::service::articles::render_body(tx, &body_markdown).await?;
+    let body_html = markdown::SafeHtml::from_stored(body_html);
     let updated_at = story.updated_at.unwrap_or(story.published_at);
     let version = 1 + i32::try_from(story.changes.len())?;
     db::articles::insert(
@@ -192,7 +310,7 @@ async fn insert_story(tx: &mut sqlx::PgConnection, story: &DemoStory) -> anyhow:
             slug: &story.slug,
             title: &story.title,
             dek: &story.dek,
-            body_markdown: &story.body_markdown,
+            body_markdown: &body_markdown,
             body_html: body_html.as_str(),
             status: ArticleStatus::Published,
             published_at: Some(story.published_at),
@@ -204,6 +322,7 @@ async fn insert_story(tx: &mut sqlx::PgConnection, story: &DemoStory) -> anyhow:
             archive_reason: story.archive_reason.as_deref(),
             study: story.study.as_ref(),
             review: story.review.as_ref(),
+            lead_image,
             version,
             created_at: story.published_at,
             created_by: None,
@@ -212,6 +331,17 @@ async fn insert_story(tx: &mut sqlx::PgConnection, story: &DemoStory) -> anyhow:
     .await?;
     db::topics::set_for_article(tx, id, &story.topics).await?;
     db::people::set_authors(tx, id, &story.authors).await?;
+    let body_ids: Vec<Uuid> = images
+        .iter()
+        .filter(|(_, media)| {
+            media
+                .renditions
+                .iter()
+                .any(|r| body_markdown.contains(&r.url))
+        })
+        .map(|(_, media)| media.id)
+        .collect();
+    db::media::set_body_media(tx, id, &body_ids).await?;
 
     // Revision 1 is the story as first published; each change adds one. Each stores the
     // whole story, as the service's revisions do.
@@ -220,7 +350,7 @@ async fn insert_story(tx: &mut sqlx::PgConnection, story: &DemoStory) -> anyhow:
         slug: story.slug.clone(),
         title: story.title.clone(),
         dek: story.dek.clone(),
-        body_markdown: story.body_markdown.clone(),
+        body_markdown: body_markdown.clone(),
         body_html: body_html.into_string(),
         status: ArticleStatus::Published,
         published_at: Some(story.published_at),
@@ -235,6 +365,7 @@ async fn insert_story(tx: &mut sqlx::PgConnection, story: &DemoStory) -> anyhow:
         authors: story.authors.clone(),
         study: story.study.clone(),
         review: story.review.clone(),
+        lead_image,
         version: 1,
         created_at: story.published_at,
         created_by: None,

@@ -43,6 +43,9 @@ pub struct Article {
     pub authors: Vec<String>,
     pub study: Option<Study>,
     pub review: Option<Review>,
+    /// The lead image (a media id), shown after the dateline and on social cards.
+    #[serde(default)]
+    pub lead_image: Option<Uuid>,
     /// Bumps on every change; the ETag is `"<version>"`.
     pub version: i32,
     #[serde(with = "crate::domain::dates::serde_rfc3339")]

@@ -28,6 +28,8 @@ pub enum ChangeEvent {
     Topic { action: String, slugs: Vec<String> },
     /// A person was added, changed or deleted, under their slugs before and after.
     Person { action: String, slugs: Vec<String> },
+    /// What an image says (alt text, caption, credit) changed, or it was deleted.
+    Media { action: String, id: Uuid },
 }
 
 impl ChangeEvent {
@@ -48,6 +50,14 @@ impl ChangeEvent {
             *people = credited;
         }
         self
+    }
+
+    /// A change to an image.
+    pub fn media(action: &str, id: Uuid) -> Self {
+        Self::Media {
+            action: action.to_owned(),
+            id,
+        }
     }
 
     /// A change to a person, under their slugs before and after.
@@ -71,7 +81,8 @@ impl ChangeEvent {
         match self {
             Self::Story { action, .. }
             | Self::Topic { action, .. }
-            | Self::Person { action, .. } => action,
+            | Self::Person { action, .. }
+            | Self::Media { action, .. } => action,
         }
     }
 }

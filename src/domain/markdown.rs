@@ -183,6 +183,121 @@ pub fn render(markdown: &str) -> SafeHtml {
     SafeHtml(out)
 }
 
+/// An image of rendered HTML: its `src` and `alt` as written (entities decoded).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ImageRef {
+    pub src: String,
+    pub alt: String,
+}
+
+/// Where an `<img>` tag starts and ends, and its attributes.
+type ImgTag = (usize, usize, Vec<(String, String)>);
+
+/// The `<img>` tags of sanitised HTML: where each starts and ends, and its attributes. The
+/// sanitiser writes every attribute value in double quotes with `"` escaped, so a tag ends at
+/// the first `>` outside quotes (a `>` may stand inside a value: it is not escaped there).
+fn img_tags(html: &str) -> Vec<ImgTag> {
+    let bytes = html.as_bytes();
+    let mut tags = Vec::new();
+    let mut from = 0;
+    while let Some(found) = html[from..].find("<img ") {
+        let start = from + found;
+        let mut i = start + 5;
+        let mut attributes = Vec::new();
+        let end = loop {
+            while i < bytes.len() && bytes[i].is_ascii_whitespace() {
+                i += 1;
+            }
+            if i >= bytes.len() {
+                break bytes.len();
+            }
+            if bytes[i] == b'>' {
+                break i + 1;
+            }
+            if bytes[i] == b'/' {
+                i += 1;
+                continue;
+            }
+            let name_start = i;
+            while i < bytes.len() && !matches!(bytes[i], b'=' | b'>' | b' ' | b'/') {
+                i += 1;
+            }
+            let name = html[name_start..i].to_ascii_lowercase();
+            let mut value = String::new();
+            if i < bytes.len() && bytes[i] == b'=' && bytes.get(i + 1) == Some(&b'"') {
+                let value_start = i + 2;
+                let close = html[value_start..]
+                    .find('"')
+                    .map_or(bytes.len(), |at| value_start + at);
+                value = unescape(&html[value_start..close]);
+                i = (close + 1).min(bytes.len());
+            }
+            attributes.push((name, value));
+        };
+        tags.push((start, end, attributes));
+        from = end.max(start + 5);
+    }
+    tags
+}
+
+fn unescape(value: &str) -> String {
+    value
+        .replace("&quot;", "\"")
+        .replace("&#39;", "'")
+        .replace("&lt;", "<")
+        .replace("&gt;", ">")
+        .replace("&nbsp;", "\u{a0}")
+        .replace("&amp;", "&")
+}
+
+fn attribute<'a>(attributes: &'a [(String, String)], name: &str) -> &'a str {
+    attributes
+        .iter()
+        .find(|(n, _)| n == name)
+        .map_or("", |(_, v)| v.as_str())
+}
+
+/// The images of HTML that [`render`] made (Markdown images and raw `<img>` alike), in order.
+pub fn images(html: &SafeHtml) -> Vec<ImageRef> {
+    img_tags(&html.0)
+        .into_iter()
+        .map(|(_, _, attributes)| ImageRef {
+            src: attribute(&attributes, "src").to_owned(),
+            alt: attribute(&attributes, "alt").to_owned(),
+        })
+        .collect()
+}
+
+/// `html` with `width` and `height` on each image whose size `size_of(src)` knows, so that
+/// nothing shifts while it loads, and lazy loading on every image (a story's body is below
+/// the fold).
+pub fn with_image_sizes(html: SafeHtml, size_of: impl Fn(&str) -> Option<(u32, u32)>) -> SafeHtml {
+    let tags = img_tags(&html.0);
+    if tags.is_empty() {
+        return html;
+    }
+    let mut out = String::with_capacity(html.0.len() + tags.len() * 64);
+    let mut copied = 0;
+    for (start, end, attributes) in tags {
+        // The tag as written, without its closing `>`, then what it gains.
+        let close = if html.0[..end].ends_with('>') {
+            end - 1
+        } else {
+            end
+        };
+        let body = html.0[start..close].trim_end_matches('/').trim_end();
+        out.push_str(&html.0[copied..start]);
+        out.push_str(body);
+        if let Some((w, h)) = size_of(attribute(&attributes, "src")) {
+            out.push_str(&format!(" width=\"{w}\" height=\"{h}\""));
+        }
+        out.push_str(" loading=\"lazy\" decoding=\"async\">");
+        copied = end;
+    }
+    out.push_str(&html.0[copied..]);
+    SafeHtml(out)
+}
+
 /// CommonMark ends an HTML block that opens with `<script`, `<pre`, `<style`, `<textarea`,
 /// `<!--`, `<?`, `<!X` or `<![CDATA[` only where its closer appears, so one never closed runs
 /// to the end of the body and the author's later text is not Markdown any more. Such an opener
@@ -302,6 +417,46 @@ fn swallowing_tag(tail: &str) -> Option<(&'static str, bool, usize)> {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn images_are_found_and_sized_whatever_their_alt_says() {
+        let html = render(
+            "![A chart > of \"results\"](/media/abc.jpg)\n\n<img src=\"https://example.org/x.png\" alt=\"> onerror=alert(1) x=\">\n\n![](/media/none.png)",
+        );
+        let found = images(&html);
+        assert_eq!(
+            found,
+            vec![
+                ImageRef {
+                    src: "/media/abc.jpg".into(),
+                    alt: "A chart > of \"results\"".into()
+                },
+                ImageRef {
+                    src: "https://example.org/x.png".into(),
+                    alt: "> onerror=alert(1) x=".into()
+                },
+                ImageRef {
+                    src: "/media/none.png".into(),
+                    alt: String::new()
+                },
+            ]
+        );
+        let sized = with_image_sizes(html, |src| (src == "/media/abc.jpg").then_some((1200, 800)));
+        let out = sized.as_str();
+        assert!(
+            out.contains(" width=\"1200\" height=\"800\" loading=\"lazy\" decoding=\"async\">"),
+            "{out}"
+        );
+        assert_eq!(out.matches("loading=\"lazy\"").count(), 3, "{out}");
+        // The alt text with `>` in it is still one attribute: nothing was cut into a handler.
+        let again = images(&sized);
+        assert_eq!(again[1].alt, "> onerror=alert(1) x=");
+        // `>` in a value is escaped by the sanitiser, so the tag's end is never in doubt.
+        assert!(
+            out.contains("alt=\"&gt; onerror=alert(1) x=\" loading"),
+            "{out}"
+        );
+    }
+
     use super::*;
 
     #[test]

@@ -7,6 +7,7 @@ pub mod events;
 pub mod feedback;
 pub mod lifecycle;
 pub mod markdown;
+pub mod media;
 pub mod numbers;
 pub mod person;
 pub mod policy;

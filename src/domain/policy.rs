@@ -66,6 +66,8 @@ pub enum Action {
     RevokePreviewLink,
     ManageTopics,
     ManagePeople,
+    UploadMedia,
+    ManageMedia,
     ViewFeedback,
     TriageFeedback,
     ManageUsers,
@@ -90,7 +92,7 @@ pub fn can(actor: Actor, action: Action, article: Option<ArticleFacts>) -> bool 
             let own_draft = own && article.is_some_and(|a| a.status == ArticleStatus::Draft);
             match action {
                 // Lists are filtered to the contributor's own stories.
-                ListArticles | CreateArticle => true,
+                ListArticles | CreateArticle | UploadMedia => true,
                 ViewArticle | ViewRevisions => own,
                 EditArticle | SubmitArticle | RestoreRevision | CreatePreviewLink
                 | DeleteArticle => own_draft,
@@ -102,6 +104,7 @@ pub fn can(actor: Actor, action: Action, article: Option<ArticleFacts>) -> bool 
                 | RestoreDeletedArticle
                 | ManageTopics
                 | ManagePeople
+                | ManageMedia
                 | ViewFeedback
                 | TriageFeedback
                 | ManageUsers
@@ -116,7 +119,7 @@ mod tests {
     use super::*;
     use Action::*;
 
-    const ALL: [Action; 21] = [
+    const ALL: [Action; 23] = [
         ListArticles,
         CreateArticle,
         ViewArticle,
@@ -134,6 +137,8 @@ mod tests {
         RevokePreviewLink,
         ManageTopics,
         ManagePeople,
+        UploadMedia,
+        ManageMedia,
         ViewFeedback,
         TriageFeedback,
         ManageUsers,
@@ -192,7 +197,7 @@ mod tests {
                     !matches!(action, ManageUsers | ViewAuditLog | RestoreDeletedArticle);
                 assert_eq!(editor, editor_expected, "editor {action:?} ({label})");
                 let contributor_expected = match action {
-                    ListArticles | CreateArticle => true,
+                    ListArticles | CreateArticle | UploadMedia => true,
                     ViewArticle | ViewRevisions | RevokePreviewLink => label != "other's draft",
                     EditArticle | SubmitArticle | RestoreRevision | CreatePreviewLink
                     | DeleteArticle => label == "own draft",

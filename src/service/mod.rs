@@ -7,6 +7,7 @@ pub mod articles;
 pub mod auth;
 pub mod autosaves;
 pub mod feedback;
+pub mod media;
 pub mod people;
 pub mod previews;
 pub mod topics;

@@ -29,11 +29,20 @@ fn checked(changes: &PersonChanges) -> Result<person::CleanPerson, AppError> {
                 .collect(),
         )
     })?;
-    // Images arrive with §9; until then no media id names anything.
-    if let Some(Some(_)) = changes.photo {
-        return Err(AppError::field("photo", "is not a known image"));
-    }
     Ok(clean)
+}
+
+/// A photo must be an image of the library.
+async fn check_photo(pool: &PgPool, photo: Option<Option<uuid::Uuid>>) -> Result<(), AppError> {
+    if let Some(Some(id)) = photo
+        && !db::media::exists(pool, id).await?
+    {
+        return Err(AppError::field(
+            "photo",
+            "is not an image of the library (or it was deleted)",
+        ));
+    }
+    Ok(())
 }
 
 fn taken() -> AppError {
@@ -65,6 +74,7 @@ pub async fn create(
     if !errors.is_empty() {
         return Err(AppError::Validation(errors));
     }
+    check_photo(pool, changes.photo).await?;
     let name = clean.name.unwrap_or_default();
     let slug = clean.slug.unwrap_or_else(|| person::slug_from_name(&name));
     let bio = clean.bio.unwrap_or_default();
@@ -79,7 +89,7 @@ pub async fn create(
             credentials: clean.credentials.as_deref().unwrap_or_default(),
             bio_markdown: &bio,
             bio_html: &bio_html,
-            photo: None,
+            photo: changes.photo.flatten(),
             same_as: &same_as,
         },
         crate::service::now(),
@@ -125,6 +135,7 @@ pub async fn update(
         ));
     }
     let clean = checked(&changes)?;
+    check_photo(pool, changes.photo).await?;
     let new_slug = clean.slug.unwrap_or_else(|| current.slug.clone());
     if new_slug != current.slug && db::people::slug_taken(&mut *tx, &new_slug, current.id).await? {
         return Err(taken());

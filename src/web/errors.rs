@@ -57,6 +57,13 @@ impl IntoResponse for ApiError {
                 (errors.clone(), None)
             }
             AppError::PreconditionFailed(current, _) => (Vec::new(), Some((**current).clone())),
+            AppError::UnsupportedImage => (
+                vec![FieldError::new(
+                    "file",
+                    "must be a JPEG, PNG, WebP or GIF image (by its bytes)",
+                )],
+                None,
+            ),
             _ => (Vec::new(), None),
         };
         let problem = Problem {

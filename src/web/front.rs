@@ -30,14 +30,22 @@ const X_REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
 #[derive(Debug)]
 pub struct Front {
     cache: CacheState,
+    /// Image files, kept apart (`/media/…`).
+    media: CacheState,
     security: SecurityHeaders,
     ids: RequestIds,
 }
 
 impl Front {
-    pub fn new(cache: CacheState, security: SecurityHeaders, ids: RequestIds) -> Self {
+    pub fn new(
+        cache: CacheState,
+        media: CacheState,
+        security: SecurityHeaders,
+        ids: RequestIds,
+    ) -> Self {
         Self {
             cache,
+            media,
             security,
             ids,
         }
@@ -53,14 +61,19 @@ impl Front {
 
     /// The cached answer to this request, with every header the stack adds, if there is one.
     fn answer(&self, request: &Request) -> Option<Response> {
-        if !self.cache.cache.enabled()
+        let cache = if request.uri().path().starts_with("/media/") {
+            &self.media
+        } else {
+            &self.cache
+        };
+        if !cache.cache.enabled()
             || crate::web::limits::over_limits(request.uri(), request.headers()).is_some()
         {
             return None;
         }
         let mut response = crate::cache::http::answer_hit(
-            &self.cache.cache,
-            &self.cache.views,
+            &cache.cache,
+            &cache.views,
             request.method(),
             request.uri(),
             request.headers(),

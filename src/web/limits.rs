@@ -63,12 +63,32 @@ pub fn over_limits(uri: &Uri, headers: &HeaderMap) -> Option<AppError> {
     (total > MAX_HEADERS_TOTAL_BYTES).then_some(AppError::HeadersTooLarge)
 }
 
-/// How a router reads request bodies: at most `limit` bytes, with no pause longer than `idle`.
+/// How a router reads request bodies: at most `limit` bytes, with no pause longer than `idle`;
+/// an upload path takes `upload_limit` instead (image uploads).
 #[derive(Debug, Clone, Copy)]
 pub struct BodyRules {
     pub limit: usize,
     pub idle: Duration,
+    /// A path (under this router) whose `POST` takes a larger body, and how large.
+    pub upload: Option<(&'static str, usize)>,
 }
+
+impl BodyRules {
+    fn limit_for(&self, request: &Request) -> usize {
+        match self.upload {
+            Some((path, limit))
+                if request.method() == axum::http::Method::POST && request.uri().path() == path =>
+            {
+                limit
+            }
+            _ => self.limit,
+        }
+    }
+}
+
+/// The body limit of an image upload: the image's limit and room for the form's other fields
+/// and the multipart framing.
+pub const UPLOAD_BODY_LIMIT: usize = crate::domain::media::limits::MAX_BYTES + 64 * 1024;
 
 /// Reads a request's body before anything else runs: a declared `Content-Length` over the
 /// limit is answered `413` at once (the body is never read), a body that grows past it `413`,
@@ -99,7 +119,8 @@ pub async fn read_body(State(rules): State<BodyRules>, request: Request, next: N
         );
         response
     };
-    if declared.is_some_and(|n| n > rules.limit as u64) {
+    let limit = rules.limit_for(&request);
+    if declared.is_some_and(|n| n > limit as u64) {
         return refuse(AppError::PayloadTooLarge);
     }
     let (parts, mut body) = request.into_parts();
@@ -121,7 +142,7 @@ pub async fn read_body(State(rules): State<BodyRules>, request: Request, next: N
             Ok(Some(Ok(frame))) => frame,
         };
         if let Ok(data) = frame.into_data() {
-            if bytes.len() + data.len() > rules.limit {
+            if bytes.len() + data.len() > limit {
                 return refuse(AppError::PayloadTooLarge);
             }
             bytes.extend_from_slice(&data);

@@ -10,6 +10,7 @@ pub mod limits;
 pub mod pages;
 pub mod public;
 pub mod runtime;
+pub mod upload;
 
 use crate::error::AppError;
 

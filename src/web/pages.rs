@@ -24,6 +24,17 @@ pub struct Layout {
     pub hide_search: bool,
     /// Feeds of this page besides the site's (a topic's): title and path.
     pub feeds: Vec<(String, String)>,
+    /// The image of the page's social card (a story's lead image).
+    pub image: Option<SocialImage>,
+}
+
+/// A social card's image: absolute URL, size and what it shows.
+#[derive(Debug, Clone, Default)]
+pub struct SocialImage {
+    pub url: String,
+    pub width: u32,
+    pub height: u32,
+    pub alt: String,
 }
 
 impl Layout {

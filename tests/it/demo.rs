@@ -113,6 +113,7 @@ async fn a_demo_load_tells_running_servers_what_it_added(pool: PgPool) {
             dateline::domain::events::ChangeEvent::Story { .. } => stories += 1,
             dateline::domain::events::ChangeEvent::Topic { slugs, .. } => topics += slugs.len(),
             dateline::domain::events::ChangeEvent::Person { slugs, .. } => people += slugs.len(),
+            dateline::domain::events::ChangeEvent::Media { .. } => {}
         }
     }
     assert_eq!(topics, report.topics_added);

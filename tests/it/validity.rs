@@ -75,14 +75,23 @@ async fn every_page_is_valid_html(pool: PgPool) {
             .await;
         assert_eq!(made.status, 201, "{}", made.text);
     }
+    let image = app
+        .upload_image(
+            &token,
+            &crate::helpers::images::png(1600, 900, None),
+            "Bars of the results",
+        )
+        .await;
+    let image_id = image["id"].as_str().unwrap().to_owned();
     let story = app
         .create_article(
             &token,
             json!({
+                "lead_image": image_id,
                 "authors": ["lena-okafor", "sam-whitfield"],
                 "title": "Trastuzumab keeps one in eleven in remission",
                 "dek": "A congress report on HER2-positive breast cancer.",
-                "body_markdown": "## What was found\n\nAbout **1 in 11** stayed in remission.\n\n| arm | n |\n|---|---|\n| A | 60 |\n\n<textarea>left open",
+                "body_markdown": "## What was found\n\nAbout **1 in 11** stayed in remission.\n\n![A chart](IMAGE_URL)\n\n| arm | n |\n|---|---|\n| A | 60 |\n\n<textarea>left open".replace("IMAGE_URL", image["url"].as_str().unwrap()),
                 "topics": ["breast-cancer"],
                 "study": {"citation": "ECCO 2011", "doi": "10.5555/x", "trial_id": "NCT00567190", "sample_size": 120, "presented_at": "2011-09-25"},
                 "review": {"reviewer": "dr-ana-ribeiro", "last_reviewed": "2026-11-01", "next_review_due": "2027-11-01"},
@@ -162,6 +171,8 @@ async fn every_page_is_valid_html(pool: PgPool) {
         "/admin/topics".to_owned(),
         "/admin/topics/breast-cancer".to_owned(),
         "/admin/people".to_owned(),
+        "/admin/media".to_owned(),
+        format!("/admin/media/{image_id}"),
         "/admin/people/lena-okafor".to_owned(),
         "/admin/password".to_owned(),
     ] {

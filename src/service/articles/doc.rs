@@ -17,6 +17,7 @@ pub struct ArticleChanges {
     pub authors: Option<Vec<String>>,
     pub study: Option<Option<Study>>,
     pub review: Option<Option<Review>>,
+    pub lead_image: Option<Option<Uuid>>,
 }
 
 /// How a change is described to readers.

@@ -6,7 +6,7 @@ use uuid::Uuid;
 use super::access::{authorize, facts};
 use super::doc::{ArticleChanges, ChangeMeta, TransitionOptions};
 use super::lifecycle::transition_in;
-use super::validate::{apply_changes, check_meta, derive_slug, same_content};
+use super::validate::{apply_changes, check_images, check_meta, derive_slug, same_content};
 use super::write::{Before, lock_for, now, record_change, save};
 use crate::db;
 use crate::domain::article::{Article, ArticleStatus};
@@ -48,6 +48,7 @@ pub async fn create(
         authors: Vec::new(),
         study: None,
         review: None,
+        lead_image: None,
         version: 1,
         created_at,
         created_by: Some(actor.id),
@@ -87,6 +88,7 @@ pub async fn create(
             archive_reason: None,
             study: article.study.as_ref(),
             review: article.review.as_ref(),
+            lead_image: article.lead_image,
             version: 1,
             created_at,
             created_by: Some(actor.id),
@@ -137,6 +139,13 @@ pub(super) async fn update_in(
         return Ok(None);
     }
     check_meta(meta)?;
+    if matches!(
+        article.status,
+        ArticleStatus::Published | ArticleStatus::Scheduled
+    ) {
+        // What readers see (or will at its hour) keeps alt text on every image.
+        check_images(tx, &article).await?;
+    }
     if meta.kind.moves_updated_at() {
         article.updated_at = now();
     }

@@ -63,6 +63,11 @@ pub async fn restorable(
         authors: content.authors,
         study: Some(content.study),
         review: Some(content.review),
+        // Revisions written before lead images leave the image as it is.
+        lead_image: revision
+            .snapshot
+            .get("lead_image")
+            .map(|value| value.as_str().and_then(|id| Uuid::parse_str(id).ok())),
     };
     Ok((current, changes, revision.snapshot))
 }

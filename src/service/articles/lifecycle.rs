@@ -5,7 +5,7 @@ use sqlx::PgPool;
 use uuid::Uuid;
 
 use super::doc::{ChangeMeta, TransitionOptions};
-use super::validate::clean_reason;
+use super::validate::{check_images, clean_reason};
 use super::write::{Before, lock_for, now, record_change, save};
 use crate::db;
 use crate::domain::article::{Article, ArticleStatus, ChangeKind};
@@ -52,6 +52,9 @@ pub(super) async fn transition_in(
     )
     .map_err(|err| AppError::Conflict(err.to_string()))?;
 
+    if matches!(transition, Transition::Publish { .. }) {
+        check_images(tx, &article).await?;
+    }
     match transition {
         Transition::Archive => {
             let reason = clean_reason(options.reason, "reason")?;

@@ -50,7 +50,7 @@ pub(super) async fn apply_changes(
         } else {
             let body = text::clean_block(&body).into_owned();
             if body != article.body_markdown || article.body_html.is_empty() {
-                article.body_html = markdown::render(&body).into_string();
+                article.body_html = render_body(db, &body).await?;
                 article.body_markdown = body;
             }
         }
@@ -143,6 +143,17 @@ pub(super) async fn apply_changes(
         }
         article.review = review.map(Review::cleaned);
     }
+    if let Some(lead_image) = changes.lead_image {
+        match lead_image {
+            Some(id) if !db::media::exists(&mut *db, id).await? => {
+                errors.push(FieldError::new(
+                    "lead_image",
+                    "is not an image of the library (or it was deleted)",
+                ));
+            }
+            _ => article.lead_image = lead_image,
+        }
+    }
     if !errors.is_empty() {
         errors.extend(taken);
         Err(AppError::Validation(errors))
@@ -227,4 +238,107 @@ pub(super) fn same_content(a: &Article, b: &Article) -> bool {
         && a.authors == b.authors
         && a.study == b.study
         && a.review == b.review
+        && a.lead_image == b.lead_image
+}
+
+/// The hashes of the library's files a body shows (`/media/<hash>.<ext>`, as a path or on any
+/// host).
+pub(super) fn body_media_hashes(html: &markdown::SafeHtml) -> Vec<String> {
+    let mut hashes: Vec<String> = markdown::images(html)
+        .into_iter()
+        .filter_map(|image| {
+            let path = image
+                .src
+                .split_once("://")
+                .and_then(|(_, rest)| rest.find('/').map(|at| rest[at..].to_owned()))
+                .unwrap_or(image.src);
+            crate::domain::media::hash_in_url(&path, "").map(str::to_owned)
+        })
+        .collect();
+    hashes.sort();
+    hashes.dedup();
+    hashes
+}
+
+/// A body rendered for readers, its images of the library given their width and height.
+pub async fn render_body(
+    db: &mut sqlx::PgConnection,
+    markdown_source: &str,
+) -> Result<String, AppError> {
+    let html = markdown::render(markdown_source);
+    let hashes = body_media_hashes(&html);
+    if hashes.is_empty() {
+        return Ok(markdown::with_image_sizes(html, |_| None).into_string());
+    }
+    let known = db::media::by_rendition_hashes(&mut *db, &hashes).await?;
+    let sized = markdown::with_image_sizes(html, |src| {
+        let path = src
+            .split_once("://")
+            .and_then(|(_, rest)| rest.find('/').map(|at| &rest[at..]))
+            .unwrap_or(src);
+        let hash = crate::domain::media::hash_in_url(path, "")?;
+        let image = known.iter().find(|k| k.hash == hash)?;
+        Some((
+            u32::try_from(image.width).ok()?,
+            u32::try_from(image.height).ok()?,
+        ))
+    });
+    Ok(sized.into_string())
+}
+
+/// Why a story cannot be shown to readers as it is: images of its body without alt text
+/// (decorative images of the library excepted), or a lead image deleted from the library.
+pub(super) async fn check_images(
+    db: &mut sqlx::PgConnection,
+    article: &Article,
+) -> Result<(), AppError> {
+    let html = markdown::SafeHtml::from_stored(article.body_html.clone());
+    let images: Vec<(String, String)> = markdown::images(&html)
+        .into_iter()
+        .map(|i| (i.src, i.alt))
+        .collect();
+    let hashes = body_media_hashes(&html);
+    let known = if hashes.is_empty() {
+        Vec::new()
+    } else {
+        db::media::by_rendition_hashes(&mut *db, &hashes).await?
+    };
+    let decorative = |src: &str| {
+        let path = src
+            .split_once("://")
+            .and_then(|(_, rest)| rest.find('/').map(|at| &rest[at..]))
+            .unwrap_or(src);
+        crate::domain::media::hash_in_url(path, "")
+            .is_some_and(|hash| known.iter().any(|k| k.hash == hash && k.decorative))
+    };
+    let missing = crate::domain::media::missing_alt(&images, decorative);
+    let mut errors = Vec::new();
+    if !missing.is_empty() {
+        errors.push(FieldError::new(
+            "body_markdown",
+            format!(
+                "{} without alt text ({}): describe each in the Markdown, ![what it shows](url), \
+                 or mark the image decorative in the media library",
+                if missing.len() == 1 {
+                    "an image is"
+                } else {
+                    "images are"
+                },
+                missing.join(", ")
+            ),
+        ));
+    }
+    if let Some(id) = article.lead_image
+        && !db::media::exists(&mut *db, id).await?
+    {
+        errors.push(FieldError::new(
+            "lead_image",
+            "was deleted from the media library: choose another, or none",
+        ));
+    }
+    if errors.is_empty() {
+        Ok(())
+    } else {
+        Err(AppError::FieldConflict(errors))
+    }
 }

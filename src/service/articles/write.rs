@@ -31,6 +31,21 @@ pub(super) async fn record_change(
     if before.is_none_or(|b| b.authors != doc.authors) {
         db::people::set_authors(tx, doc.id, &doc.authors).await?;
     }
+    if before.is_none_or(|b| b.body_html != doc.body_html) {
+        // Where each image of the library is used, as the body now shows it.
+        let html = crate::domain::markdown::SafeHtml::from_stored(doc.body_html.clone());
+        let hashes = super::validate::body_media_hashes(&html);
+        let ids: Vec<uuid::Uuid> = if hashes.is_empty() {
+            Vec::new()
+        } else {
+            db::media::by_rendition_hashes(&mut *tx, &hashes)
+                .await?
+                .into_iter()
+                .map(|image| image.media_id)
+                .collect()
+        };
+        db::media::set_body_media(tx, doc.id, &ids).await?;
+    }
     let snapshot = serde_json::to_value(&doc).map_err(anyhow::Error::from)?;
     let note = meta.note.as_deref().map(text::clean_line);
     let note = note.as_deref().map(str::trim).filter(|n| !n.is_empty());
@@ -77,6 +92,7 @@ pub(super) struct Before {
     pub slug: String,
     pub topics: Vec<String>,
     pub authors: Vec<String>,
+    pub body_html: String,
     /// Authors and reviewer.
     pub people: Vec<String>,
 }
@@ -87,6 +103,7 @@ impl Before {
             slug: article.slug.clone(),
             topics: article.topics.clone(),
             authors: article.authors.clone(),
+            body_html: article.body_html.clone(),
             people: article.credited(),
         }
     }

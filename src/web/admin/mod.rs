@@ -8,6 +8,7 @@ mod deleted;
 mod editor;
 pub mod extract;
 pub mod feedback;
+mod media;
 mod people;
 mod revisions;
 mod topics;
@@ -113,6 +114,7 @@ pub fn routes(state: AppState) -> Router<AppState> {
     let body = crate::web::limits::BodyRules {
         limit: ADMIN_BODY_LIMIT,
         idle: state.config.body_timeout,
+        upload: Some(("/admin/media", crate::web::limits::UPLOAD_BODY_LIMIT)),
     };
     let (cookie, secure) = session_cookie(&state.config.base_url);
     let store = PostgresStore::new(state.pool.clone());
@@ -170,6 +172,16 @@ pub fn routes(state: AppState) -> Router<AppState> {
             "/admin/topics/{slug}",
             get(topics::edit).post(topics::update),
         )
+        .route(
+            "/admin/media",
+            get(media::list)
+                .post(media::upload)
+                .layer(axum::extract::DefaultBodyLimit::max(
+                    crate::web::limits::UPLOAD_BODY_LIMIT,
+                )),
+        )
+        .route("/admin/media/{id}", get(media::show).post(media::update))
+        .route("/admin/media/{id}/delete", post(media::delete))
         .route("/admin/people", get(people::list).post(people::create))
         .route(
             "/admin/people/{slug}",

@@ -26,6 +26,8 @@ pub struct PersonForm {
     pub bio: String,
     /// One link per line.
     pub same_as: String,
+    /// A media id, or empty.
+    pub photo: String,
     /// The version the form was loaded at (editing only).
     pub version: Option<i32>,
 }
@@ -38,17 +40,23 @@ impl PersonForm {
             credentials: person.credentials.clone(),
             bio: person.bio.clone(),
             same_as: person.same_as.join("\n"),
+            photo: person.photo.map(|id| id.to_string()).unwrap_or_default(),
             version: Some(person.version),
         }
     }
 
     fn changes(&self) -> PersonChanges {
+        let photo = match self.photo.trim() {
+            "" => None,
+            // Not an id: no image of the library, which the service says (422, `photo`).
+            raw => Some(uuid::Uuid::parse_str(raw).unwrap_or(uuid::Uuid::nil())),
+        };
         PersonChanges {
             slug: Some(self.slug.trim().to_owned()).filter(|s| !s.is_empty()),
             name: Some(self.name.clone()),
             credentials: Some(self.credentials.clone()),
             bio: Some(self.bio.replace("\r\n", "\n")),
-            photo: None,
+            photo: Some(photo),
             same_as: Some(
                 self.same_as
                     .lines()
@@ -74,6 +82,8 @@ pub struct PeoplePage {
     pub nav: super::AdminNav,
     pub csrf: String,
     pub people: Vec<PersonLine>,
+    /// Recent images of the library, for the photo picker.
+    pub library: Vec<crate::domain::media::Media>,
     /// The person being edited (their slug as stored), or `None` on the list.
     pub editing: Option<String>,
     pub form: PersonForm,
@@ -84,6 +94,16 @@ pub struct PeoplePage {
 }
 
 impl PeoplePage {
+    /// How an image is named in the photo picker.
+    pub fn media_label(&self, media: &crate::domain::media::Media) -> String {
+        let name: String = if media.decorative {
+            "Decorative image".to_owned()
+        } else {
+            media.alt.chars().take(80).collect()
+        };
+        format!("{name} ({} × {})", media.width, media.height)
+    }
+
     pub fn error_for(&self, field: &str) -> Option<&str> {
         // `same_as[2]` and `same_as` both belong to the links field.
         if field == "same_as" {
@@ -104,7 +124,17 @@ async fn page(
     form: PersonForm,
     errors: Vec<FieldError>,
 ) -> Result<PeoplePage, AppError> {
-    let people = db::people::all_credits(&state.pool).await?;
+    let (people, mut library) = tokio::try_join!(
+        db::people::all_credits(&state.pool),
+        db::media::list(&state.pool, None, 60, 0),
+    )?;
+    // The photo they have is offered even when it is not among the newest images.
+    if let Ok(photo) = uuid::Uuid::parse_str(form.photo.trim())
+        && !library.iter().any(|m| m.id == photo)
+        && let Some(media) = db::media::find(&state.pool, photo).await?
+    {
+        library.insert(0, media);
+    }
     Ok(PeoplePage {
         layout: admin_layout(if editing.is_some() {
             "Edit person"
@@ -121,6 +151,7 @@ async fn page(
                 credentials: p.credentials,
             })
             .collect(),
+        library,
         editing,
         form,
         errors,

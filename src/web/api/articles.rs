@@ -62,6 +62,8 @@ pub struct NewArticle {
     pub topics: Option<Vec<String>>,
     /// The byline: person slugs (`/api/v1/people`), in order.
     pub authors: Option<Vec<String>>,
+    /// A media id (`/api/v1/media`): shown after the dateline and on social cards.
+    pub lead_image: Option<Uuid>,
     #[serde(default, deserialize_with = "crate::web::api::fields::object_or_null")]
     pub study: Option<Study>,
     #[serde(default, deserialize_with = "crate::web::api::fields::object_or_null")]
@@ -86,6 +88,10 @@ pub struct UpdateArticle {
     pub topics: Option<Vec<String>>,
     /// The byline: person slugs (`/api/v1/people`), in order; `[]` removes it.
     pub authors: Option<Vec<String>>,
+    /// A media id; `null` removes the lead image.
+    #[serde(default, deserialize_with = "crate::web::api::fields::double_option")]
+    #[schema(value_type = Option<Uuid>)]
+    pub lead_image: Option<Option<Uuid>>,
     #[serde(
         default,
         deserialize_with = "crate::web::api::fields::double_object_or_null"
@@ -304,6 +310,7 @@ pub async fn create_article(
         authors: input.authors,
         study: input.study.map(Some),
         review: input.review.map(Some),
+        lead_image: input.lead_image.map(Some),
     };
     let doc = state.after_commit(service::create(&state.pool, user.actor(), changes, meta).await?);
     Ok(article_response(StatusCode::CREATED, doc, true))
@@ -348,6 +355,7 @@ pub async fn update_article(
         authors: input.authors,
         study: input.study,
         review: input.review,
+        lead_image: input.lead_image,
     };
     let meta = ChangeMeta {
         kind: input.change_kind.unwrap_or_default(),

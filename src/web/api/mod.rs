@@ -7,6 +7,7 @@ pub mod extract;
 pub mod feedback;
 pub mod fields;
 pub mod json;
+pub mod media;
 pub mod people;
 pub mod rules;
 pub mod topics;
@@ -106,6 +107,17 @@ pub fn v1_router() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(articles::delete_preview_link))
         .routes(routes!(topics::list_topics, topics::create_topic))
         .routes(routes!(topics::update_topic))
+        // Uploads read bodies up to the image limit (the rest of the API: `BODY_LIMIT`).
+        .merge(
+            OpenApiRouter::new()
+                .routes(routes!(media::list_media, media::upload_media))
+                .layer(DefaultBodyLimit::max(crate::web::limits::UPLOAD_BODY_LIMIT)),
+        )
+        .routes(routes!(
+            media::show_media,
+            media::update_media,
+            media::delete_media
+        ))
         .routes(routes!(people::list_people, people::create_person))
         .routes(routes!(
             people::show_person,
@@ -260,6 +272,7 @@ pub fn routes(state: AppState) -> Router<AppState> {
     let body = crate::web::limits::BodyRules {
         limit: BODY_LIMIT,
         idle: state.config.body_timeout,
+        upload: Some(("/api/v1/media", crate::web::limits::UPLOAD_BODY_LIMIT)),
     };
     let v1 = v1
         .route_layer(middleware::from_fn_with_state(

@@ -115,8 +115,8 @@ fn property_rules() -> Vec<(&'static str, &'static str, Value)> {
             (
                 name,
                 "photo",
-                json!({"type": "null",
-                       "description": "A media id once images exist; only `null` until then."}),
+                json!({"type": ["string", "null"], "format": "uuid",
+                       "description": "A media id (`/api/v1/media`), or `null` for none."}),
             ),
         ]
     };
@@ -168,6 +168,12 @@ fn property_rules() -> Vec<(&'static str, &'static str, Value)> {
                    "minimum": crate::service::previews::MIN_HOURS,
                    "maximum": crate::service::previews::MAX_HOURS}),
         ),
+        ("UpdateMedia", "alt", text(crate::domain::media::limits::ALT_CHARS)),
+        ("UpdateMedia", "caption", text(crate::domain::media::limits::CAPTION_CHARS)),
+        ("UpdateMedia", "credit", text(crate::domain::media::limits::CREDIT_CHARS)),
+        ("UploadForm", "alt", text(crate::domain::media::limits::ALT_CHARS)),
+        ("UploadForm", "caption", text(crate::domain::media::limits::CAPTION_CHARS)),
+        ("UploadForm", "credit", text(crate::domain::media::limits::CREDIT_CHARS)),
         ("NewTopic", "slug", slug()),
         ("NewTopic", "name", visible(limits::TOPIC_NAME_CHARS, false)),
         ("NewTopic", "description", text(limits::TOPIC_DESCRIPTION_CHARS)),
@@ -198,6 +204,14 @@ fn object_rules() -> Vec<(&'static str, Value)> {
         ("RestoreRequest", correction_needs_a_note()),
         ("NewTopic", json!({"required": ["name"]})),
         ("NewPerson", json!({"required": ["name"]})),
+        (
+            "UploadForm",
+            // Alt text, unless the image is decorative.
+            json!({"required": ["file"], "anyOf": [
+                {"required": ["alt"], "properties": {"alt": visible(crate::domain::media::limits::ALT_CHARS, false)}},
+                {"required": ["decorative"], "properties": {"decorative": {"const": true}}}
+            ]}),
+        ),
         (
             "UpdateFeedback",
             // A status to set, or the email to delete (or both).
@@ -249,6 +263,9 @@ fn parameter_rules() -> Vec<(&'static str, &'static str, Value)> {
             "review_due",
             json!({"type": "string", "enum": ["", "true", "false", "1", "0"]}),
         ),
+        ("/api/v1/media", "q", json!({"type": "string"})),
+        ("/api/v1/media", "page", page.clone()),
+        ("/api/v1/media", "per_page", per_page.clone()),
         ("/api/v1/people", "q", json!({"type": "string"})),
         ("/api/v1/people", "page", page.clone()),
         ("/api/v1/people", "per_page", per_page.clone()),

@@ -122,6 +122,7 @@ pub struct ArticlePage {
     pub topics: Vec<TopicLink>,
     /// The byline's names, each after its separator (`""`, `", "` or `" and "`).
     pub byline: Vec<(&'static str, Credit)>,
+    pub lead: Option<LeadFigure>,
     pub review_line: Option<ReviewLine>,
     pub related: Vec<RelatedStory>,
     pub last_updated: String,
@@ -130,6 +131,68 @@ pub struct ArticlePage {
     pub json_ld: JsonLd,
     /// Seen through a preview link: read-only, no feedback form, `noindex`.
     pub preview: bool,
+}
+
+/// The lead image as the page shows it: a `<picture>` with WebP first and the original's
+/// format as the `<img>`.
+pub struct LeadFigure {
+    pub src: String,
+    pub srcset: String,
+    pub webp_srcset: String,
+    pub width: u32,
+    pub height: u32,
+    pub alt: String,
+    pub caption: String,
+    pub credit: String,
+}
+
+/// The story column's width, for `sizes`: the image fills the column, or the screen on a phone.
+pub const LEAD_SIZES: &str = "(min-width: 46rem) 42rem, 100vw";
+
+impl LeadFigure {
+    pub fn of(media: &crate::domain::media::Media) -> Option<Self> {
+        let own: Vec<_> = media.in_format(&media.content_type).collect();
+        // The `src` for browsers without `srcset`: the narrowest of at least 800 pixels.
+        let src = own
+            .iter()
+            .find(|r| r.width >= 800)
+            .or(own.last())
+            .copied()?;
+        let webp = if media.content_type == "image/webp" {
+            String::new()
+        } else {
+            media.srcset("image/webp", "")
+        };
+        Some(Self {
+            src: src.url.clone(),
+            srcset: media.srcset(&media.content_type, ""),
+            webp_srcset: webp,
+            width: src.width,
+            height: src.height,
+            alt: media.alt_text().to_owned(),
+            caption: media.caption.clone(),
+            credit: media.credit.clone(),
+        })
+    }
+}
+
+/// The social card of a page showing `media`, described by `fallback` when it is decorative.
+pub fn social_image(
+    media: &crate::domain::media::Media,
+    base: &str,
+    fallback: &str,
+) -> Option<crate::web::pages::SocialImage> {
+    let card = media.card()?;
+    Some(crate::web::pages::SocialImage {
+        url: format!("{base}{}", card.url),
+        width: card.width,
+        height: card.height,
+        alt: if media.decorative || media.alt.is_empty() {
+            fallback.to_owned()
+        } else {
+            media.alt.clone()
+        },
+    })
 }
 
 /// "Medically reviewed by <name>, <credentials>, on <date>".
@@ -240,6 +303,13 @@ pub async fn show_article(
             .iter()
             .map(|r| r.id)
             .chain(story.article.superseded_by),
+    )
+    .showing(
+        story
+            .article
+            .lead_image
+            .into_iter()
+            .chain(story.body_media.iter().copied()),
     );
     Ok(tags.attach(render_story_parts(&state, story, widget).await?))
 }
@@ -353,6 +423,8 @@ fn article_page(state: &AppState, story: Story) -> ArticlePage {
         notes,
         superseded: superseded_by,
         related,
+        lead,
+        body_media: _,
     } = story;
     let tz = &state.config.timezone;
     let base = &state.config.base_url;
@@ -402,6 +474,23 @@ fn article_page(state: &AppState, story: Story) -> ArticlePage {
     if !authors.is_empty() {
         json_ld["author"] = authors.iter().map(person_ld).collect();
     }
+    if let Some(media) = lead.as_ref() {
+        // The card's rendition and the widest, as search engines take several sizes.
+        let own: Vec<_> = media.in_format(&media.content_type).collect();
+        let mut images: Vec<serde_json::Value> = Vec::new();
+        for rendition in media.card().into_iter().chain(own.last().copied()) {
+            let image = serde_json::json!({
+                "@type": "ImageObject",
+                "url": format!("{base}{}", rendition.url),
+                "width": rendition.width,
+                "height": rendition.height,
+            });
+            if !images.contains(&image) {
+                images.push(image);
+            }
+        }
+        json_ld["image"] = images.into();
+    }
     if let Some(study) = study.as_ref() {
         json_ld["citation"] = study_citation(study, &article.title);
     }
@@ -449,6 +538,9 @@ fn article_page(state: &AppState, story: Story) -> ArticlePage {
         .description(article.dek.clone())
         .canonical(base, &path);
     layout.og_type = "article";
+    layout.image = lead
+        .as_ref()
+        .and_then(|media| social_image(media, base, &article.title));
 
     ArticlePage {
         layout,
@@ -468,6 +560,7 @@ fn article_page(state: &AppState, story: Story) -> ArticlePage {
             .collect(),
         topics,
         byline: byline(authors),
+        lead: lead.as_ref().and_then(LeadFigure::of),
         review_line,
         related,
         last_updated: dates::long_datetime(last_updated, tz),

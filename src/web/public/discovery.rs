@@ -20,6 +20,14 @@ const FEED_ENTRIES: i64 = 30;
 /// URLs in one sitemap file (the protocol's limit).
 pub const SITEMAP_URLS: i64 = 50_000;
 
+/// Text for a double-quoted HTML attribute.
+fn escape_attribute(text: &str) -> String {
+    text.replace('&', "&amp;")
+        .replace('"', "&quot;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+}
+
 fn atom_time(at: OffsetDateTime) -> FixedDateTime {
     FixedDateTime::parse_from_rfc3339(&dates::rfc3339(at)).unwrap_or_default()
 }
@@ -85,6 +93,30 @@ async fn feed(state: &AppState, topic: Option<db::topics::Topic>) -> Result<Resp
     feed.set_authors(vec![author]);
     let ids: Vec<_> = entries.iter().map(|e| e.id).collect();
     let mut bylines = db::stories::card_extras(&state.pool, &ids).await?;
+    let image_ids: Vec<_> = entries.iter().filter_map(|e| e.lead_image).collect();
+    let images = if image_ids.is_empty() {
+        Vec::new()
+    } else {
+        db::media::find_many(&state.pool, &image_ids).await?
+    };
+    let card_hashes: Vec<String> = images
+        .iter()
+        .filter_map(|m| m.card())
+        .filter_map(|c| c.url.strip_prefix("/media/"))
+        .filter_map(|name| name.split_once('.').map(|(hash, _)| hash.to_owned()))
+        .collect();
+    let sizes: std::collections::HashMap<String, i32> =
+        db::media::blob_sizes(&state.pool, &card_hashes)
+            .await?
+            .into_iter()
+            .filter_map(|(hash, size)| {
+                images
+                    .iter()
+                    .filter_map(|m| m.card())
+                    .find(|c| c.url.contains(&hash))
+                    .map(|c| (c.url.clone(), size))
+            })
+            .collect();
     let mut people: Vec<String> = Vec::new();
     feed.set_entries(
         entries
@@ -96,16 +128,39 @@ async fn feed(state: &AppState, topic: Option<db::topics::Topic>) -> Result<Resp
                 // Stable across slug changes and edits.
                 entry.set_id(format!("urn:uuid:{}", story.id));
                 entry.set_title(Text::plain(story.title));
-                entry.set_links(vec![link(url, "alternate", Some("text/html"))]);
                 entry.set_published(Some(atom_time(story.published_at)));
                 // Never before the dateline (a story edited as a draft, published later).
                 entry.set_updated(atom_time(story.updated_at.max(story.published_at)));
                 if !story.dek.is_empty() {
                     entry.set_summary(Some(Text::plain(story.dek)));
                 }
+                let lead = story
+                    .lead_image
+                    .and_then(|id| images.iter().find(|m| m.id == id));
+                let mut links = vec![link(url, "alternate", Some("text/html"))];
+                let mut html = String::new();
+                if let Some((media, card)) = lead.and_then(|m| m.card().map(|c| (m, c))) {
+                    // The lead image: an enclosure for readers that show one, and at the top of
+                    // the content for those that show the story.
+                    let href = format!("{base}{}", card.url);
+                    let mut enclosure = link(href.clone(), "enclosure", Some(&card.content_type));
+                    if let Some(size) = sizes.get(card.url.as_str()) {
+                        enclosure.set_length(Some(size.to_string()));
+                    }
+                    links.push(enclosure);
+                    html.push_str(&format!(
+                        "<figure><img src=\"{}\" width=\"{}\" height=\"{}\" alt=\"{}\"></figure>",
+                        escape_attribute(&href),
+                        card.width,
+                        card.height,
+                        escape_attribute(media.alt_text())
+                    ));
+                }
+                entry.set_links(links);
+                html.push_str(&story.body_html);
                 let mut content = Content::default();
                 content.set_content_type(Some("html".to_owned()));
-                content.set_value(Some(story.body_html));
+                content.set_value(Some(html));
                 entry.set_content(Some(content));
                 // The byline; without one, the feed's author (the site) stands for the entry.
                 entry.set_authors(
@@ -130,7 +185,8 @@ async fn feed(state: &AppState, topic: Option<db::topics::Topic>) -> Result<Resp
         Some(t) => CacheTags::topic_feed(&t.slug),
         None => CacheTags::page("feed"),
     }
-    .naming([], people.iter().map(String::as_str));
+    .naming([], people.iter().map(String::as_str))
+    .showing(image_ids.iter().copied());
     Ok(tags.attach(xml("application/atom+xml; charset=utf-8", feed.to_string())))
 }
 

@@ -5,6 +5,7 @@ pub mod articles;
 mod discovery;
 pub mod feedback;
 mod home;
+mod media;
 mod people;
 mod preview;
 mod search;
@@ -40,6 +41,7 @@ pub fn routes(state: AppState) -> Router<AppState> {
     let feedback_body = crate::web::limits::BodyRules {
         limit: feedback::BODY_LIMIT,
         idle: state.config.body_timeout,
+        upload: None,
     };
     // The story page reads only through `crate::db::batch::StoryReads`, over a connection of
     // its HTTP thread's own: it never leaves that thread.
@@ -64,6 +66,15 @@ pub fn routes(state: AppState) -> Router<AppState> {
         .route("/corrections", get(discovery::corrections))
         .layer(cache())
         .layer(main.clone());
+    // Image files, from a cache of their own.
+    let media_state = state.media_cache_state();
+    let files = Router::new()
+        .route("/media/{name}", get(media::serve_file))
+        .layer(axum::middleware::from_fn_with_state(
+            media_state,
+            crate::cache::http::serve,
+        ))
+        .layer(main.clone());
     // Never stored anywhere: previews are private, the feedback answer is per reader.
     let private = Router::new()
         .route(
@@ -81,6 +92,7 @@ pub fn routes(state: AppState) -> Router<AppState> {
     Router::new()
         .merge(story)
         .merge(cached)
+        .merge(files)
         .merge(private.layer(main.clone()))
         .merge(search.layer(main))
 }

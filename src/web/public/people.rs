@@ -20,6 +20,8 @@ pub struct PersonPage {
     pub layout: Layout,
     pub name: String,
     pub credentials: String,
+    /// `src`, `srcset`, width and height of the photo's `<img>`.
+    pub photo: Option<(String, String, u32, u32)>,
     pub bio: SafeHtml,
     pub same_as: Vec<String>,
     pub stories: Vec<StoryCard>,
@@ -66,6 +68,26 @@ pub async fn show_person(
     }
     let base = &state.config.base_url;
     let url = format!("{base}{path}");
+    let photo = match person.photo {
+        Some(id) => db::media::find(&state.pool, id).await?,
+        None => None,
+    };
+    // A portrait: shown 160 pixels wide (twice that for sharp screens).
+    let portrait = photo.as_ref().and_then(|media| {
+        let own: Vec<_> = media.in_format(&media.content_type).collect();
+        let src = own
+            .iter()
+            .find(|r| r.width >= 320)
+            .or(own.last())
+            .copied()?;
+        let height = crate::domain::media::height_for(160, src.width, src.height);
+        Some((
+            src.url.clone(),
+            media.srcset(&media.content_type, ""),
+            160,
+            height,
+        ))
+    });
     let mut person_ld = serde_json::json!({
         "@type": "Person",
         "name": person.name,
@@ -76,6 +98,9 @@ pub async fn show_person(
     }
     if !person.same_as.is_empty() {
         person_ld["sameAs"] = person.same_as.clone().into();
+    }
+    if let Some(card) = photo.as_ref().and_then(|m| m.card()) {
+        person_ld["image"] = format!("{base}{}", card.url).into();
     }
     let json_ld = serde_json::json!({
         "@context": "https://schema.org",
@@ -101,11 +126,14 @@ pub async fn show_person(
         .description(description)
         .canonical(base, &canonical);
     layout.og_type = "profile";
-    let tags = named.tag(CacheTags::person_page(&person.slug));
+    let tags = named
+        .tag(CacheTags::person_page(&person.slug))
+        .showing(person.photo);
     let page = render(&PersonPage {
         layout,
         name: person.name,
         credentials: person.credentials,
+        photo: portrait,
         bio: SafeHtml::from_stored(person.bio_html),
         same_as: person.same_as,
         stories,

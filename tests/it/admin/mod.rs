@@ -4,6 +4,7 @@ mod dashboard;
 mod deleted;
 mod editor;
 mod feedback;
+mod media;
 mod publishing;
 mod revisions;
 mod sessions;

@@ -236,7 +236,7 @@ async fn each_role_is_offered_only_what_the_policy_lets_it_do(pool: PgPool) {
     };
     assert_eq!(
         nav(&get(&app, "/admin", &cy).await.text),
-        ["Dashboard", "New story", "People", "Password"]
+        ["Dashboard", "New story", "Media", "People", "Password"]
     );
     assert_eq!(
         nav(&get(&app, "/admin", &ada).await.text),
@@ -245,6 +245,7 @@ async fn each_role_is_offered_only_what_the_policy_lets_it_do(pool: PgPool) {
             "New story",
             "Feedback",
             "Topics",
+            "Media",
             "People",
             "Password"
         ]
@@ -256,6 +257,7 @@ async fn each_role_is_offered_only_what_the_policy_lets_it_do(pool: PgPool) {
             "New story",
             "Feedback",
             "Topics",
+            "Media",
             "People",
             "Users",
             "Audit log",

@@ -3,6 +3,7 @@
 mod articles;
 mod auth;
 mod lifecycle;
+mod media;
 mod openapi;
 mod people;
 mod previews;

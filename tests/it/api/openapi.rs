@@ -7,8 +7,8 @@ use sqlx::PgPool;
 
 use crate::helpers::{TestApp, token_for};
 
-/// CONTRACT §4 and §8, method and path.
-const CONTRACT: [(&str, &str); 31] = [
+/// CONTRACT §4, §8 and §9, method and path.
+const CONTRACT: [(&str, &str); 36] = [
     ("get", "/api/v1/articles"),
     ("post", "/api/v1/articles"),
     ("get", "/api/v1/articles/{id}"),
@@ -33,6 +33,11 @@ const CONTRACT: [(&str, &str); 31] = [
     ("get", "/api/v1/me"),
     ("post", "/api/v1/articles/{id}/restore"),
     ("get", "/api/v1/articles/{id}/stats"),
+    ("get", "/api/v1/media"),
+    ("post", "/api/v1/media"),
+    ("get", "/api/v1/media/{id}"),
+    ("patch", "/api/v1/media/{id}"),
+    ("delete", "/api/v1/media/{id}"),
     ("get", "/api/v1/people"),
     ("post", "/api/v1/people"),
     ("get", "/api/v1/people/{slug}"),

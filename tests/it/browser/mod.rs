@@ -6,6 +6,7 @@ mod admin;
 mod editor_layout;
 mod editorial;
 mod feedback_widget;
+mod media;
 mod public_pages;
 mod xss;
 

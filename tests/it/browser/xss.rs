@@ -192,6 +192,7 @@ async fn no_payload_of_the_corpus_runs_in_chromium_on_any_page(pool: PgPool) {
         role: Role::Admin,
     };
     let mut ids = Vec::new();
+    let mut previews: Vec<(usize, String)> = Vec::new();
     for (n, payload) in payloads.iter().enumerate() {
         let topic = dateline::service::topics::create(
             &pool,
@@ -225,6 +226,7 @@ async fn no_payload_of_the_corpus_runs_in_chromium_on_any_page(pool: PgPool) {
             body_markdown: Some(format!("Before the payload.\n\n{payload}\n\nAfter it.")),
             topics: Some(vec![topic.slug.clone()]),
             authors: Some(vec![person.slug.clone()]),
+            lead_image: None,
             study: Some(Some(Study {
                 citation: Some(clip(payload, 500)),
                 ..Study::default()
@@ -240,7 +242,7 @@ async fn no_payload_of_the_corpus_runs_in_chromium_on_any_page(pool: PgPool) {
             .unwrap_or_else(|e| panic!("story {n}: {e:?}"))
             .value;
         // Written before the app serves: nothing is cached yet, so the events need no reaction.
-        let _ = articles::transition(
+        let published = articles::transition(
             &pool,
             actor,
             doc.id,
@@ -248,9 +250,19 @@ async fn no_payload_of_the_corpus_runs_in_chromium_on_any_page(pool: PgPool) {
             TransitionOptions::default(),
             None,
         )
-        .await
-        .unwrap();
-        if n % 2 == 1 {
+        .await;
+        if let Err(refused) = published {
+            // An image without alt text cannot be published: the page is read through a
+            // preview link, which renders the very same page.
+            assert!(
+                matches!(&refused, dateline::error::AppError::FieldConflict(e) if e[0].field == "body_markdown"),
+                "story {n}: {refused:?}"
+            );
+            let link = dateline::service::previews::create(&pool, actor, doc.id, 24, "")
+                .await
+                .unwrap();
+            previews.push((n, link.url));
+        } else if n % 2 == 1 {
             let _ = articles::transition(
                 &pool,
                 actor,
@@ -290,7 +302,10 @@ async fn no_payload_of_the_corpus_runs_in_chromium_on_any_page(pool: PgPool) {
         pages.push(format!("/research-news?page={page}"));
     }
     for (n, payload) in payloads.iter().enumerate() {
-        pages.push(format!("/research-news/xss-{n}"));
+        match previews.iter().find(|(p, _)| *p == n) {
+            Some((_, url)) => pages.push(url.clone()),
+            None => pages.push(format!("/research-news/xss-{n}")),
+        }
         pages.push(format!("/people/xss-person-{n}"));
         let query: String = url::form_urlencoded::byte_serialize(payload.as_bytes()).collect();
         pages.push(format!("/search?q={query}"));

@@ -3,6 +3,7 @@
 //! socket ([`server`]).
 
 pub mod admin;
+pub mod images;
 pub mod server;
 
 use axum::body::Body;
@@ -213,6 +214,7 @@ impl ArticleBuilder {
                 archive_reason: self.archived.as_ref().and_then(|(_, r)| r.as_deref()),
                 study: self.study.as_ref(),
                 review: None,
+                lead_image: None,
                 version: 1 + self.changes.len() as i32,
                 created_at: self.published_at,
                 created_by: None,
@@ -403,5 +405,64 @@ impl TestApp {
         Self {
             router: build_app(state),
         }
+    }
+}
+
+/// A `multipart/form-data` body: text fields, then the file (when given) as `file`.
+pub fn multipart(fields: &[(&str, &str)], file: Option<(&str, &str, &[u8])>) -> (String, Vec<u8>) {
+    let boundary = "----dateline-test-boundary-7MA4YWxkTrZu0gW";
+    let mut body = Vec::new();
+    for (name, value) in fields {
+        body.extend(
+            format!(
+                "--{boundary}\r\nContent-Disposition: form-data; name=\"{name}\"\r\n\r\n{value}\r\n"
+            )
+            .as_bytes(),
+        );
+    }
+    if let Some((filename, content_type, bytes)) = file {
+        body.extend(
+            format!(
+                "--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"{filename}\"\r\nContent-Type: {content_type}\r\n\r\n"
+            )
+            .as_bytes(),
+        );
+        body.extend(bytes);
+        body.extend(b"\r\n");
+    }
+    body.extend(format!("--{boundary}--\r\n").as_bytes());
+    (format!("multipart/form-data; boundary={boundary}"), body)
+}
+
+impl TestApp {
+    /// `POST /api/v1/media` with a file and text fields.
+    pub async fn upload(
+        &self,
+        token: &str,
+        file: Option<(&str, &str, &[u8])>,
+        fields: &[(&str, &str)],
+    ) -> TestResponse {
+        let (content_type, body) = multipart(fields, file);
+        self.request(
+            Request::post("/api/v1/media")
+                .header("authorization", format!("Bearer {token}"))
+                .header("content-type", content_type)
+                .body(Body::from(body))
+                .unwrap(),
+        )
+        .await
+    }
+
+    /// An upload that must succeed; returns the image.
+    pub async fn upload_image(&self, token: &str, bytes: &[u8], alt: &str) -> serde_json::Value {
+        let response = self
+            .upload(
+                token,
+                Some(("photo.png", "image/png", bytes)),
+                &[("alt", alt)],
+            )
+            .await;
+        assert_eq!(response.status, StatusCode::CREATED, "{}", response.text);
+        response.json()
     }
 }

@@ -6,6 +6,7 @@ mod assets;
 pub(crate) mod discovery;
 mod errors;
 mod lists;
+mod media;
 mod people;
 mod search;
 mod topics;

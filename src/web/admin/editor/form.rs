@@ -46,6 +46,8 @@ pub struct Draft {
     pub topics: Vec<String>,
     /// Person slugs, in byline order.
     pub authors: Vec<String>,
+    /// A media id, or empty.
+    pub lead_image: String,
     pub study: StudyForm,
     pub review: ReviewForm,
     pub change_kind: String,
@@ -182,6 +184,7 @@ impl Draft {
             body_markdown: doc.body_markdown.clone(),
             topics: doc.topics.clone(),
             authors: doc.authors.clone(),
+            lead_image: doc.lead_image.map(|id| id.to_string()).unwrap_or_default(),
             study: StudyForm::from_study(doc.study.as_ref()),
             review: ReviewForm::from_review(doc.review.as_ref()),
             change_kind: "minor".into(),
@@ -195,6 +198,19 @@ impl Draft {
         let mut errors = Vec::new();
         let study = self.study.to_study(&mut errors);
         let review = self.review.to_review(&mut errors);
+        let lead_image = match self.lead_image.trim() {
+            "" => None,
+            raw => match uuid::Uuid::parse_str(raw) {
+                Ok(id) => Some(id),
+                Err(_) => {
+                    errors.push(FieldError::new(
+                        "lead_image",
+                        "is not an image of the library",
+                    ));
+                    None
+                }
+            },
+        };
         if !errors.is_empty() {
             return Err(AppError::Validation(errors));
         }
@@ -207,6 +223,7 @@ impl Draft {
             authors: Some(self.authors.iter().filter_map(|a| text(a)).collect()),
             study: Some(study),
             review: Some(review),
+            lead_image: Some(lead_image),
         })
     }
 
@@ -244,6 +261,7 @@ pub struct EditorForm {
     /// One per byline slot, in order; empty slots are skipped.
     #[serde(rename = "author")]
     authors: Vec<String>,
+    lead_image: String,
     #[serde(rename = "study.citation")]
     study_citation: String,
     #[serde(rename = "study.doi")]
@@ -295,6 +313,7 @@ impl EditorForm {
                 .map(|a| a.trim().to_owned())
                 .filter(|a| !a.is_empty())
                 .collect(),
+            lead_image: self.lead_image.clone(),
             study: StudyForm {
                 citation: self.study_citation.clone(),
                 doi: self.study_doi.clone(),

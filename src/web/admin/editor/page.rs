@@ -68,6 +68,8 @@ pub struct EditorPage {
     pub people: Vec<crate::domain::person::Credit>,
     /// "Last reviewed …; next review due … (overdue)", when the review has dates.
     pub review_dates: Option<String>,
+    /// Recent images of the library (and the story's lead image), for the pickers.
+    pub library: Vec<crate::domain::media::Media>,
     pub errors: Vec<FieldError>,
     pub message: Option<String>,
     /// The form's body as the site renders it (sanitised), refreshed live by `editor.js`.
@@ -102,6 +104,42 @@ pub struct EditorPage {
 impl EditorPage {
     pub fn error_for(&self, field: &str) -> Option<&str> {
         crate::error::message_for(&self.errors, field)
+    }
+
+    /// The smallest rendition of an image, for a picker.
+    pub fn thumbnail<'a>(&self, media: &'a crate::domain::media::Media) -> &'a str {
+        media
+            .in_format(&media.content_type)
+            .next()
+            .map_or(media.url.as_str(), |r| r.url.as_str())
+    }
+
+    /// The image picked as the lead image, when it is in the library.
+    pub fn lead_media(&self) -> Option<&crate::domain::media::Media> {
+        let id = uuid::Uuid::parse_str(self.draft.lead_image.trim()).ok()?;
+        self.library.iter().find(|m| m.id == id)
+    }
+
+    /// How an image is named in a picker.
+    pub fn media_label(&self, media: &crate::domain::media::Media) -> String {
+        let name = if media.decorative {
+            "Decorative image".to_owned()
+        } else {
+            media.alt.chars().take(80).collect()
+        };
+        format!("{name} ({} × {})", media.width, media.height)
+    }
+
+    /// The Markdown that shows an image in the body.
+    pub fn media_markdown(&self, media: &crate::domain::media::Media) -> String {
+        let own: Vec<_> = media.in_format(&media.content_type).collect();
+        let url = own
+            .iter()
+            .rev()
+            .find(|r| r.width <= 1200)
+            .or(own.first())
+            .map_or(media.url.as_str(), |r| r.url.as_str());
+        format!("![{}]({url})", media.alt_text().replace(['[', ']'], ""))
     }
 
     /// The byline's slots: each author's, then empty ones to add more (three at least, at most
@@ -140,10 +178,17 @@ pub async fn editor_page(
     draft: Draft,
 ) -> Result<EditorPage, AppError> {
     let tz = &state.config.timezone;
-    let (topics, people) = tokio::try_join!(
+    let (topics, people, mut library) = tokio::try_join!(
         db::topics::list(&state.pool),
-        db::people::all_credits(&state.pool)
+        db::people::all_credits(&state.pool),
+        db::media::list(&state.pool, None, 60, 0),
     )?;
+    if let Ok(lead) = uuid::Uuid::parse_str(draft.lead_image.trim())
+        && !library.iter().any(|m| m.id == lead)
+        && let Some(media) = db::media::find(&state.pool, lead).await?
+    {
+        library.insert(0, media);
+    }
     let review_dates = review_dates(&draft, tz);
     let actor = admin.actor();
     let (preview_links, recent_stories, superseded_by_url) = match doc {
@@ -220,6 +265,7 @@ pub async fn editor_page(
             .collect(),
         people,
         review_dates,
+        library,
         slug_suggestion: Slug::from_title(&draft.title)
             .map(|s| s.as_str().to_owned())
             .unwrap_or_default(),
