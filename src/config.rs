@@ -128,6 +128,16 @@ pub struct ConfigArgs {
     )]
     pub cache_ttl_secs: u64,
 
+    /// Searches (`/search`) a client address may make a minute, counted over every instance;
+    /// more are answered `429` with `Retry-After`. 0 turns the limit off.
+    #[arg(
+        long,
+        env = "DATELINE_SEARCH_PER_MINUTE",
+        default_value_t = 120,
+        global = true
+    )]
+    pub search_per_minute: u32,
+
     /// Threads that serve HTTP, each with its own event loop, as nginx's worker processes do;
     /// new connections are handed to them in turn. Default: one per core.
     #[arg(long, env = "DATELINE_HTTP_THREADS", global = true)]
@@ -180,6 +190,8 @@ pub struct Config {
     pub cache_ttl: std::time::Duration,
     /// Bytes of image files kept; 0 when that cache is off.
     pub media_cache_bytes: u64,
+    /// Searches a client may make a minute (0: no limit).
+    pub search_per_minute: u32,
     /// Threads serving HTTP (at least 1).
     pub http_threads: usize,
     pub local_pg: crate::localpg::LocalPgConfig,
@@ -229,6 +241,7 @@ impl Config {
             cache_bytes: args.cache_mb.saturating_mul(1024 * 1024),
             cache_ttl: std::time::Duration::from_secs(args.cache_ttl_secs.max(1)),
             media_cache_bytes: args.media_cache_mb.saturating_mul(1024 * 1024),
+            search_per_minute: args.search_per_minute,
             http_threads,
             local_pg: crate::localpg::LocalPgConfig {
                 dir: args.local_pg_dir.clone(),
@@ -256,6 +269,8 @@ impl Config {
             cache_bytes: 16 * 1024 * 1024,
             cache_ttl: std::time::Duration::from_secs(600),
             media_cache_bytes: 16 * 1024 * 1024,
+            // Tests search far more often than a reader; the limit's own tests set one.
+            search_per_minute: 0,
             http_threads: 1,
             local_pg: crate::localpg::LocalPgConfig {
                 dir: PathBuf::from(".dateline/postgres"),

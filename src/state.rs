@@ -24,6 +24,8 @@ pub struct AppState {
     pub feedback_writer: Arc<crate::signals::writer::FeedbackWriter>,
     /// Rendered public pages.
     pub cache: Arc<PageCache>,
+    /// Searches a minute per client, shared by every instance.
+    pub search_limit: Arc<crate::signals::ratelimit::SharedLimit>,
     /// Where the recent part of a search starts.
     pub search_window: Arc<crate::db::search::RecentWindow>,
     /// Story pages' rows, read in batches under load.
@@ -54,6 +56,10 @@ impl AppState {
             views: Arc::default(),
             feedback_writer: Arc::default(),
             search_window: Arc::default(),
+            search_limit: crate::signals::ratelimit::SharedLimit::new(
+                "search",
+                config.search_per_minute,
+            ),
             config: Arc::new(config),
         }
     }

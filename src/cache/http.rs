@@ -144,7 +144,7 @@ pub fn answer_hit(
     headers: &HeaderMap,
 ) -> Option<Response> {
     let head = method == Method::HEAD;
-    if (method != Method::GET && !head) || !cacheable_query(uri.query()) {
+    if (method != Method::GET && !head) || !cacheable_query(uri.path(), uri.query()) {
         return None;
     }
     let key = cache_key(uri);
@@ -177,13 +177,18 @@ fn count_view(views: &ViewCounter, entry: &Entry, headers: &HeaderMap) {
     }
 }
 
-fn cacheable_query(query: Option<&str>) -> bool {
+fn cacheable_query(path: &str, query: Option<&str>) -> bool {
     query.is_none_or(|q| {
         q.split('&').all(|pair| {
             pair == "feedback=thanks"
                 || pair.strip_prefix("page=").is_some_and(|n| {
                     !n.is_empty() && n.len() <= 7 && n.bytes().all(|b| b.is_ascii_digit())
                 })
+                // A search in its normal form (`crate::web::public::search::canonical`).
+                || (path == "/search"
+                    && ["q=", "topic=", "archived=", "exact="]
+                        .iter()
+                        .any(|p| pair.starts_with(p)))
         })
     })
 }
@@ -196,7 +201,7 @@ pub async fn serve(State(state): State<CacheState>, request: Request, next: Next
     }
     // Only the query parameters our pages use make a page of their own: anything else (tracking
     // tags, random junk) is rendered but never stored, so it cannot flood the cache.
-    if !cacheable_query(request.uri().query()) {
+    if !cacheable_query(request.uri().path(), request.uri().query()) {
         return next.run(request).await;
     }
     let cache = &state.cache;
@@ -338,13 +343,19 @@ mod tests {
 
     #[test]
     fn only_known_query_parameters_make_cache_entries() {
-        assert!(cacheable_query(None));
-        assert!(cacheable_query(Some("page=2")));
-        assert!(cacheable_query(Some("feedback=thanks")));
-        assert!(!cacheable_query(Some("utm_source=x")));
-        assert!(!cacheable_query(Some("page=2&x=1")));
-        assert!(!cacheable_query(Some("page=abc")));
-        assert!(!cacheable_query(Some("page=99999999")));
+        assert!(cacheable_query("/", None));
+        assert!(cacheable_query("/", Some("page=2")));
+        assert!(cacheable_query("/", Some("feedback=thanks")));
+        assert!(!cacheable_query("/", Some("utm_source=x")));
+        assert!(!cacheable_query("/", Some("page=2&x=1")));
+        assert!(!cacheable_query("/", Some("page=abc")));
+        assert!(!cacheable_query("/", Some("page=99999999")));
+        assert!(!cacheable_query("/topics", Some("q=x")));
+        assert!(cacheable_query(
+            "/search",
+            Some("q=x&topic=heart&archived=true&exact=1&page=2")
+        ));
+        assert!(!cacheable_query("/search", Some("q=x&utm_source=y")));
     }
 
     #[test]

@@ -19,8 +19,10 @@ use crate::domain::events::ChangeEvent;
 ///   pages of the stories crediting them, the lists and feeds whose entries name them);
 /// - `list-person-<slug>`: the page listing the person's stories (their page);
 /// - `media-<id>`: every page showing the image (with its alt text, caption and credit);
-/// - `list` (front page, all stories, archive, topic index), `feed`, `sitemap`,
-///   `corrections`, `robots`.
+/// - `list` (front page, all stories, archive, topic index, search results), `feed`, `sitemap`,
+///   `corrections`, `robots`;
+/// - `search`: the pages of search results (which also carry `list`, since any story change
+///   can change them).
 #[derive(Debug, Clone, Default)]
 pub struct CacheTags {
     pub keys: Vec<String>,
@@ -94,6 +96,9 @@ impl CacheTags {
     }
 }
 
+/// The key of every page of search results.
+pub const SEARCH_KEY: &str = "search";
+
 pub fn article_key(id: Uuid) -> String {
     format!("article-{id}")
 }
@@ -125,6 +130,11 @@ impl CacheTags {
     /// The lists of stories: the front page, all stories, the archive, the topic index.
     pub fn list() -> Self {
         Self::new(["list".to_owned()])
+    }
+
+    /// A page of search results: any story change (and any change of synonyms) can change it.
+    pub fn search() -> Self {
+        Self::new(["list".to_owned(), SEARCH_KEY.to_owned()])
     }
 
     /// One topic's page: it shows the topic and lists its stories.
@@ -184,6 +194,8 @@ pub fn keys_for(event: &ChangeEvent) -> Vec<String> {
         ChangeEvent::Person { slugs, .. } => keys.extend(slugs.iter().map(|p| person_key(p))),
         // An image's text shows only where it is shown: no list or sitemap changes.
         ChangeEvent::Media { id, .. } => return vec![media_key(*id)],
+        // Synonyms change what searches find, and nothing else.
+        ChangeEvent::Synonyms { .. } => return vec![SEARCH_KEY.to_owned()],
     }
     keys.push("sitemap".into());
     keys

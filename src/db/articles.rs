@@ -321,7 +321,7 @@ pub async fn list_filtered(
                 SELECT 1 FROM article_topics at JOIN topics t ON t.id = at.topic_id
                 WHERE at.article_id = a.id AND t.slug = $2))
           AND ($3::boolean IS NULL OR a.archived = $3)
-          AND ($4::text IS NULL OR a.search_vector @@ websearch_to_tsquery('english', $4)
+          AND ($4::text IS NULL OR a.search_vector @@ (SELECT dateline_search_query($4))
                OR a.title ILIKE '%' || $4 || '%')
           AND ($5::uuid IS NULL OR a.created_by = $5)
           AND ($8::boolean IS NULL OR $8 = coalesce(
@@ -355,7 +355,7 @@ pub async fn count_filtered(pool: &PgPool, filter: &ArticleFilter) -> sqlx::Resu
                 SELECT 1 FROM article_topics at JOIN topics t ON t.id = at.topic_id
                 WHERE at.article_id = a.id AND t.slug = $2))
           AND ($3::boolean IS NULL OR a.archived = $3)
-          AND ($4::text IS NULL OR a.search_vector @@ websearch_to_tsquery('english', $4)
+          AND ($4::text IS NULL OR a.search_vector @@ (SELECT dateline_search_query($4))
                OR a.title ILIKE '%' || $4 || '%')
           AND ($5::uuid IS NULL OR a.created_by = $5)
           AND ($6::boolean IS NULL OR $6 = coalesce(

@@ -16,11 +16,13 @@ pub mod media;
 pub mod page_views;
 pub mod people;
 pub mod previews;
+pub mod ratelimit;
 pub mod revisions;
 pub mod search;
 pub mod secrets;
 pub mod slug_history;
 pub mod stories;
+pub mod synonyms;
 pub mod topics;
 pub mod users;
 

@@ -1,5 +1,7 @@
-//! Full-text search over published stories: `websearch_to_tsquery` against the generated,
-//! GIN-indexed `search_vector` (title A, dek B, body and citation C), ranked, with snippets.
+//! Full-text search over published stories: the reader's words (`websearch_to_tsquery`, with
+//! the synonym sets applied by `dateline_search_query`) against the GIN-indexed
+//! `search_vector` (title A, dek B, body and citation C), ranked, with snippets; and the words
+//! of published stories for spelling suggestions.
 
 use sqlx::PgPool;
 use time::OffsetDateTime;
@@ -14,8 +16,11 @@ pub struct SearchHit {
     pub dek: String,
     pub published_at: OffsetDateTime,
     pub archived: bool,
-    /// `ts_headline` output with the marks of [`crate::domain::search`].
+    /// The summary and body as plain text with every match marked (see
+    /// [`crate::domain::search::Snippet::from_marked`]).
     pub headline: String,
+    /// The body was longer than the text marked.
+    pub truncated: bool,
 }
 
 /// Filters besides the words.
@@ -30,6 +35,9 @@ pub struct SearchFilter {
 pub const RANK_WINDOW: i64 = 200;
 /// Counts stop here; the page says "more than 1,000".
 pub const COUNT_CAP: i64 = 1_000;
+
+/// How much of a story's body its snippet is chosen from, in characters.
+pub const SNIPPET_SOURCE_CHARS: i32 = 20_000;
 
 /// How many of the newest stories make the "recent" part of a search (see [`search`]).
 pub const RECENT_STORIES: i64 = 10_000;
@@ -53,10 +61,15 @@ pub async fn search(
     sqlx::query_as!(
         SearchHit,
         r#"
-        WITH recent AS MATERIALIZED (
+        WITH q AS MATERIALIZED (
+            -- Once per search: the rules are read on every call.
+            SELECT dateline_search_query($1) AS expanded,
+                   websearch_to_tsquery('english', $1) AS typed
+        ),
+        recent AS MATERIALIZED (
             SELECT s.article_id, s.published_at, s.search_vector
             FROM article_search s
-            WHERE s.search_vector @@ websearch_to_tsquery('english', $1)
+            WHERE s.search_vector @@ (SELECT expanded FROM q)
               AND s.published_at >= coalesce($8::timestamptz, '-infinity')
               AND ($2::text IS NULL OR EXISTS (
                     SELECT 1 FROM article_topics at JOIN topics t ON t.id = at.topic_id
@@ -69,7 +82,7 @@ pub async fn search(
             SELECT s.article_id, s.published_at, s.search_vector
             FROM article_search s
             WHERE (SELECT count(*) FROM recent) < $7
-              AND s.search_vector @@ websearch_to_tsquery('english', $1)
+              AND s.search_vector @@ (SELECT expanded FROM q)
               -- Not through the recency index: for the older part it would bitmap nearly the
               -- whole table; the GIN index alone finds fewer rows.
               AND s.published_at + interval '0 seconds' < coalesce($8::timestamptz, '-infinity')
@@ -81,9 +94,12 @@ pub async fn search(
             LIMIT $7
         ),
         ranked AS (
+            -- The words as typed count twice: a story with the reader's own word ranks above
+            -- one with only a synonym of it.
             SELECT c.article_id, c.published_at,
-                   ts_rank_cd(c.search_vector, websearch_to_tsquery('english', $1)) AS rank
-            FROM (
+                   ts_rank_cd(c.search_vector, q.expanded) + ts_rank_cd(c.search_vector, q.typed)
+                       AS rank
+            FROM q, (
                 SELECT * FROM recent
                 UNION ALL
                 SELECT * FROM (SELECT * FROM older ORDER BY published_at DESC, article_id
@@ -93,9 +109,11 @@ pub async fn search(
             LIMIT $4 OFFSET $5
         )
         SELECT a.id, a.slug, a.title, a.dek, a.published_at AS "published_at!", a.archived,
-               ts_headline('english', a.dek || ' ' || left(a.body_markdown, 20000),
-                           websearch_to_tsquery('english', $1), $6) AS "headline!"
-        FROM ranked r JOIN articles a ON a.id = r.article_id
+               ts_headline('english',
+                           a.dek || E'\uE002' || dateline_snippet_blocks(left(a.body_markdown, $9)),
+                           q.expanded, $6) AS "headline!",
+               length(a.body_markdown) > $9 AS "truncated!"
+        FROM q, ranked r JOIN articles a ON a.id = r.article_id
         ORDER BY r.rank DESC, r.published_at DESC, r.article_id
         "#,
         query,
@@ -106,6 +124,7 @@ pub async fn search(
         crate::domain::search::headline_options(),
         RANK_WINDOW.max(offset + limit),
         recent_since,
+        SNIPPET_SOURCE_CHARS,
     )
     .fetch_all(pool)
     .await
@@ -156,10 +175,11 @@ impl RecentWindow {
 pub async fn count(pool: &PgPool, query: &str, filter: &SearchFilter) -> sqlx::Result<i64> {
     sqlx::query_scalar!(
         r#"
+        WITH q AS MATERIALIZED (SELECT dateline_search_query($1) AS expanded)
         SELECT count(*) AS "count!" FROM (
             SELECT 1
             FROM article_search s
-            WHERE s.search_vector @@ websearch_to_tsquery('english', $1)
+            WHERE s.search_vector @@ (SELECT expanded FROM q)
               AND ($2::text IS NULL OR EXISTS (
                     SELECT 1 FROM article_topics at JOIN topics t ON t.id = at.topic_id
                     WHERE at.article_id = s.article_id AND t.slug = $2))
@@ -174,4 +194,28 @@ pub async fn count(pool: &PgPool, query: &str, filter: &SearchFilter) -> sqlx::R
     )
     .fetch_one(pool)
     .await
+}
+
+/// For each of `words` that no published story uses, the closest word that one does (by
+/// trigram distance; the commoner word on a tie), if any is close enough (`pg_trgm`'s
+/// similarity threshold, 0.3). Words some story uses are left out: they are never corrected.
+pub async fn corrections(pool: &PgPool, words: &[String]) -> sqlx::Result<Vec<(String, String)>> {
+    let rows = sqlx::query!(
+        r#"
+        SELECT w.word AS "word!",
+               (SELECT s.word FROM search_words s
+                WHERE s.stories > 0 AND s.word % w.word
+                ORDER BY s.word <-> w.word, s.stories DESC, s.word
+                LIMIT 1) AS correction
+        FROM unnest($1::text[]) AS w(word)
+        WHERE NOT EXISTS (SELECT 1 FROM search_words s WHERE s.word = w.word AND s.stories > 0)
+        "#,
+        words
+    )
+    .fetch_all(pool)
+    .await?;
+    Ok(rows
+        .into_iter()
+        .filter_map(|row| row.correction.map(|c| (row.word, c)))
+        .collect())
 }

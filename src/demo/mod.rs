@@ -125,6 +125,8 @@ pub struct DemoReport {
     pub topics_added: usize,
     pub people_added: usize,
     pub images_added: usize,
+    /// Synonym sets loaded (only into a site without any).
+    pub synonym_sets_added: usize,
     pub stories_added: usize,
     pub stories_present: usize,
 }
@@ -133,10 +135,11 @@ impl fmt::Display for DemoReport {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(
             f,
-            "demo: {} topics added, {} people added, {} images added, {} stories added, {} already present",
+            "demo: {} topics added, {} people added, {} images added, {} synonym sets added, {} stories added, {} already present",
             self.topics_added,
             self.people_added,
             self.images_added,
+            self.synonym_sets_added,
             self.stories_added,
             self.stories_present
         )
@@ -263,7 +266,23 @@ pub async fn load(pool: &PgPool) -> anyhow::Result<DemoReport> {
         events::emit(&mut tx, &event).await?;
     }
     tx.commit().await?;
+    let synonyms: DemoSynonyms = toml::from_str(SYNONYMS)?;
+    if crate::service::search::seed_synonyms(pool, &synonyms.sets)
+        .await
+        .map_err(|err| anyhow::anyhow!("could not load the demo synonyms: {err:?}"))?
+    {
+        report.synonym_sets_added = synonyms.sets.len();
+    }
     Ok(report)
+}
+
+/// The starter synonym sets.
+const SYNONYMS: &str = include_str!("synonyms.toml");
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct DemoSynonyms {
+    sets: Vec<Vec<String>>,
 }
 
 async fn insert_story(

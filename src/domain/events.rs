@@ -30,6 +30,8 @@ pub enum ChangeEvent {
     Person { action: String, slugs: Vec<String> },
     /// What an image says (alt text, caption, credit) changed, or it was deleted.
     Media { action: String, id: Uuid },
+    /// The search synonym sets changed: every search may answer differently.
+    Synonyms { action: String },
 }
 
 impl ChangeEvent {
@@ -82,7 +84,8 @@ impl ChangeEvent {
             Self::Story { action, .. }
             | Self::Topic { action, .. }
             | Self::Person { action, .. }
-            | Self::Media { action, .. } => action,
+            | Self::Media { action, .. }
+            | Self::Synonyms { action } => action,
         }
     }
 }

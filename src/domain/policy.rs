@@ -68,6 +68,7 @@ pub enum Action {
     ManagePeople,
     UploadMedia,
     ManageMedia,
+    ManageSynonyms,
     ViewFeedback,
     TriageFeedback,
     ManageUsers,
@@ -105,6 +106,7 @@ pub fn can(actor: Actor, action: Action, article: Option<ArticleFacts>) -> bool 
                 | ManageTopics
                 | ManagePeople
                 | ManageMedia
+                | ManageSynonyms
                 | ViewFeedback
                 | TriageFeedback
                 | ManageUsers
@@ -119,7 +121,7 @@ mod tests {
     use super::*;
     use Action::*;
 
-    const ALL: [Action; 23] = [
+    const ALL: [Action; 24] = [
         ListArticles,
         CreateArticle,
         ViewArticle,
@@ -139,6 +141,7 @@ mod tests {
         ManagePeople,
         UploadMedia,
         ManageMedia,
+        ManageSynonyms,
         ViewFeedback,
         TriageFeedback,
         ManageUsers,

@@ -11,12 +11,19 @@ pub const MAX_QUERY_CHARS: usize = 256;
 pub const START: char = '\u{E000}';
 pub const STOP: char = '\u{E001}';
 
-/// The `ts_headline` options that use those marks.
+/// Separates the blocks (paragraphs, list items, quotes, headings) of a story's text for
+/// snippets, and opens a heading block (see the `dateline_snippet_blocks` SQL function).
+pub const BLOCK: char = '\u{E002}';
+pub const HEADING: char = '\u{E003}';
+
+/// The `ts_headline` options: every match in the whole text marked with [`START`] and [`STOP`];
+/// [`Snippet::from_marked`] chooses the part to show.
 pub fn headline_options() -> String {
-    format!(
-        "StartSel={START}, StopSel={STOP}, MaxWords=40, MinWords=18, MaxFragments=2, FragmentDelimiter=\" … \""
-    )
+    format!("HighlightAll=true, StartSel={START}, StopSel={STOP}")
 }
+
+/// Longest snippet, in words (two parts together).
+pub const SNIPPET_WORDS: usize = 36;
 
 /// A reader's query made safe to send: NUL and control characters and our marks removed,
 /// whitespace folded, cut to [`MAX_QUERY_CHARS`].
@@ -24,11 +31,79 @@ pub fn clean_query(raw: &str) -> String {
     let kept: String = raw
         .chars()
         .map(|c| if c.is_control() { ' ' } else { c })
-        .filter(|c| *c != START && *c != STOP)
+        .filter(|c| !matches!(*c, START | STOP | BLOCK | HEADING))
         .take(MAX_QUERY_CHARS * 2)
         .collect();
     let folded = kept.split_whitespace().collect::<Vec<_>>().join(" ");
     folded.chars().take(MAX_QUERY_CHARS).collect()
+}
+
+/// The runs of letters in a query, with their byte ranges.
+fn letter_runs(query: &str) -> Vec<(usize, usize)> {
+    let mut runs = Vec::new();
+    let mut start: Option<usize> = None;
+    for (i, c) in query.char_indices() {
+        match (c.is_alphabetic(), start) {
+            (true, None) => start = Some(i),
+            (false, Some(s)) => {
+                runs.push((s, i));
+                start = None;
+            }
+            _ => {}
+        }
+    }
+    if let Some(s) = start {
+        runs.push((s, query.len()));
+    }
+    runs
+}
+
+/// Words shorter than this are never corrected: too few letters to tell a slip from another
+/// word.
+pub const SPELL_MIN_CHARS: usize = 4;
+
+/// The words of a query that a spelling suggestion may replace: runs of letters of 4 to 40
+/// characters (not in a token with digits, so "HER2" and "COVID-19" stay as typed), lower case,
+/// without repeats, in order.
+pub fn spellable_words(query: &str) -> Vec<String> {
+    let mut words: Vec<String> = Vec::new();
+    for (start, end) in letter_runs(query) {
+        // The white-space-delimited token around the word.
+        let token_start = query[..start]
+            .rfind(char::is_whitespace)
+            .map_or(0, |i| i + 1);
+        let token_end = query[end..]
+            .find(char::is_whitespace)
+            .map_or(query.len(), |i| end + i);
+        let touches_digit = query[token_start..token_end]
+            .chars()
+            .any(|c| c.is_ascii_digit());
+        let word = query[start..end].to_lowercase();
+        let n = word.chars().count();
+        if !touches_digit && (SPELL_MIN_CHARS..=40).contains(&n) && !words.contains(&word) {
+            words.push(word);
+        }
+    }
+    words
+}
+
+/// The query with each word that `corrections` maps (by its lower case) replaced; everything
+/// else (quotes, `or`, minus signs, other words) as typed.
+pub fn with_corrections(
+    query: &str,
+    corrections: &std::collections::HashMap<String, String>,
+) -> String {
+    let mut out = String::with_capacity(query.len());
+    let mut at = 0;
+    for (start, end) in letter_runs(query) {
+        if let Some(fixed) = corrections.get(&query[start..end].to_lowercase()) {
+            out.push_str(&query[at..start]);
+            out.push_str(fixed);
+            at = end;
+        }
+    }
+    out.push_str(&query[at..]);
+    out
 }
 
 /// A search snippet: escaped text with `<mark>` around the matches. Safe by construction.
@@ -68,8 +143,129 @@ impl Snippet {
         Self(out)
     }
 
+    /// The snippet of a story from its whole text with every match marked (blocks separated by
+    /// [`BLOCK`], headings opened by [`HEADING`]): the block with the most matches (a
+    /// paragraph before a heading, the earlier on a tie; the first paragraph when nothing is
+    /// marked), from the start of the sentence of its first match when that is near, at most
+    /// [`SNIPPET_WORDS`] words in up to two parts. Every part starts and ends at a word
+    /// boundary, with "…" where the block's text goes on. `truncated`: the text was cut, so its
+    /// last word may be part of one and is left out.
+    pub fn from_marked(text: &str, truncated: bool) -> Self {
+        let mut blocks: Vec<Block<'_>> = text
+            .split(BLOCK)
+            .map(Block::new)
+            .filter(|b| !b.words.is_empty())
+            .collect();
+        if truncated && let Some(last) = blocks.last_mut() {
+            last.words.pop();
+            last.cut_at_end = true;
+        }
+        blocks.retain(|b| !b.words.is_empty());
+        let best = |exclude: Option<usize>| {
+            blocks
+                .iter()
+                .enumerate()
+                .filter(|(i, b)| Some(*i) != exclude && b.marks() > 0)
+                .max_by_key(|(i, b)| (!b.heading, b.marks(), std::cmp::Reverse(*i)))
+                .map(|(i, _)| i)
+        };
+        let Some(first) = best(None).or_else(|| blocks.iter().position(|b| !b.heading)) else {
+            return Self::default();
+        };
+        let mut parts = vec![blocks[first].window(SNIPPET_WORDS)];
+        let used = parts[0].words;
+        // A second part, from another block with matches, when there is room.
+        if SNIPPET_WORDS - used >= 12
+            && let Some(second) = best(Some(first))
+        {
+            parts.push(blocks[second].window(SNIPPET_WORDS - used));
+        }
+        let mut out = String::new();
+        let last = parts.len() - 1;
+        for (n, part) in parts.iter().enumerate() {
+            // One "…" between two parts: text of the story lies between them.
+            if n > 0 {
+                out.push_str(" … ");
+            } else if part.cut_start {
+                out.push_str("… ");
+            }
+            out.push_str(&part.text);
+            if n == last && part.cut_end {
+                out.push_str(" …");
+            }
+        }
+        Self::from_headline(&out)
+    }
+
     pub fn as_str(&self) -> &str {
         &self.0
+    }
+}
+
+/// One block of a story's marked text, as words (split at white space, marks inside).
+struct Block<'a> {
+    words: Vec<&'a str>,
+    heading: bool,
+    /// The text goes on after the last word (it was cut before it reached us).
+    cut_at_end: bool,
+}
+
+/// A chosen run of words.
+struct Part {
+    text: String,
+    words: usize,
+    cut_start: bool,
+    cut_end: bool,
+}
+
+impl<'a> Block<'a> {
+    fn new(raw: &'a str) -> Self {
+        let trimmed = raw.trim();
+        let heading = trimmed.starts_with(HEADING);
+        let body = trimmed.trim_start_matches(HEADING);
+        Self {
+            words: body.split_whitespace().collect(),
+            heading,
+            cut_at_end: false,
+        }
+    }
+
+    fn marked(word: &str) -> bool {
+        word.contains(START)
+    }
+
+    fn marks(&self) -> usize {
+        self.words.iter().filter(|w| Self::marked(w)).count()
+    }
+
+    /// At most `max` words around the first match: from the start of its sentence when that is
+    /// at most 20 words before it (else from 4 words before it), ending at a sentence's end when
+    /// one falls in the last third.
+    fn window(&self, max: usize) -> Part {
+        let ends_sentence = |w: &str| {
+            let w = w.trim_end_matches([STOP, '"', '\'', '”', '’', ')']);
+            w.ends_with(['.', '!', '?'])
+        };
+        let first = self.words.iter().position(|w| Self::marked(w)).unwrap_or(0);
+        let sentence_start = (0..=first)
+            .rev()
+            .take(21)
+            .find(|&i| i == 0 || ends_sentence(self.words[i - 1]));
+        let start = sentence_start.unwrap_or(first.saturating_sub(4));
+        let mut end = (start + max).min(self.words.len());
+        if end < self.words.len() {
+            let floor = start + (max * 2 / 3).max(1);
+            if let Some(stop) = (floor..end).rev().find(|&i| ends_sentence(self.words[i])) {
+                end = stop + 1;
+            }
+        }
+        // A mark opened before the window and closed inside it is dropped by `from_headline`.
+        Part {
+            text: self.words[start..end].join(" "),
+            words: end - start,
+            cut_start: start > 0,
+            cut_end: end < self.words.len() || self.cut_at_end,
+        }
     }
 }
 
@@ -95,6 +291,75 @@ mod tests {
         assert_eq!(clean_query(&"a".repeat(10_000)).len(), MAX_QUERY_CHARS);
         assert_eq!(clean_query("x\u{E000}y"), "xy");
         assert_eq!(clean_query(""), "");
+    }
+
+    #[test]
+    fn spellable_words_leave_short_words_and_codes_alone() {
+        assert_eq!(
+            spellable_words("Trastuzamab and HER2 COVID-19 \"heart failure\" -mice trastuzamab"),
+            ["trastuzamab", "heart", "failure", "mice"]
+        );
+        let fixes = std::collections::HashMap::from([
+            ("trastuzamab".to_owned(), "trastuzumab".to_owned()),
+            ("hart".to_owned(), "heart".to_owned()),
+        ]);
+        assert_eq!(
+            with_corrections("Trastuzamab or \"hart failure\" -mice", &fixes),
+            "trastuzumab or \"heart failure\" -mice"
+        );
+    }
+
+    fn marked(text: &str) -> String {
+        text.replace('[', &START.to_string())
+            .replace(']', &STOP.to_string())
+            .replace('|', &BLOCK.to_string())
+            .replace('^', &HEADING.to_string())
+    }
+
+    #[test]
+    fn snippets_start_and_end_at_words_with_ellipses_where_cut() {
+        let long: Vec<String> = (0..60).map(|i| format!("w{i}")).collect();
+        let text = format!(
+            "The summary line.|^Where things stood|In 2017 {} [remission] rates rose. {}",
+            long[..30].join(" "),
+            long[30..].join(" ")
+        );
+        let snippet = Snippet::from_marked(&marked(&text), false);
+        let s = snippet.as_str();
+        assert!(s.starts_with("… "), "{s}");
+        assert!(s.ends_with(" …"), "{s}");
+        assert!(s.contains("<mark>remission</mark>"), "{s}");
+        assert!(!s.contains("stood In"), "{s}");
+        assert!(!s.contains("Where things"), "{s}");
+        // Whole words only.
+        for word in s.split_whitespace() {
+            let plain = word.replace("<mark>", "").replace("</mark>", "");
+            assert!(
+                plain == "…"
+                    || text
+                        .split_whitespace()
+                        .any(|w| w.replace(['[', ']'], "") == plain),
+                "{plain} is not a word of the text"
+            );
+        }
+    }
+
+    #[test]
+    fn snippets_prefer_the_sentence_start_and_never_join_a_heading() {
+        let text = "Dek.|^[Remission] at three years|Women in the study lived longer. About one in \
+                    eleven stayed in [remission] for three years.";
+        let s = Snippet::from_marked(&marked(text), false);
+        assert_eq!(
+            s.as_str(),
+            "… About one in eleven stayed in <mark>remission</mark> for three years. … \
+             <mark>Remission</mark> at three years"
+        );
+        // Nothing marked: the first paragraph, whole.
+        let s = Snippet::from_marked(&marked("A short dek.|Body."), false);
+        assert_eq!(s.as_str(), "A short dek.");
+        // A cut text loses its last (maybe partial) word and says so.
+        let s = Snippet::from_marked(&marked("Only [one] block of tex"), true);
+        assert_eq!(s.as_str(), "Only <mark>one</mark> block of …");
     }
 
     #[test]

@@ -10,6 +10,7 @@ pub mod feedback;
 pub mod media;
 pub mod people;
 pub mod previews;
+pub mod search;
 pub mod topics;
 pub mod users;
 

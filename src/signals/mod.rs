@@ -2,5 +2,6 @@
 //! counts kept in memory and written to PostgreSQL in batches.
 
 pub mod keys;
+pub mod ratelimit;
 pub mod views;
 pub mod writer;

@@ -66,7 +66,9 @@ impl Front {
         } else {
             &self.cache
         };
+        // Searches are counted against the client's limit before the cache is asked.
         if !cache.cache.enabled()
+            || request.uri().path() == "/search"
             || crate::web::limits::over_limits(request.uri(), request.headers()).is_some()
         {
             return None;

@@ -165,6 +165,28 @@ pub async fn complete_unavailable(request: Request, next: Next) -> Response {
     response
 }
 
+/// Counts a search against the client's limit (shared by every instance): over it, `429` with
+/// `Retry-After`, before the page cache is asked.
+pub async fn search_limit(State(state): State<AppState>, request: Request, next: Next) -> Response {
+    let connect = request
+        .extensions()
+        .get::<ConnectInfo<SocketAddr>>()
+        .cloned();
+    let client = match client_hash(&state, connect.as_ref(), request.headers()).await {
+        Ok(client) => client,
+        Err(error) => return error.into_response(),
+    };
+    if let Err(crate::signals::ratelimit::OverLimit(secs)) =
+        state.search_limit.hit(&state.pool, &client).await
+    {
+        return AppError::TooManyRequests {
+            retry_after_secs: secs,
+        }
+        .into_response();
+    }
+    next.run(request).await
+}
+
 /// The client's keyed hash (the feedback day key over its address, from a trusted proxy's
 /// header only when configured), for the sign-in and API token throttles.
 pub async fn client_hash(

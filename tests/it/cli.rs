@@ -28,7 +28,9 @@ async fn migrate_and_demo_subcommands_work_and_demo_is_idempotent(pool: PgPool) 
     let second = dateline(&pool).arg("demo").output().await.unwrap();
     let second = String::from_utf8_lossy(&second.stdout);
     assert!(
-        second.contains("0 topics added, 0 people added, 0 images added, 0 stories added"),
+        second.contains(
+            "0 topics added, 0 people added, 0 images added, 0 synonym sets added, 0 stories added"
+        ),
         "{second}"
     );
 }

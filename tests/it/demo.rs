@@ -102,7 +102,8 @@ async fn a_demo_load_tells_running_servers_what_it_added(pool: PgPool) {
     let mut stories = 0;
     let mut topics = 0;
     let mut people = 0;
-    while stories < report.stories_added || topics == 0 || people == 0 {
+    let mut synonyms = 0;
+    while stories < report.stories_added || topics == 0 || people == 0 || synonyms == 0 {
         let note = tokio::time::timeout(std::time::Duration::from_secs(5), listener.recv())
             .await
             .expect("a change event for everything added")
@@ -114,11 +115,13 @@ async fn a_demo_load_tells_running_servers_what_it_added(pool: PgPool) {
             dateline::domain::events::ChangeEvent::Topic { slugs, .. } => topics += slugs.len(),
             dateline::domain::events::ChangeEvent::Person { slugs, .. } => people += slugs.len(),
             dateline::domain::events::ChangeEvent::Media { .. } => {}
+            dateline::domain::events::ChangeEvent::Synonyms { .. } => synonyms += 1,
         }
     }
     assert_eq!(topics, report.topics_added);
     assert_eq!(people, report.people_added);
     assert!(people >= 6, "{report}");
+    assert!(report.synonym_sets_added >= 40, "{report}");
     // A second load adds nothing and says nothing.
     dateline::demo::load(&pool).await.unwrap();
     let quiet = tokio::time::timeout(std::time::Duration::from_millis(300), listener.recv()).await;

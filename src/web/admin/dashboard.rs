@@ -26,6 +26,8 @@ pub struct DashboardQuery {
     archived: Option<String>,
     author: Option<String>,
     q: Option<String>,
+    /// `1`: the words exactly as typed, never corrected.
+    exact: Option<String>,
     /// Set after a story was deleted from its editor.
     deleted: Option<String>,
 }
@@ -62,6 +64,8 @@ pub struct DashboardPage {
     pub archived: String,
     pub author: String,
     pub q: String,
+    /// The corrected words the list is for, when nothing matched the words as typed.
+    pub corrected: Option<String>,
     /// A story was just deleted.
     pub deleted: bool,
 }
@@ -145,6 +149,25 @@ pub async fn show(
         reviews_due,
     )?;
     let (reviews_due, reviews_due_total) = due;
+    // Nothing found: the closest spellings of words no published story uses, as on the site.
+    let (mut total, mut stories, mut corrected) = (total, stories, None);
+    if total == 0
+        && query.exact.as_deref().is_none_or(|e| e != "1")
+        && let Some(q) = &filter.q
+        && let Some(fixed) = crate::service::search::correction(&state.pool, q).await?
+    {
+        let fixed_filter = db::articles::ArticleFilter {
+            q: Some(fixed.clone()),
+            ..filter.clone()
+        };
+        let (n, rows) = tokio::try_join!(
+            db::articles::count_filtered(&state.pool, &fixed_filter),
+            db::articles::list_filtered(&state.pool, &fixed_filter, PER_PAGE, 0),
+        )?;
+        if n > 0 {
+            (total, stories, corrected) = (n, rows, Some(fixed));
+        }
+    }
     let when = |at: time::OffsetDateTime| crate::domain::dates::long_datetime(at, tz);
     render(&DashboardPage {
         layout: admin_layout("Dashboard"),
@@ -193,6 +216,7 @@ pub async fn show(
         archived: query.archived.unwrap_or_default(),
         author: author.map(|a| a.to_string()).unwrap_or_default(),
         q: q.unwrap_or_default(),
+        corrected,
         deleted: query.deleted.is_some(),
     })
 }

@@ -11,6 +11,7 @@ pub mod feedback;
 mod media;
 mod people;
 mod revisions;
+mod synonyms;
 mod topics;
 pub mod users;
 
@@ -188,6 +189,10 @@ pub fn routes(state: AppState) -> Router<AppState> {
             get(people::edit).post(people::update),
         )
         .route("/admin/people/{slug}/delete", post(people::delete))
+        .route(
+            "/admin/search/synonyms",
+            get(synonyms::show).post(synonyms::save),
+        )
         .route("/admin/audit", get(audit::show))
         .route("/admin/users", get(users::list).post(users::create))
         .route("/admin/users/{id}", get(users::show))

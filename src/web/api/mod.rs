@@ -10,6 +10,7 @@ pub mod json;
 pub mod media;
 pub mod people;
 pub mod rules;
+pub mod search;
 pub mod topics;
 
 use std::sync::Arc;
@@ -124,6 +125,7 @@ pub fn v1_router() -> (Router<AppState>, utoipa::openapi::OpenApi) {
             people::update_person,
             people::delete_person
         ))
+        .routes(routes!(search::show_synonyms, search::replace_synonyms))
         .routes(routes!(feedback::list_feedback))
         .routes(routes!(feedback::update_feedback))
         .routes(routes!(feedback::show_article_stats))

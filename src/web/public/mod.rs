@@ -88,7 +88,16 @@ pub fn routes(state: AppState) -> Router<AppState> {
         )
         .route("/preview/{token}", get(preview::show_preview))
         .layer(axum::middleware::from_fn(crate::cache::http::no_store));
-    let search = Router::new().route("/search", get(search::search));
+    // Searches: counted against the client's limit first, then named in their normal form,
+    // then served from the page cache when a page with results is kept there.
+    let search = Router::new()
+        .route("/search", get(search::search))
+        .layer(cache())
+        .layer(axum::middleware::from_fn(search::canonical))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            crate::web::limits::search_limit,
+        ));
     Router::new()
         .merge(story)
         .merge(cached)
@@ -104,6 +113,12 @@ pub const PER_PAGE: i64 = 20;
 #[derive(Debug, Deserialize)]
 pub struct PageQuery {
     page: Option<String>,
+}
+
+impl From<Option<String>> for PageQuery {
+    fn from(page: Option<String>) -> Self {
+        Self { page }
+    }
 }
 
 impl PageQuery {

@@ -8,5 +8,6 @@ mod media;
 mod publishing;
 mod revisions;
 mod sessions;
+mod synonyms;
 mod topics;
 mod users;

@@ -236,7 +236,14 @@ async fn each_role_is_offered_only_what_the_policy_lets_it_do(pool: PgPool) {
     };
     assert_eq!(
         nav(&get(&app, "/admin", &cy).await.text),
-        ["Dashboard", "New story", "Media", "People", "Password"]
+        [
+            "Dashboard",
+            "New story",
+            "Media",
+            "People",
+            "Synonyms",
+            "Password"
+        ]
     );
     assert_eq!(
         nav(&get(&app, "/admin", &ada).await.text),
@@ -247,6 +254,7 @@ async fn each_role_is_offered_only_what_the_policy_lets_it_do(pool: PgPool) {
             "Topics",
             "Media",
             "People",
+            "Synonyms",
             "Password"
         ]
     );
@@ -259,6 +267,7 @@ async fn each_role_is_offered_only_what_the_policy_lets_it_do(pool: PgPool) {
             "Topics",
             "Media",
             "People",
+            "Synonyms",
             "Users",
             "Audit log",
             "Deleted stories",

@@ -9,5 +9,6 @@ mod people;
 mod previews;
 mod revisions;
 mod scheduler;
+mod synonyms;
 mod topics_feedback;
 pub mod xss;

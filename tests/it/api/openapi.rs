@@ -8,7 +8,7 @@ use sqlx::PgPool;
 use crate::helpers::{TestApp, token_for};
 
 /// CONTRACT §4, §8 and §9, method and path.
-const CONTRACT: [(&str, &str); 36] = [
+const CONTRACT: [(&str, &str); 38] = [
     ("get", "/api/v1/articles"),
     ("post", "/api/v1/articles"),
     ("get", "/api/v1/articles/{id}"),
@@ -43,6 +43,8 @@ const CONTRACT: [(&str, &str); 36] = [
     ("get", "/api/v1/people/{slug}"),
     ("patch", "/api/v1/people/{slug}"),
     ("delete", "/api/v1/people/{slug}"),
+    ("get", "/api/v1/search/synonyms"),
+    ("put", "/api/v1/search/synonyms"),
     ("get", "/api/openapi.json"),
     ("get", "/api/docs"),
 ];
