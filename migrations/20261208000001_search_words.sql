@@ -34,12 +34,20 @@ CREATE TABLE search_synonym_history (
     changed_by uuid REFERENCES users (id) ON DELETE SET NULL
 );
 
--- A reader's words as a query: `websearch_to_tsquery` with the synonym rules applied. Call it
--- once per statement (in a CTE): the rules are read on every call.
+-- A reader's words as a query: `websearch_to_tsquery` with the synonym rules whose terms it
+-- contains applied, each once (PL/pgSQL keeps the plan of the rule lookup for the session).
+-- Call it once per statement (in a CTE).
 CREATE FUNCTION dateline_search_query(words text) RETURNS tsquery
-LANGUAGE sql STABLE PARALLEL SAFE AS $$
-    SELECT ts_rewrite(websearch_to_tsquery('english', words),
-                      'SELECT target, substitute FROM search_synonym_rules')
+LANGUAGE plpgsql STABLE PARALLEL SAFE AS $$
+DECLARE
+    q tsquery := websearch_to_tsquery('english', words);
+    rule record;
+BEGIN
+    FOR rule IN SELECT target, substitute FROM search_synonym_rules WHERE q @> target LOOP
+        q := ts_rewrite(q, rule.target, rule.substitute);
+    END LOOP;
+    RETURN q;
+END
 $$;
 
 -- The words of a text as spelling suggestions can use them: lower case, letters only, 3 to 40 of
@@ -50,32 +58,6 @@ LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
     FROM unnest(tsvector_to_array(to_tsvector('simple', coalesce(body, '')))) AS w
     WHERE w ~ '^[[:alpha:]]{3,40}$'
 $$;
-
--- A story's Markdown as plain text for search snippets: blocks (paragraphs, list items, quotes)
--- separated by U+E002, headings opened by U+E003 so that a snippet never runs a heading into
--- the paragraph after it; links keep their text, images and HTML tags go.
-CREATE FUNCTION dateline_snippet_blocks(md text) RETURNS text
-LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $f$
-SELECT replace(replace(
- regexp_replace(
-  regexp_replace(
-   regexp_replace(
-    regexp_replace(
-     regexp_replace(
-      regexp_replace(
-       regexp_replace(
-        regexp_replace(replace(md, E'\r', ''),
-        '!\[[^\]]*\]\([^)]*\)|\{\{[^}]*\}\}|<[^>]*>', ' ', 'g'),
-       -- Tables: the rule under the head goes, each row is a block of its cells.
-       '^[ \t]*\|?[ \t]*:?-{3,}:?[ \t]*(\|[ \t]*:?-{3,}:?[ \t]*)*\|?[ \t]*$', '', 'gn'),
-      '^[ \t]*\||\|[ \t]*$', E'\n\n', 'gn'),
-     '\[([^\]]*)\]\([^)]*\)', '\1', 'g'),
-    '^[ \t]*(?:[-*+]|[0-9]+[.)]|>)[ \t]+', E'\n\n', 'gn'),
-   '^[ \t]*#{1,6}[ \t]+([^\n]*)$', E'\n\n\uE003\\1\n\n', 'gn'),
-  E'\n[ \t]*\n[ \t\n]*', E'\uE002', 'g'),
- '[*`]+', '', 'g'),
-E'\n', ' '), '|', ' · ')
-$f$;
 
 -- The words of each listed story, and how many listed stories use each word. Kept by statement
 -- triggers on `articles`, so a batch of a thousand stories updates each word once.

@@ -16,11 +16,13 @@ pub struct SearchHit {
     pub dek: String,
     pub published_at: OffsetDateTime,
     pub archived: bool,
-    /// The summary and body as plain text with every match marked (see
-    /// [`crate::domain::search::Snippet::from_marked`]).
-    pub headline: String,
-    /// The body was longer than the text marked.
+    /// The start of the body (Markdown), for the snippet.
+    pub body: String,
+    /// The body goes on past `body`.
     pub truncated: bool,
+    /// The query as searched (synonyms applied), in `tsquery` text form: its lexemes are the
+    /// words the snippet marks.
+    pub query: String,
 }
 
 /// Filters besides the words.
@@ -36,7 +38,8 @@ pub const RANK_WINDOW: i64 = 200;
 /// Counts stop here; the page says "more than 1,000".
 pub const COUNT_CAP: i64 = 1_000;
 
-/// How much of a story's body its snippet is chosen from, in characters.
+/// How much of a story's body its snippet is chosen from, in characters (the whole of nearly
+/// every story; a longer one's snippet comes from its start).
 pub const SNIPPET_SOURCE_CHARS: i32 = 20_000;
 
 /// How many of the newest stories make the "recent" part of a search (see [`search`]).
@@ -70,28 +73,28 @@ pub async fn search(
             SELECT s.article_id, s.published_at, s.search_vector
             FROM article_search s
             WHERE s.search_vector @@ (SELECT expanded FROM q)
-              AND s.published_at >= coalesce($8::timestamptz, '-infinity')
+              AND s.published_at >= coalesce($7::timestamptz, '-infinity')
               AND ($2::text IS NULL OR EXISTS (
                     SELECT 1 FROM article_topics at JOIN topics t ON t.id = at.topic_id
                     WHERE at.article_id = s.article_id AND t.slug = $2))
               AND ($3::boolean IS NULL OR s.archived = $3)
             ORDER BY s.published_at DESC, s.article_id
-            LIMIT $7
+            LIMIT $6
         ),
         older AS MATERIALIZED (
             SELECT s.article_id, s.published_at, s.search_vector
             FROM article_search s
-            WHERE (SELECT count(*) FROM recent) < $7
+            WHERE (SELECT count(*) FROM recent) < $6
               AND s.search_vector @@ (SELECT expanded FROM q)
               -- Not through the recency index: for the older part it would bitmap nearly the
               -- whole table; the GIN index alone finds fewer rows.
-              AND s.published_at + interval '0 seconds' < coalesce($8::timestamptz, '-infinity')
+              AND s.published_at + interval '0 seconds' < coalesce($7::timestamptz, '-infinity')
               AND ($2::text IS NULL OR EXISTS (
                     SELECT 1 FROM article_topics at JOIN topics t ON t.id = at.topic_id
                     WHERE at.article_id = s.article_id AND t.slug = $2))
               AND ($3::boolean IS NULL OR s.archived = $3)
             ORDER BY s.published_at DESC, s.article_id
-            LIMIT $7
+            LIMIT $6
         ),
         ranked AS (
             -- The words as typed count twice: a story with the reader's own word ranks above
@@ -103,16 +106,15 @@ pub async fn search(
                 SELECT * FROM recent
                 UNION ALL
                 SELECT * FROM (SELECT * FROM older ORDER BY published_at DESC, article_id
-                               LIMIT $7 - (SELECT count(*) FROM recent)) AS rest
+                               LIMIT $6 - (SELECT count(*) FROM recent)) AS rest
             ) AS c
             ORDER BY rank DESC, c.published_at DESC, c.article_id
             LIMIT $4 OFFSET $5
         )
         SELECT a.id, a.slug, a.title, a.dek, a.published_at AS "published_at!", a.archived,
-               ts_headline('english',
-                           a.dek || E'\uE002' || dateline_snippet_blocks(left(a.body_markdown, $9)),
-                           q.expanded, $6) AS "headline!",
-               length(a.body_markdown) > $9 AS "truncated!"
+               left(a.body_markdown, $8) AS "body!",
+               length(a.body_markdown) > $8 AS "truncated!",
+               q.expanded::text AS "query!"
         FROM q, ranked r JOIN articles a ON a.id = r.article_id
         ORDER BY r.rank DESC, r.published_at DESC, r.article_id
         "#,
@@ -121,7 +123,6 @@ pub async fn search(
         filter.archived,
         limit,
         offset,
-        crate::domain::search::headline_options(),
         RANK_WINDOW.max(offset + limit),
         recent_since,
         SNIPPET_SOURCE_CHARS,

@@ -415,6 +415,58 @@ fn swallowing_tag(tail: &str) -> Option<(&'static str, bool, usize)> {
     Some((name, closing, tail.len()))
 }
 
+/// A body as plain text for search snippets: its blocks (paragraphs, list items, quotes, table
+/// rows, headings) separated by [`crate::domain::search::BLOCK`], a heading opened by
+/// [`crate::domain::search::HEADING`]; links keep their words, images, code blocks and HTML go.
+pub fn snippet_blocks(source: &str) -> String {
+    use crate::domain::search::{BLOCK, HEADING};
+    let options = Options::ENABLE_TABLES | Options::ENABLE_STRIKETHROUGH;
+    let mut out = String::with_capacity(source.len());
+    // Inside an image (its alt text) or a code block: left out.
+    let mut hidden = 0usize;
+    let open_block = |out: &mut String| {
+        if !out.is_empty() && !out.ends_with(BLOCK) {
+            out.push(BLOCK);
+        }
+    };
+    for event in Parser::new_ext(source, options) {
+        match event {
+            Event::Start(Tag::Heading { .. }) => {
+                open_block(&mut out);
+                out.push(HEADING);
+            }
+            Event::Start(
+                Tag::Paragraph | Tag::Item | Tag::TableRow | Tag::TableHead | Tag::BlockQuote(_),
+            )
+            | Event::End(
+                TagEnd::Heading(_)
+                | TagEnd::Paragraph
+                | TagEnd::Item
+                | TagEnd::TableRow
+                | TagEnd::TableHead,
+            ) => open_block(&mut out),
+            Event::End(TagEnd::TableCell) => out.push_str(" · "),
+            Event::Start(Tag::Image { .. } | Tag::CodeBlock(_)) => hidden += 1,
+            Event::End(TagEnd::Image | TagEnd::CodeBlock) => hidden = hidden.saturating_sub(1),
+            Event::Text(text) | Event::Code(text) if hidden == 0 => {
+                out.extend(text.chars().map(|c| {
+                    if c == BLOCK || c == HEADING || c.is_control() {
+                        ' '
+                    } else {
+                        c
+                    }
+                }));
+            }
+            Event::SoftBreak | Event::HardBreak if hidden == 0 => out.push(' '),
+            _ => {}
+        }
+    }
+    while out.ends_with(BLOCK) {
+        out.pop();
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     #[test]
@@ -573,5 +625,21 @@ mod tests {
     fn links_get_noopener_nofollow() {
         let html = render("[WHO](https://www.who.int/)").into_string();
         assert!(html.contains(r#"rel="noopener nofollow""#), "{html}");
+    }
+
+    #[test]
+    fn snippet_blocks_keep_words_and_part_blocks() {
+        use crate::domain::search::{BLOCK, HEADING};
+        let text = snippet_blocks(
+            "Intro **bold** [link](https://x.org/y) ![alt words](/i.png)\n\n## Where things stood\n\n\
+             In 2017 the `trial`\nwent on.\n\n- one\n- two\n\n| A | B |\n|---|---|\n| 1 | 2 |\n\n\
+             ```\ncode here\n```\n<b>html</b>",
+        )
+        .replace(BLOCK, "¶")
+        .replace(HEADING, "H:");
+        assert_eq!(
+            text,
+            "Intro bold link ¶H:Where things stood¶In 2017 the trial went on.¶one¶two¶A · B · ¶1 · 2 · ¶html"
+        );
     }
 }

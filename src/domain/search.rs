@@ -12,15 +12,9 @@ pub const START: char = '\u{E000}';
 pub const STOP: char = '\u{E001}';
 
 /// Separates the blocks (paragraphs, list items, quotes, headings) of a story's text for
-/// snippets, and opens a heading block (see the `dateline_snippet_blocks` SQL function).
+/// snippets, and opens a heading block (see `crate::domain::markdown::snippet_blocks`).
 pub const BLOCK: char = '\u{E002}';
 pub const HEADING: char = '\u{E003}';
-
-/// The `ts_headline` options: every match in the whole text marked with [`START`] and [`STOP`];
-/// [`Snippet::from_marked`] chooses the part to show.
-pub fn headline_options() -> String {
-    format!("HighlightAll=true, StartSel={START}, StopSel={STOP}")
-}
 
 /// Longest snippet, in words (two parts together).
 pub const SNIPPET_WORDS: usize = 36;
@@ -36,6 +30,98 @@ pub fn clean_query(raw: &str) -> String {
         .collect();
     let folded = kept.split_whitespace().collect::<Vec<_>>().join(" ");
     folded.chars().take(MAX_QUERY_CHARS).collect()
+}
+
+/// The lexemes a query names, from its `tsquery` text form (`'heart' <-> 'attack' | !'mice'`):
+/// the words a snippet marks. Negated ones (`!'mice'`, `!( … )`) are left out.
+pub fn query_lexemes(tsquery: &str) -> Vec<String> {
+    let mut lexemes: Vec<String> = Vec::new();
+    // For each open parenthesis, whether it was negated; and whether the next operand is.
+    let mut groups: Vec<bool> = Vec::new();
+    let mut negate_next = false;
+    let mut chars = tsquery.chars().peekable();
+    while let Some(c) = chars.next() {
+        match c {
+            '!' => negate_next = true,
+            '(' => {
+                groups.push(negate_next);
+                negate_next = false;
+            }
+            ')' => {
+                groups.pop();
+            }
+            '\'' => {
+                let mut lexeme = String::new();
+                while let Some(c) = chars.next() {
+                    if c == '\'' {
+                        if chars.peek() == Some(&'\'') {
+                            chars.next();
+                            lexeme.push('\'');
+                        } else {
+                            break;
+                        }
+                    } else if c == '\\' {
+                        if let Some(escaped) = chars.next() {
+                            lexeme.push(escaped);
+                        }
+                    } else {
+                        lexeme.push(c);
+                    }
+                }
+                let negated = negate_next || groups.iter().any(|g| *g);
+                negate_next = false;
+                if !negated && !lexeme.is_empty() && !lexemes.contains(&lexeme) {
+                    lexemes.push(lexeme);
+                }
+            }
+            _ => {}
+        }
+    }
+    lexemes
+}
+
+/// `text` with every word whose lexeme is one of `lexemes` between [`START`] and [`STOP`]: a
+/// word of letters by its English Snowball stem (as PostgreSQL's `english` configuration
+/// makes it), one with digits as it is, both in lower case.
+pub fn mark_matches(text: &str, lexemes: &[String]) -> String {
+    use std::sync::LazyLock;
+    static STEMMER: LazyLock<rust_stemmers::Stemmer> =
+        LazyLock::new(|| rust_stemmers::Stemmer::create(rust_stemmers::Algorithm::English));
+    let mut out = String::with_capacity(text.len() + 16);
+    if lexemes.is_empty() {
+        out.push_str(text);
+        return out;
+    }
+    let mut word_start: Option<usize> = None;
+    let flush = |out: &mut String, word: &str| {
+        let lower = word.to_lowercase();
+        let lexeme = if lower.chars().any(|c| c.is_ascii_digit()) {
+            lower
+        } else {
+            STEMMER.stem(&lower).into_owned()
+        };
+        if lexemes.contains(&lexeme) {
+            out.push(START);
+            out.push_str(word);
+            out.push(STOP);
+        } else {
+            out.push_str(word);
+        }
+    };
+    for (i, c) in text.char_indices() {
+        if c.is_alphanumeric() {
+            word_start.get_or_insert(i);
+        } else {
+            if let Some(start) = word_start.take() {
+                flush(&mut out, &text[start..i]);
+            }
+            out.push(c);
+        }
+    }
+    if let Some(start) = word_start {
+        flush(&mut out, &text[start..]);
+    }
+    out
 }
 
 /// The runs of letters in a query, with their byte ranges.
@@ -132,8 +218,6 @@ impl Snippet {
                 '>' => out.push_str("&gt;"),
                 '"' => out.push_str("&quot;"),
                 '\'' => out.push_str("&#39;"),
-                // Markdown emphasis and heading marks read as noise in a snippet.
-                '*' | '#' | '`' => {}
                 other => out.push(other),
             }
         }
@@ -294,6 +378,33 @@ mod tests {
     }
 
     #[test]
+    fn query_lexemes_leave_negated_ones_out() {
+        assert_eq!(
+            query_lexemes(
+                "'breast' & ( 'herceptin' | 'trastuzumab' ) & !'mice' & !( 'rat' | 'dog' )"
+            ),
+            ["breast", "herceptin", "trastuzumab"]
+        );
+        assert_eq!(
+            query_lexemes("'heart' <-> 'attack' | 'o''brien':*"),
+            ["heart", "attack", "o'brien"]
+        );
+        assert!(query_lexemes("").is_empty());
+    }
+
+    #[test]
+    fn matches_are_marked_by_their_stems() {
+        let lexemes = query_lexemes("'remiss' & 'her2' & 'parkinson'");
+        assert_eq!(
+            mark_matches("Remissions in HER2-positive Parkinson's; remiss.", &lexemes)
+                .replace(START, "[")
+                .replace(STOP, "]"),
+            "[Remissions] in [HER2]-positive [Parkinson]'s; [remiss]."
+        );
+        assert_eq!(mark_matches("nothing", &[]), "nothing");
+    }
+
+    #[test]
     fn spellable_words_leave_short_words_and_codes_alone() {
         assert_eq!(
             spellable_words("Trastuzamab and HER2 COVID-19 \"heart failure\" -mice trastuzamab"),
@@ -364,7 +475,7 @@ mod tests {
 
     #[test]
     fn snippets_escape_text_and_mark_matches() {
-        let raw = format!("a <script> & {START}remission{STOP} **bold** {START}open");
+        let raw = format!("a <script> & {START}remission{STOP} bold {START}open");
         let snippet = Snippet::from_headline(&raw);
         assert_eq!(
             snippet.as_str(),

@@ -151,6 +151,8 @@ async fn every_page_is_valid_html(pool: PgPool) {
         "/archive",
         "/search?q=remission",
         "/search?q=nothing-matches-this",
+        "/search?q=trastuzamab",
+        "/search?q=herceptin&topic=breast-cancer&archived=true",
         "/corrections",
         "/no-such-page",
         "/api/docs",
@@ -175,6 +177,8 @@ async fn every_page_is_valid_html(pool: PgPool) {
         format!("/admin/media/{image_id}"),
         "/admin/people/lena-okafor".to_owned(),
         "/admin/password".to_owned(),
+        "/admin/search/synonyms".to_owned(),
+        "/admin?q=trastuzamab".to_owned(),
     ] {
         let page = get(&app, &path, &cookie).await;
         assert_eq!(page.status, 200, "{path}");

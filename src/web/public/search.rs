@@ -15,7 +15,7 @@ use crate::db;
 use crate::db::search::SearchFilter;
 use crate::db::stories::ArticleSummary;
 use crate::db::topics::Topic;
-use crate::domain::search::{Snippet, clean_query};
+use crate::domain::search::{BLOCK, Snippet, clean_query, mark_matches, query_lexemes};
 use crate::error::AppError;
 use crate::service::search::{Found, PageOf};
 use crate::state::AppState;
@@ -171,7 +171,15 @@ pub async fn search(State(state): State<AppState>, uri: Uri) -> Result<Response,
         let rows = std::mem::take(&mut found.hits);
         let snippets: Vec<Snippet> = rows
             .iter()
-            .map(|row| Snippet::from_marked(&row.headline, row.truncated))
+            .map(|row| {
+                let lexemes = query_lexemes(&row.query);
+                let text = format!(
+                    "{}{BLOCK}{}",
+                    row.dek,
+                    crate::domain::markdown::snippet_blocks(&row.body)
+                );
+                Snippet::from_marked(&mark_matches(&text, &lexemes), row.truncated)
+            })
             .collect();
         let summaries: Vec<ArticleSummary> = rows
             .into_iter()

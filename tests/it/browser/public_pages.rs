@@ -85,6 +85,7 @@ async fn reader_pages_have_no_axe_violation_of_any_impact(pool: PgPool) {
         "/topics/heart",
         "/archive",
         "/search?q=statins",
+        "/search?q=trastuzamab",
         "/search",
     ] {
         client.goto(&format!("{base}{path}")).await.unwrap();
