@@ -20,6 +20,11 @@ valid (and only those), these hooks make the values realistic:
   GET /api/v1/articles), or removed when there is none.
 - `review.last_reviewed` / `review.next_review_due`: a review cannot fall due before it was
   done. Swapped when drawn the other way round.
+- `decorative: false` (PATCH /api/v1/media/{id}) without alt text: the image may have none
+  (it was decorative). Given alt text.
+- `sets` (PUT /api/v1/search/synonyms): a term may be in one set only, a set needs two terms
+  that differ once in lower case, and a term of only common words ("the") is refused. Replaced
+  by as many sets of as many distinct made-up terms.
 
 Cases meant to be invalid are left alone: the negative_data_rejection check needs them as drawn.
 The requests these hooks make are counted in the file named by FUZZ_HOOK_REQUESTS, so that
@@ -116,6 +121,15 @@ def map_case(context, case):
             del body["superseded_by"]
         else:
             body["superseded_by"] = newer
+    if path == "/api/v1/media/{id}" and body.get("decorative") is False:
+        alt = body.get("alt")
+        if not (isinstance(alt, str) and alt.strip()):
+            body["alt"] = "A chart of the results"
+    if path == "/api/v1/search/synonyms" and isinstance(body.get("sets"), list):
+        body["sets"] = [
+            [f"synonym{i}x{j}" for j in range(len(terms) if isinstance(terms, list) else 2)]
+            for i, terms in enumerate(body["sets"])
+        ]
     review = body.get("review")
     if isinstance(review, dict):
         last, due = review.get("last_reviewed"), review.get("next_review_due")

@@ -98,10 +98,14 @@ pub async fn search(
         ),
         ranked AS (
             -- The words as typed count twice: a story with the reader's own word ranks above
-            -- one with only a synonym of it.
+            -- one with only a synonym of it. (Without synonyms the two queries are one: ranked
+            -- once, in the same order.)
             SELECT c.article_id, c.published_at,
-                   ts_rank_cd(c.search_vector, q.expanded) + ts_rank_cd(c.search_vector, q.typed)
-                       AS rank
+                   CASE WHEN q.expanded = q.typed
+                        THEN ts_rank_cd(c.search_vector, q.typed)
+                        ELSE ts_rank_cd(c.search_vector, q.expanded)
+                             + ts_rank_cd(c.search_vector, q.typed)
+                   END AS rank
             FROM q, (
                 SELECT * FROM recent
                 UNION ALL

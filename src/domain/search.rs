@@ -92,8 +92,26 @@ pub fn mark_matches(text: &str, lexemes: &[String]) -> String {
         out.push_str(text);
         return out;
     }
+    // A stem keeps the word's first letters (Snowball changes only endings): a word is stemmed
+    // only when it begins as some lexeme does, which spares nearly every word of a text.
+    let heads: Vec<[char; 2]> = lexemes
+        .iter()
+        .map(|l| {
+            let mut c = l.chars();
+            [c.next().unwrap_or(' '), c.next().unwrap_or(' ')]
+        })
+        .collect();
     let mut word_start: Option<usize> = None;
     let flush = |out: &mut String, word: &str| {
+        let mut c = word.chars().flat_map(char::to_lowercase);
+        let head = [c.next().unwrap_or(' '), c.next().unwrap_or(' ')];
+        let candidate = heads
+            .iter()
+            .any(|h| h[0] == head[0] && (h[1] == head[1] || h[1] == ' '));
+        if !candidate {
+            out.push_str(word);
+            return;
+        }
         let lower = word.to_lowercase();
         let lexeme = if lower.chars().any(|c| c.is_ascii_digit()) {
             lower

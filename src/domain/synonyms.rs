@@ -38,7 +38,7 @@ pub fn check(sets: &[Vec<String>]) -> Result<Vec<Vec<String>>, Vec<(String, Stri
         let mut terms: Vec<String> = Vec::with_capacity(set.len());
         for (j, raw) in set.iter().enumerate() {
             let term = normalise(raw);
-            if term.is_empty() || term.chars().count() > limits::TERM_CHARS {
+            if term.is_empty() || raw.chars().count() > limits::TERM_CHARS {
                 errors.push((
                     format!("sets[{i}][{j}]"),
                     format!(

@@ -41,6 +41,7 @@ pub async fn read_upload<S: Send + Sync>(
     let mut text = MediaText::default();
     let mut extras = HashMap::new();
     let mut errors = Vec::new();
+    let mut seen: Vec<String> = Vec::new();
     let malformed = |_| AppError::BadRequest("The multipart body could not be read.".into());
     while let Some(field) = form.next_field().await.map_err(malformed)? {
         let name = field.name().unwrap_or_default().to_owned();
@@ -64,6 +65,12 @@ pub async fn read_upload<S: Send + Sync>(
             });
             continue;
         }
+        // A field sent twice says two things: which one was meant is not ours to guess.
+        if seen.contains(&name) {
+            errors.push(FieldError::new(&name, "is sent more than once"));
+            continue;
+        }
+        seen.push(name.clone());
         let bytes = field.bytes().await.map_err(malformed)?;
         if bytes.len() > TEXT_PART_LIMIT {
             errors.push(FieldError::new(&name, "is too long"));
@@ -82,8 +89,10 @@ pub async fn read_upload<S: Send + Sync>(
             "caption" => text.caption = Some(value),
             "credit" => text.credit = Some(value),
             "decorative" => match value.trim() {
-                "true" | "1" | "on" => text.decorative = Some(true),
-                "false" | "0" | "" => text.decorative = Some(false),
+                // As the API document states it: a boolean, spelled out (the admin's checkbox
+                // sends `true`; an unchecked one sends nothing).
+                "true" => text.decorative = Some(true),
+                "false" => text.decorative = Some(false),
                 _ => errors.push(FieldError::new("decorative", "must be true or false")),
             },
             _ => {

@@ -27,6 +27,11 @@ fn text(max: usize) -> Value {
     json!({"type": ["string", "null"], "maxLength": max, "pattern": text::NO_NUL_PATTERN})
 }
 
+/// A text field of a `multipart/form-data` body: text of at most `max` characters.
+fn form_text(max: usize) -> Value {
+    json!({"type": ["string", "null"], "maxLength": max, "pattern": text::NO_NUL_PATTERN})
+}
+
 /// Text of at most `max` characters that must hold a visible character once sent.
 fn visible(max: usize, nullable: bool) -> Value {
     let kind = if nullable {
@@ -171,9 +176,19 @@ fn property_rules() -> Vec<(&'static str, &'static str, Value)> {
         ("UpdateMedia", "alt", text(crate::domain::media::limits::ALT_CHARS)),
         ("UpdateMedia", "caption", text(crate::domain::media::limits::CAPTION_CHARS)),
         ("UpdateMedia", "credit", text(crate::domain::media::limits::CREDIT_CHARS)),
-        ("UploadForm", "alt", text(crate::domain::media::limits::ALT_CHARS)),
-        ("UploadForm", "caption", text(crate::domain::media::limits::CAPTION_CHARS)),
-        ("UploadForm", "credit", text(crate::domain::media::limits::CREDIT_CHARS)),
+        ("UploadForm", "alt", form_text(crate::domain::media::limits::ALT_CHARS)),
+        ("UploadForm", "caption", form_text(crate::domain::media::limits::CAPTION_CHARS)),
+        ("UploadForm", "credit", form_text(crate::domain::media::limits::CREDIT_CHARS)),
+        // A form field is text: `true` or `false`, never empty or `null`.
+        ("UploadForm", "decorative", json!({"type": "boolean"})),
+        (
+            "NewSynonyms",
+            "sets",
+            json!({"type": "array", "maxItems": crate::domain::synonyms::limits::SETS,
+                   "items": {"type": "array", "minItems": 2,
+                             "maxItems": crate::domain::synonyms::limits::TERMS,
+                             "items": visible(crate::domain::synonyms::limits::TERM_CHARS, false)}}),
+        ),
         ("NewTopic", "slug", slug()),
         ("NewTopic", "name", visible(limits::TOPIC_NAME_CHARS, false)),
         ("NewTopic", "description", text(limits::TOPIC_DESCRIPTION_CHARS)),
@@ -207,8 +222,19 @@ fn object_rules() -> Vec<(&'static str, Value)> {
         (
             "UploadForm",
             // Alt text, unless the image is decorative.
-            json!({"required": ["file"], "anyOf": [
+            json!({"required": ["file"], "additionalProperties": false, "anyOf": [
                 {"required": ["alt"], "properties": {"alt": visible(crate::domain::media::limits::ALT_CHARS, false)}},
+                {"required": ["decorative"], "properties": {"decorative": {"const": true}}}
+            ]}),
+        ),
+        (
+            "UpdateMedia",
+            // Alt text that says something, unless the image is (made) decorative.
+            json!({"anyOf": [
+                {"properties": {"alt": {"anyOf": [
+                    {"type": "null"},
+                    visible(crate::domain::media::limits::ALT_CHARS, false)
+                ]}}},
                 {"required": ["decorative"], "properties": {"decorative": {"const": true}}}
             ]}),
         ),

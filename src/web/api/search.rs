@@ -21,6 +21,9 @@ use crate::web::errors::{ApiError, Problem};
 #[serde(deny_unknown_fields)]
 pub struct NewSynonyms {
     /// E.g. `[["herceptin", "trastuzumab"], ["heart attack", "myocardial infarction"]]`.
+    /// Besides what the schema states: a term needs a letter or a digit and a word search
+    /// does not ignore ("the" alone is refused), a set two different terms (case aside), and a
+    /// term may be in one set only.
     pub sets: Vec<Vec<String>>,
 }
 

@@ -41,3 +41,47 @@ async fn the_dashboard_filters_stories_and_counts_what_waits(pool: PgPool) {
     assert!(found.text.contains("1 story"));
     assert!(found.text.contains("Second draft about diet"));
 }
+
+/// The dashboard's search knows what the site's search knows: synonyms, and the closest
+/// spelling when nothing matches (with a way to search the words exactly).
+#[sqlx::test]
+async fn the_dashboard_search_uses_synonyms_and_corrects_spelling(pool: PgPool) {
+    editor(&pool, "ada@example.org").await;
+    ArticleBuilder::new("Long remissions")
+        .body("Women treated with trastuzumab stayed well.")
+        .insert(&pool)
+        .await;
+    ArticleBuilder::new("Unrelated").insert(&pool).await;
+    let id: uuid::Uuid = sqlx::query_scalar("SELECT id FROM users WHERE email = 'ada@example.org'")
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+    let actor = dateline::domain::policy::Actor {
+        id,
+        role: dateline::domain::policy::Role::Editor,
+    };
+    let _ = dateline::service::search::replace_synonyms(
+        &pool,
+        actor,
+        &[vec!["herceptin".to_owned(), "trastuzumab".to_owned()]],
+        None,
+    )
+    .await
+    .unwrap();
+    let app = TestApp::new(pool);
+    let cookie = sign_in(&app, "ada@example.org").await;
+    let brand = get(&app, "/admin?q=herceptin", &cookie).await;
+    assert!(brand.text.contains("Long remissions"), "{}", brand.text);
+    assert!(!brand.text.contains(">Unrelated<"));
+    let typo = get(&app, "/admin?q=trastuzamab", &cookie).await;
+    assert!(typo.text.contains("Long remissions"));
+    assert!(
+        typo.text
+            .contains("Showing stories for <strong>trastuzumab</strong>"),
+        "{}",
+        typo.text
+    );
+    let exact = get(&app, "/admin?q=trastuzamab&exact=1", &cookie).await;
+    assert!(!exact.text.contains("Long remissions"));
+    assert!(!exact.text.contains("Showing stories for"));
+}

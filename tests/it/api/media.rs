@@ -270,6 +270,22 @@ async fn alt_text_is_required_unless_the_image_is_decorative(pool: PgPool) {
             .error_fields(),
         ["size"]
     );
+    // A field sent twice, or a decorative that is not spelled true or false: refused, named.
+    assert_eq!(
+        app.upload(&token, file, &[("alt", "one"), ("alt", "two")])
+            .await
+            .error_fields(),
+        ["alt"]
+    );
+    for odd in ["1", "on", "", "null"] {
+        assert_eq!(
+            app.upload(&token, file, &[("alt", "x"), ("decorative", odd)])
+                .await
+                .error_fields(),
+            ["decorative"],
+            "{odd:?}"
+        );
+    }
     let decorative = app
         .upload(&token, file, &[("decorative", "true"), ("alt", "ignored")])
         .await;
