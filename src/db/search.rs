@@ -46,7 +46,7 @@ pub const SNIPPET_SOURCE_CHARS: i32 = 20_000;
 pub const RECENT_STORIES: i64 = 10_000;
 
 /// Published stories matching `query`: the newest matches (at least [`RANK_WINDOW`], and enough
-/// for the page asked for) ranked by `ts_rank_cd`, best first.
+/// for the page asked for) ranked by `ts_rank` (weights: title, dek, body), best first.
 ///
 /// The newest matches are looked for among the stories published since `recent_since` first
 /// (the GIN index and the recency index combined, so a common word reads only the recent
@@ -102,9 +102,9 @@ pub async fn search(
             -- once, in the same order.)
             SELECT c.article_id, c.published_at,
                    CASE WHEN q.expanded = q.typed
-                        THEN ts_rank_cd(c.search_vector, q.typed)
-                        ELSE ts_rank_cd(c.search_vector, q.expanded)
-                             + ts_rank_cd(c.search_vector, q.typed)
+                        THEN ts_rank(c.search_vector, q.typed)
+                        ELSE ts_rank(c.search_vector, q.expanded)
+                             + ts_rank(c.search_vector, q.typed)
                    END AS rank
             FROM q, (
                 SELECT * FROM recent
