@@ -175,6 +175,16 @@ impl AppError {
         Self::Validation(vec![FieldError::new(field, message)])
     }
 
+    /// A `422` of the `(field, message)` pairs a domain check returned.
+    pub fn fields<F: Into<String>>(errors: Vec<(F, String)>) -> Self {
+        Self::Validation(
+            errors
+                .into_iter()
+                .map(|(field, message)| FieldError::new(field, message))
+                .collect(),
+        )
+    }
+
     pub fn status(&self) -> StatusCode {
         match self {
             Self::NotFound | Self::NoRoute => StatusCode::NOT_FOUND,

@@ -1,5 +1,6 @@
 //! Search queries and snippets: reader queries bounded and cleaned before they reach
-//! PostgreSQL, and `ts_headline` snippets turned into escaped HTML with `<mark>` highlights.
+//! PostgreSQL, spelling suggestions' words, and snippets: a story's words matching the query marked
+//! by their stems, the part to show chosen, and escaped HTML with `<mark>` highlights.
 
 use std::fmt;
 
@@ -215,9 +216,9 @@ pub fn with_corrections(
 pub struct Snippet(String);
 
 impl Snippet {
-    /// Escapes `raw` (a `ts_headline` result) and turns its marks into `<mark>` elements;
-    /// unbalanced marks are dropped.
-    pub fn from_headline(raw: &str) -> Self {
+    /// Escapes `raw` (text with [`START`] and [`STOP`] around matches) and turns its marks into
+    /// `<mark>` elements; unbalanced marks are dropped.
+    fn escaped(raw: &str) -> Self {
         let mut out = String::with_capacity(raw.len() + 32);
         let mut open = false;
         for c in raw.chars() {
@@ -296,7 +297,7 @@ impl Snippet {
                 out.push_str(" …");
             }
         }
-        Self::from_headline(&out)
+        Self::escaped(&out)
     }
 
     pub fn as_str(&self) -> &str {
@@ -361,7 +362,7 @@ impl<'a> Block<'a> {
                 end = stop + 1;
             }
         }
-        // A mark opened before the window and closed inside it is dropped by `from_headline`.
+        // A mark opened before the window and closed inside it is dropped by `escaped`.
         Part {
             text: self.words[start..end].join(" "),
             words: end - start,
@@ -494,11 +495,11 @@ mod tests {
     #[test]
     fn snippets_escape_text_and_mark_matches() {
         let raw = format!("a <script> & {START}remission{STOP} bold {START}open");
-        let snippet = Snippet::from_headline(&raw);
+        let snippet = Snippet::escaped(&raw);
         assert_eq!(
             snippet.as_str(),
             "a &lt;script&gt; &amp; <mark>remission</mark> bold <mark>open</mark>"
         );
-        assert_eq!(Snippet::from_headline(&format!("{STOP}x")).as_str(), "x");
+        assert_eq!(Snippet::escaped(&format!("{STOP}x")).as_str(), "x");
     }
 }

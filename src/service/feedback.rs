@@ -11,7 +11,7 @@ use crate::db::feedback::{Feedback, InsertOutcome, NewFeedback};
 use crate::domain::article::Article;
 use crate::domain::article::Visibility;
 use crate::domain::feedback::{self as rules, FeedbackStatus, RawFeedback};
-use crate::domain::policy::{Action, Actor, can};
+use crate::domain::policy::{Action, Actor};
 use crate::error::{AppError, FieldError};
 use crate::signals::keys::FeedbackKeys;
 use crate::signals::writer::FeedbackWriter;
@@ -132,14 +132,6 @@ async fn renamed(pool: &PgPool, slug: &str) -> Result<Option<String>, AppError> 
         .filter(|current| current != slug))
 }
 
-fn require(actor: Actor, action: Action) -> Result<(), AppError> {
-    if can(actor, action, None) {
-        Ok(())
-    } else {
-        Err(AppError::Forbidden)
-    }
-}
-
 /// An editor's decision on one entry: a status, and/or deleting the reader's email.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct Triage {
@@ -154,7 +146,7 @@ pub async fn triage(
     id: Uuid,
     decision: Triage,
 ) -> Result<Feedback, AppError> {
-    require(actor, Action::TriageFeedback)?;
+    super::require(actor, Action::TriageFeedback)?;
     let mut tx = pool.begin().await?;
     let mut entry = None;
     if let Some(status) = decision.status {
@@ -203,7 +195,7 @@ pub async fn triage_many(
     ids: &[Uuid],
     status: FeedbackStatus,
 ) -> Result<usize, AppError> {
-    require(actor, Action::TriageFeedback)?;
+    super::require(actor, Action::TriageFeedback)?;
     if ids.len() > MAX_AT_ONCE {
         return Err(AppError::BadRequest(format!(
             "Mark at most {MAX_AT_ONCE} entries at once."

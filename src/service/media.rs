@@ -14,31 +14,14 @@ use crate::db::events;
 use crate::db::media::{RenditionRow, Use};
 use crate::domain::events::{ChangeEvent, Committed};
 use crate::domain::media::{self, CleanText, Media, MediaText};
-use crate::domain::policy::{Action, Actor, can};
-use crate::error::{AppError, FieldError};
+use crate::domain::policy::{Action, Actor};
+use crate::error::AppError;
 use crate::media::process::{self, Refusal};
 use crate::media::store::{self, BlobStore};
 
 /// One image decoded at a time per instance: a 50-megapixel decode takes about 200 MB, and two
 /// cores are kept busy by one (its encodes run on two threads).
 static PROCESSING: LazyLock<Semaphore> = LazyLock::new(|| Semaphore::new(1));
-
-fn require(actor: Actor, action: Action) -> Result<(), AppError> {
-    if can(actor, action, None) {
-        Ok(())
-    } else {
-        Err(AppError::Forbidden)
-    }
-}
-
-fn field_errors(errors: Vec<(&'static str, String)>) -> AppError {
-    AppError::Validation(
-        errors
-            .into_iter()
-            .map(|(field, message)| FieldError::new(field, message))
-            .collect(),
-    )
-}
 
 impl From<Refusal> for AppError {
     fn from(refusal: Refusal) -> Self {
@@ -73,7 +56,7 @@ pub async fn upload(
     actor: Actor,
     upload: Upload,
 ) -> Result<Committed<Media>, AppError> {
-    require(actor, Action::UploadMedia)?;
+    super::require(actor, Action::UploadMedia)?;
     store(pool, blobs, Some(actor.id), upload).await
 }
 
@@ -88,9 +71,9 @@ pub async fn store(
     if upload.bytes.is_empty() {
         let mut errors = vec![("file", "is required: choose an image".to_owned())];
         errors.extend(text.err().unwrap_or_default());
-        return Err(field_errors(errors));
+        return Err(AppError::fields(errors));
     }
-    let text = text.map_err(field_errors)?;
+    let text = text.map_err(AppError::fields)?;
     let inspected = process::inspect(&upload.bytes)?;
     let original_hash = store::hash(&upload.bytes);
     let (width, height, renditions) =
@@ -187,7 +170,7 @@ pub async fn update(
     if_match: Option<i32>,
     text: MediaText,
 ) -> Result<Committed<Media>, AppError> {
-    require(actor, Action::ManageMedia)?;
+    super::require(actor, Action::ManageMedia)?;
     let mut tx = pool.begin().await?;
     let version = db::media::lock(&mut tx, id)
         .await?
@@ -207,7 +190,7 @@ pub async fn update(
         caption: current.caption.clone(),
         credit: current.credit.clone(),
     };
-    let mut clean = media::check_text(&text, Some(&now)).map_err(field_errors)?;
+    let mut clean = media::check_text(&text, Some(&now)).map_err(AppError::fields)?;
     if clean.decorative {
         clean.alt.clear();
     }
@@ -240,7 +223,7 @@ pub async fn usage(pool: &PgPool, id: Uuid) -> Result<Vec<Use>, AppError> {
 /// scheduled) story or a person shows it (`409`, saying where). Drafts that use it keep the reference; a
 /// publish asks for another image.
 pub async fn delete(pool: &PgPool, actor: Actor, id: Uuid) -> Result<Committed<()>, AppError> {
-    require(actor, Action::ManageMedia)?;
+    super::require(actor, Action::ManageMedia)?;
     let mut tx = pool.begin().await?;
     db::media::lock(&mut tx, id)
         .await?

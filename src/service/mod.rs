@@ -14,6 +14,18 @@ pub mod search;
 pub mod topics;
 pub mod users;
 
+/// `Forbidden` unless `actor` may do `action` (an action not on one article).
+pub(crate) fn require(
+    actor: crate::domain::policy::Actor,
+    action: crate::domain::policy::Action,
+) -> Result<(), crate::error::AppError> {
+    if crate::domain::policy::can(actor, action, None) {
+        Ok(())
+    } else {
+        Err(crate::error::AppError::Forbidden)
+    }
+}
+
 /// Now, at the microsecond precision PostgreSQL stores, so that what a write answers equals
 /// what a later read answers.
 pub fn now() -> time::OffsetDateTime {

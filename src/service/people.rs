@@ -9,27 +9,15 @@ use crate::db::events;
 use crate::domain::events::{ChangeEvent, Committed};
 use crate::domain::markdown;
 use crate::domain::person::{self, Person, PersonChanges};
-use crate::domain::policy::{Action, Actor, can};
+use crate::domain::policy::{Action, Actor};
 use crate::error::{AppError, FieldError};
 
 fn require(actor: Actor) -> Result<(), AppError> {
-    if can(actor, Action::ManagePeople, None) {
-        Ok(())
-    } else {
-        Err(AppError::Forbidden)
-    }
+    super::require(actor, Action::ManagePeople)
 }
 
 fn checked(changes: &PersonChanges) -> Result<person::CleanPerson, AppError> {
-    let clean = person::check(changes).map_err(|errors| {
-        AppError::Validation(
-            errors
-                .into_iter()
-                .map(|(field, message)| FieldError::new(field, message))
-                .collect(),
-        )
-    })?;
-    Ok(clean)
+    person::check(changes).map_err(AppError::fields)
 }
 
 /// A photo must be an image of the library.

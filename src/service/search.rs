@@ -13,7 +13,7 @@ use crate::db::events;
 use crate::db::search::{SearchFilter, SearchHit};
 use crate::db::synonyms::SynonymSets;
 use crate::domain::events::{ChangeEvent, Committed};
-use crate::domain::policy::{Action, Actor, can};
+use crate::domain::policy::{Action, Actor};
 use crate::domain::search::{spellable_words, with_corrections};
 use crate::domain::synonyms;
 use crate::error::{AppError, FieldError};
@@ -111,17 +111,8 @@ pub async fn replace_synonyms(
     sets: &[Vec<String>],
     if_match: Option<i32>,
 ) -> Result<Committed<SynonymSets>, AppError> {
-    if !can(actor, Action::ManageSynonyms, None) {
-        return Err(AppError::Forbidden);
-    }
-    let clean = synonyms::check(sets).map_err(|errors| {
-        AppError::Validation(
-            errors
-                .into_iter()
-                .map(|(field, message)| FieldError::new(field, message))
-                .collect(),
-        )
-    })?;
+    super::require(actor, Action::ManageSynonyms)?;
+    let clean = synonyms::check(sets).map_err(AppError::fields)?;
     let ignored = db::synonyms::ignored_terms(pool, &clean).await?;
     if !ignored.is_empty() {
         return Err(AppError::Validation(

@@ -8,7 +8,7 @@ use crate::db::events;
 use crate::db::topics::Topic;
 use crate::domain::article::limits;
 use crate::domain::events::{ChangeEvent, Committed};
-use crate::domain::policy::{Action, Actor, can};
+use crate::domain::policy::{Action, Actor};
 use crate::domain::slug::Slug;
 use crate::domain::text::{clean_block, clean_line, has_visible};
 use crate::error::{AppError, FieldError};
@@ -51,11 +51,7 @@ fn check(
 }
 
 fn require(actor: Actor) -> Result<(), AppError> {
-    if can(actor, Action::ManageTopics, None) {
-        Ok(())
-    } else {
-        Err(AppError::Forbidden)
-    }
+    super::require(actor, Action::ManageTopics)
 }
 
 /// Creates a topic; the slug is made from the name when absent (`topic` when the name holds
