@@ -14,10 +14,23 @@ impl IntoResponse for AppError {
         self.log();
         let status = self.status();
         let page = ErrorPage::new(status, self.title(), self.detail());
+        let shown = ShownError {
+            heading: page.heading.clone(),
+            message: page.message.clone(),
+        };
         let mut response = (status, page).into_response();
         self.extra_headers(&mut response);
+        response.extensions_mut().insert(shown);
         response
     }
+}
+
+/// What an HTML error page said, kept on the response so that the admin can answer the same
+/// error in its own layout ([`crate::web::admin`]'s error pages).
+#[derive(Debug, Clone)]
+pub struct ShownError {
+    pub heading: String,
+    pub message: String,
 }
 
 /// An RFC 9457 problem document.

@@ -95,6 +95,17 @@ impl ErrorPage {
     }
 }
 
+/// The admin's error page: the same error in the admin's own layout, pointing back to the
+/// dashboard rather than the public site.
+#[derive(Debug, Template)]
+#[template(path = "admin/error.html")]
+pub struct AdminErrorPage {
+    pub layout: Layout,
+    pub code: u16,
+    pub heading: String,
+    pub message: String,
+}
+
 impl IntoResponse for ErrorPage {
     fn into_response(self) -> Response {
         let status = StatusCode::from_u16(self.code).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);

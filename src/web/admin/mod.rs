@@ -74,6 +74,39 @@ async fn session_save_failed(request: Request, next: Next) -> Response {
     response
 }
 
+/// Error pages under `/admin` in the admin's own layout (its header, no public search box or
+/// footer, a way back to the dashboard). The status and headers (`Retry-After`, `Allow` …) are
+/// kept; only the HTML is rendered again.
+async fn admin_error_pages(request: Request, next: Next) -> Response {
+    let mut response = next.run(request).await;
+    let Some(shown) = response
+        .extensions_mut()
+        .remove::<crate::web::errors::ShownError>()
+    else {
+        return response;
+    };
+    let status = response.status();
+    let mut layout = crate::web::pages::Layout::new(&shown.heading, "");
+    layout.noindex = true;
+    let page = crate::web::pages::AdminErrorPage {
+        layout,
+        code: status.as_u16(),
+        heading: shown.heading,
+        message: shown.message,
+    };
+    let Ok(html) = askama::Template::render(&page) else {
+        return response;
+    };
+    let (mut parts, _) = response.into_parts();
+    parts.headers.remove(header::CONTENT_LENGTH);
+    Response::from_parts(parts, axum::body::Body::from(html))
+}
+
+/// An unknown address under `/admin`: the admin's own `404`.
+async fn admin_not_found() -> AppError {
+    AppError::NotFound
+}
+
 /// The admin navigation: who is signed in, and the sections their role may open (each asked
 /// of [`crate::domain::policy::can`], so the browser offers exactly what the server allows).
 #[derive(Debug, Clone)]
@@ -204,6 +237,7 @@ pub fn routes(state: AppState) -> Router<AppState> {
             post(users::revoke_token),
         )
         .route("/admin/feedback/stories/{id}", get(feedback::show_story))
+        .route("/admin/{*rest}", axum::routing::any(admin_not_found))
         .route_layer(middleware::from_fn_with_state(
             state.clone(),
             require_session,
@@ -214,6 +248,7 @@ pub fn routes(state: AppState) -> Router<AppState> {
         .layer(middleware::from_fn_with_state(state, same_origin_writes))
         .layer(sessions)
         .layer(middleware::from_fn(session_save_failed))
+        .layer(middleware::from_fn(admin_error_pages))
         .layer(middleware::from_fn(crate::cache::http::no_store))
         // A story body is at most 200,000 bytes; with the other fields, form-encoded, 1 MiB.
         .layer(axum::extract::DefaultBodyLimit::max(ADMIN_BODY_LIMIT))
