@@ -289,9 +289,73 @@ pub struct ArticleFilter {
     /// `(true, today)`: published stories whose next review is due by `today`; `(false, today)`:
     /// every other story.
     pub review_due: Option<(bool, time::Date)>,
+    /// The order of the list (most recently changed first unless said).
+    pub sort: ArticleSort,
 }
 
-/// The editors' story list, most recently changed first.
+/// The orders of the editors' story list. Ties are broken by the last change, newest first.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum ArticleSort {
+    #[default]
+    ChangedDesc,
+    ChangedAsc,
+    PublishedDesc,
+    PublishedAsc,
+    TitleAsc,
+    TitleDesc,
+    StatusAsc,
+    StatusDesc,
+}
+
+impl ArticleSort {
+    /// The column and direction as the dashboard's links name them (`updated`, `desc`).
+    pub fn from_parts(column: &str, descending: bool) -> Option<Self> {
+        Some(match (column, descending) {
+            ("updated", true) => Self::ChangedDesc,
+            ("updated", false) => Self::ChangedAsc,
+            ("published", true) => Self::PublishedDesc,
+            ("published", false) => Self::PublishedAsc,
+            ("title", false) => Self::TitleAsc,
+            ("title", true) => Self::TitleDesc,
+            ("status", false) => Self::StatusAsc,
+            ("status", true) => Self::StatusDesc,
+            _ => return None,
+        })
+    }
+
+    pub fn column(self) -> &'static str {
+        match self {
+            Self::ChangedDesc | Self::ChangedAsc => "updated",
+            Self::PublishedDesc | Self::PublishedAsc => "published",
+            Self::TitleAsc | Self::TitleDesc => "title",
+            Self::StatusAsc | Self::StatusDesc => "status",
+        }
+    }
+
+    pub fn descending(self) -> bool {
+        matches!(
+            self,
+            Self::ChangedDesc | Self::PublishedDesc | Self::TitleDesc | Self::StatusDesc
+        )
+    }
+
+    /// The key the SQL of [`list_filtered`] orders by.
+    fn key(self) -> &'static str {
+        match self {
+            Self::ChangedDesc => "changed_desc",
+            Self::ChangedAsc => "changed_asc",
+            Self::PublishedDesc => "published_desc",
+            Self::PublishedAsc => "published_asc",
+            Self::TitleAsc => "title_asc",
+            Self::TitleDesc => "title_desc",
+            Self::StatusAsc => "status_asc",
+            Self::StatusDesc => "status_desc",
+        }
+    }
+}
+
+/// The editors' story list, in the filter's order (most recently changed first by default;
+/// stories never published come last when sorted by publication date).
 pub async fn list_filtered(
     pool: &PgPool,
     filter: &ArticleFilter,
@@ -326,7 +390,17 @@ pub async fn list_filtered(
           AND ($5::uuid IS NULL OR a.created_by = $5)
           AND ($8::boolean IS NULL OR $8 = coalesce(
                 a.status = 'published' AND (a.review ->> 'next_review_due') <= $9, false))
-        ORDER BY a.modified_at DESC, a.id DESC
+        ORDER BY
+            CASE WHEN $10 = 'changed_asc' THEN a.modified_at END ASC,
+            CASE WHEN $10 = 'published_desc' THEN a.published_at END DESC NULLS LAST,
+            CASE WHEN $10 = 'published_asc' THEN a.published_at END ASC NULLS LAST,
+            CASE WHEN $10 = 'title_asc' THEN lower(a.title) END ASC,
+            CASE WHEN $10 = 'title_desc' THEN lower(a.title) END DESC,
+            -- The order of the workflow: draft, in review, scheduled, published, withdrawn.
+            CASE WHEN $10 LIKE 'status_%' THEN array_position(
+                ARRAY['draft', 'in_review', 'scheduled', 'published', 'withdrawn'], a.status)
+                * CASE WHEN $10 = 'status_desc' THEN -1 ELSE 1 END END ASC,
+            a.modified_at DESC, a.id DESC
         LIMIT $6 OFFSET $7
         "#,
         filter.status.map(ArticleStatus::as_str),
@@ -338,6 +412,7 @@ pub async fn list_filtered(
         offset,
         filter.review_due.map(|(due, _)| due),
         filter.review_due.map(|(_, today)| today.to_string()),
+        filter.sort.key(),
     )
     .fetch_all(pool)
     .await
@@ -475,4 +550,11 @@ pub async fn list_deleted(pool: &PgPool, limit: i64) -> sqlx::Result<Vec<Deleted
     )
     .fetch_all(pool)
     .await
+}
+
+/// A story's headline, deleted or not (for messages about it).
+pub async fn title_of(pool: &PgPool, id: Uuid) -> sqlx::Result<Option<String>> {
+    sqlx::query_scalar!("SELECT title FROM articles WHERE id = $1", id)
+        .fetch_optional(pool)
+        .await
 }

@@ -5,19 +5,67 @@ use time::OffsetDateTime;
 use uuid::Uuid;
 
 /// Stories per status (deleted ones left out), in lifecycle order.
-pub async fn status_counts(pool: &PgPool) -> sqlx::Result<Vec<(String, i64)>> {
+pub async fn status_counts(
+    pool: &PgPool,
+    created_by: Option<Uuid>,
+) -> sqlx::Result<Vec<(String, i64)>> {
     let rows = sqlx::query!(
         r#"
         SELECT s.status AS "status!", count(a.id) AS "count!"
         FROM unnest(ARRAY['draft', 'in_review', 'scheduled', 'published', 'withdrawn'])
              WITH ORDINALITY AS s(status, n)
         LEFT JOIN articles a ON a.status = s.status AND a.deleted_at IS NULL
+                            AND ($1::uuid IS NULL OR a.created_by = $1)
         GROUP BY s.status, s.n ORDER BY s.n
-        "#
+        "#,
+        created_by
     )
     .fetch_all(pool)
     .await?;
     Ok(rows.into_iter().map(|r| (r.status, r.count)).collect())
+}
+
+/// What the dashboard's rows show besides the story: who it is credited to (its bylines' names
+/// in order, or, without a byline, the name of the user who created it) and when anything in
+/// it last changed (the order of the list).
+#[derive(Debug, Clone)]
+pub struct RowFacts {
+    pub credit: String,
+    pub modified_at: OffsetDateTime,
+}
+
+pub async fn row_facts(
+    pool: &PgPool,
+    ids: &[Uuid],
+) -> sqlx::Result<std::collections::HashMap<Uuid, RowFacts>> {
+    let rows = sqlx::query!(
+        r#"
+        SELECT a.id AS "id!", a.modified_at AS "modified_at!",
+               coalesce(
+                   (SELECT string_agg(p.name, ', ' ORDER BY aa.position)
+                    FROM article_authors aa JOIN people p ON p.id = aa.person_id
+                    WHERE aa.article_id = a.id),
+                   (SELECT u.name FROM users u WHERE u.id = a.created_by),
+                   ''
+               ) AS "credit!"
+        FROM articles a WHERE a.id = ANY($1)
+        "#,
+        ids
+    )
+    .fetch_all(pool)
+    .await?;
+    Ok(rows
+        .into_iter()
+        .map(|r| {
+            (
+                r.id,
+                RowFacts {
+                    credit: r.credit,
+                    modified_at: r.modified_at,
+                },
+            )
+        })
+        .collect())
 }
 
 /// The next scheduled publications.

@@ -173,6 +173,7 @@ pub fn routes(state: AppState) -> Router<AppState> {
         )
         .route("/admin/feedback.csv", get(feedback::export_csv))
         .route("/admin/stories", post(editor::create))
+        .route("/admin/stories/bulk", post(dashboard::bulk))
         .route("/admin/stories/new", get(editor::new_story))
         .route("/admin/stories/{id}", get(editor::edit).post(editor::save))
         .route("/admin/stories/{id}/action", post(editor::publishing::act))

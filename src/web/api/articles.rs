@@ -264,6 +264,7 @@ pub async fn list_articles(
             );
             (due, today)
         }),
+        sort: db::articles::ArticleSort::default(),
     };
     let total = db::articles::count_filtered(&state.pool, &filter).await?;
     let rows =

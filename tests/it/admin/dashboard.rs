@@ -85,3 +85,147 @@ async fn the_dashboard_search_uses_synonyms_and_corrects_spelling(pool: PgPool) 
     assert!(!exact.text.contains("Long remissions"));
     assert!(!exact.text.contains("Showing stories for"));
 }
+
+/// The titles of the dashboard's rows, in order.
+fn row_titles(html: &str) -> Vec<String> {
+    let doc = scraper::Html::parse_document(html);
+    let cell =
+        scraper::Selector::parse("table.admin-stories tbody td[data-label=Title] a").unwrap();
+    doc.select(&cell)
+        .map(|a| a.text().collect::<String>())
+        .collect()
+}
+
+#[sqlx::test]
+async fn the_dashboard_pages_and_sorts_every_story(pool: PgPool) {
+    editor(&pool, "ada@example.org").await;
+    let now = time::OffsetDateTime::now_utc();
+    for n in 0..120 {
+        ArticleBuilder::new(&format!("Story {n:03}"))
+            .published_at(now - time::Duration::days(n))
+            .insert(&pool)
+            .await;
+    }
+    ArticleBuilder::new("An unpublished draft")
+        .status(ArticleStatus::Draft)
+        .insert(&pool)
+        .await;
+    let app = TestApp::new(pool);
+    let cookie = sign_in(&app, "ada@example.org").await;
+
+    let first = get(&app, "/admin?sort=title&dir=asc", &cookie).await;
+    assert_eq!(first.status, 200);
+    assert!(first.text.contains("121 stories"), "{}", first.text);
+    assert!(first.text.contains("Page 1 of 3"));
+    let titles = row_titles(&first.text);
+    assert_eq!(titles.len(), 50);
+    assert_eq!(titles[0], "An unpublished draft");
+    assert_eq!(titles[1], "Story 000");
+    // The next page keeps the order.
+    assert!(
+        first
+            .text
+            .contains("href=\"/admin?sort=title&#38;dir=asc&#38;page=2\""),
+        "{}",
+        first.text
+    );
+    let third = get(&app, "/admin?sort=title&dir=asc&page=3", &cookie).await;
+    let titles = row_titles(&third.text);
+    assert_eq!(titles.len(), 21);
+    assert_eq!(titles.last().unwrap(), "Story 119");
+    assert!(third.text.contains("101–121 shown"));
+    // Pages past the end, and pages that are not numbers, say so.
+    assert_eq!(get(&app, "/admin?page=4", &cookie).await.status, 404);
+    let bad = get(&app, "/admin?page=two", &cookie).await;
+    assert_eq!(bad.status, 400);
+    assert!(bad.text.contains("is not a page number"));
+
+    // By dateline, newest first, or oldest first.
+    let newest = row_titles(
+        &get(&app, "/admin?sort=published&dir=desc", &cookie)
+            .await
+            .text,
+    );
+    assert_eq!(newest[0], "Story 000");
+    let oldest = get(
+        &app,
+        "/admin?status=published&sort=published&dir=asc",
+        &cookie,
+    )
+    .await;
+    assert_eq!(row_titles(&oldest.text)[0], "Story 119");
+    // The sorted column says so, and its header link reverses the order.
+    assert!(oldest.text.contains("aria-sort=\"ascending\""));
+    assert!(
+        oldest
+            .text
+            .contains("href=\"/admin?status=published&#38;sort=published&#38;dir=desc\"")
+    );
+    // By status: drafts first.
+    let by_status = row_titles(&get(&app, "/admin?sort=status", &cookie).await.text);
+    assert_eq!(by_status[0], "An unpublished draft");
+    // Filters carry into the page links.
+    let filtered = get(&app, "/admin?status=published&sort=title", &cookie).await;
+    assert!(
+        filtered
+            .text
+            .contains("href=\"/admin?status=published&#38;sort=title&#38;dir=asc&#38;page=2\""),
+        "{}",
+        filtered.text
+    );
+}
+
+#[sqlx::test]
+async fn a_contributor_sees_counts_of_their_own_stories_and_linked_schedules(pool: PgPool) {
+    use dateline::domain::policy::Role;
+    dateline::service::users::create_user(
+        &pool,
+        "cleo@example.org",
+        "Cleo Contributor",
+        Role::Contributor,
+        crate::helpers::admin::PASSWORD,
+    )
+    .await
+    .unwrap();
+    editor(&pool, "ada@example.org").await;
+    for n in 0..3 {
+        ArticleBuilder::new(&format!("Someone else's draft {n}"))
+            .status(ArticleStatus::Draft)
+            .insert(&pool)
+            .await;
+    }
+    let scheduled = ArticleBuilder::new("Coming soon")
+        .status(ArticleStatus::Scheduled)
+        .published_at(time::OffsetDateTime::now_utc() + time::Duration::days(2))
+        .insert(&pool)
+        .await;
+    let app = TestApp::new(pool);
+    let cookie = sign_in(&app, "cleo@example.org").await;
+    crate::helpers::admin::create_story(&app, &cookie, &[("title", "Cleo's own draft")]).await;
+    let page = get(&app, "/admin", &cookie).await;
+    assert!(page.text.contains("1 story"), "{}", page.text);
+    assert!(
+        page.text
+            .contains("<a href=\"/admin?status=draft\">Drafts <span class=\"count\">1</span></a>"),
+        "{}",
+        page.text
+    );
+    // Contributors are offered exactly what they may do in bulk.
+    assert!(page.text.contains("<option value=\"submit\">"));
+    assert!(!page.text.contains("<option value=\"archive\">"));
+
+    let editor_cookie = sign_in(&app, "ada@example.org").await;
+    let page = get(&app, "/admin", &editor_cookie).await;
+    assert!(
+        page.text.contains("Drafts <span class=\"count\">4</span>"),
+        "{}",
+        page.text
+    );
+    assert!(page.text.contains(&format!(
+        "<a href=\"/admin/stories/{scheduled}\">Coming soon</a>"
+    )));
+    assert!(
+        page.text
+            .contains("<a href=\"/admin/feedback?status=new\">Feedback waiting")
+    );
+}
