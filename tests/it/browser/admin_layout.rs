@@ -80,7 +80,7 @@ async fn every_admin_page_wears_the_admin_layout_and_fits_390_px(pool: PgPool) {
 
     let pages = [
         "/admin".to_owned(),
-        "/admin?page=2".to_owned(),
+        "/admin?sort=title&dir=desc".to_owned(),
         "/admin/stories/new".to_owned(),
         format!("/admin/stories/{story}"),
         format!("/admin/stories/{story}/revisions"),
@@ -150,5 +150,116 @@ async fn every_admin_page_wears_the_admin_layout_and_fits_390_px(pool: PgPool) {
         assert_eq!(back.attr("href").await.unwrap().as_deref(), Some("/admin"));
         assert_accessible(&client, &format!("admin 404 at {width}")).await;
     }
+    browser.close().await;
+}
+
+/// The dashboard on a phone: 60 stories as cards without sideways scrolling, sorting from the
+/// links above the list, and a bulk archive done with the keyboard alone.
+#[sqlx::test]
+async fn the_dashboard_works_on_a_phone_and_bulk_archives_by_keyboard(pool: PgPool) {
+    dateline::service::users::create_user(
+        &pool,
+        "ada@example.org",
+        "Ada Editor",
+        dateline::domain::policy::Role::Editor,
+        PASSWORD,
+    )
+    .await
+    .unwrap();
+    let now = time::OffsetDateTime::now_utc();
+    for n in 0..60 {
+        ArticleBuilder::new(&format!("Study number {n:02} on blood pressure and sleep"))
+            .published_at(now - time::Duration::days(n))
+            .insert(&pool)
+            .await;
+    }
+    let base = serve(pool.clone()).await;
+    let browser = browser().await;
+    let client = browser.client.clone();
+    client.set_window_size(390, 844).await.unwrap();
+    sign_in(&client, &base, "ada@example.org").await;
+    client
+        .goto(&format!("{base}/admin?sort=title"))
+        .await
+        .unwrap();
+    let facts = layout_facts(&client).await;
+    assert!(
+        facts["scroll"].as_i64() <= facts["width"].as_i64(),
+        "{facts}"
+    );
+    assert_accessible(&client, "dashboard at 390 px").await;
+    // The sort links are shown on a phone; the second page keeps the order.
+    let sort_links = client.find(Locator::Css("#sort-links")).await.unwrap();
+    assert!(sort_links.is_displayed().await.unwrap());
+    super::click(&client, ".pagination a[rel=next]").await;
+    client
+        .wait()
+        .for_url(&url::Url::parse(&format!("{base}/admin?sort=title&dir=asc&page=2")).unwrap())
+        .await
+        .unwrap();
+    let first_title = client
+        .find(Locator::Css("table.admin-stories td[data-label=Title] a"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert_eq!(first_title, "Study number 50 on blood pressure and sleep");
+
+    // Keyboard only: tick two stories with the space bar, choose "Archive", press Enter.
+    client
+        .goto(&format!("{base}/admin?sort=title"))
+        .await
+        .unwrap();
+    for n in 0..2 {
+        let boxes = client
+            .find_all(Locator::Css("td.admin-pick input[type=checkbox]"))
+            .await
+            .unwrap();
+        client
+            .execute(
+                "arguments[0].focus(); return true;",
+                vec![serde_json::to_value(&boxes[n]).unwrap()],
+            )
+            .await
+            .unwrap();
+        boxes[n].send_keys(" ").await.unwrap();
+    }
+    let action = client.find(Locator::Css("#bulk-action")).await.unwrap();
+    action.select_by_value("archive").await.unwrap();
+    // Enter on the focused "Apply" button, as after tabbing to it.
+    client
+        .find(Locator::Css("#bulk-form button[type=submit]"))
+        .await
+        .unwrap()
+        .send_keys("\u{E007}")
+        .await
+        .unwrap();
+    client
+        .wait()
+        .for_element(Locator::Css("#bulk-done"))
+        .await
+        .unwrap();
+    let done = client
+        .find(Locator::Css("#bulk-done"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(done.contains("Archived: 2 stories"), "{done}");
+    assert!(done.contains("Study number 00"), "{done}");
+    assert!(done.contains("Study number 01"), "{done}");
+    let facts = layout_facts(&client).await;
+    assert!(
+        facts["scroll"].as_i64() <= facts["width"].as_i64(),
+        "{facts}"
+    );
+    assert_accessible(&client, "bulk result at 390 px").await;
+    let archived: i64 = sqlx::query_scalar("SELECT count(*) FROM articles WHERE archived")
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+    assert_eq!(archived, 2);
     browser.close().await;
 }
