@@ -22,6 +22,7 @@ valid (and only those), these hooks make the values realistic:
   done. Swapped when drawn the other way round.
 - `decorative: false` (PATCH /api/v1/media/{id}) without alt text: the image may have none
   (it was decorative). Given alt text.
+- `topics` (PUT /api/v1/archive-policy): a topic must exist, as for stories.
 - `sets` (PUT /api/v1/search/synonyms): a term may be in one set only, a set needs two terms
   that differ once in lower case, and a term of only common words ("the") is refused. Replaced
   by as many sets of as many distinct made-up terms.
@@ -98,6 +99,8 @@ def map_case(context, case):
     path = case.operation.path
     body = case.body
     if path in ("/api/v1/articles", "/api/v1/articles/{id}") and isinstance(body.get("topics"), list):
+        body["topics"] = _existing_topics(body["topics"])
+    if path == "/api/v1/archive-policy" and isinstance(body.get("topics"), list):
         body["topics"] = _existing_topics(body["topics"])
     if path in ("/api/v1/articles", "/api/v1/articles/{id}"):
         if isinstance(body.get("authors"), list):

@@ -15,9 +15,33 @@ pub const TICK: Duration = Duration::from_secs(60);
 /// this only keeps the table small).
 pub const SESSIONS_EVERY: Duration = Duration::from_secs(3600);
 
+/// The archive policy, when enabled, runs this often (CONTRACT §11: once a day).
+pub const ARCHIVE_POLICY_EVERY: Duration = Duration::from_secs(24 * 3600);
+
 /// Runs every task that is due and claimed by this instance; returns the names of those run.
 pub async fn run_due(pool: &PgPool) -> Vec<&'static str> {
     let mut ran = Vec::new();
+    // Claimed only while enabled, so a policy switched on runs within a minute, then daily.
+    // Each archive commits on its own and announces its change to every instance's cache.
+    let enabled = crate::db::archive_policy::get(pool)
+        .await
+        .map(|p| p.enabled)
+        .unwrap_or(false);
+    if enabled {
+        match crate::db::maintenance::claim(pool, "archive_policy.apply", ARCHIVE_POLICY_EVERY)
+            .await
+        {
+            Ok(true) => match crate::service::archive_policy::apply(pool).await {
+                Ok(done) => {
+                    tracing::info!(archived = done.value, "archive policy applied");
+                    ran.push("archive_policy.apply");
+                }
+                Err(err) => tracing::warn!(error = %err, "could not apply the archive policy"),
+            },
+            Ok(false) => {}
+            Err(err) => tracing::warn!(error = %err, "could not claim the archive policy run"),
+        }
+    }
     match crate::db::maintenance::claim(pool, "sessions.delete_expired", SESSIONS_EVERY).await {
         Ok(true) => match crate::db::maintenance::delete_expired_sessions(pool).await {
             Ok(deleted) => {

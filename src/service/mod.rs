@@ -3,6 +3,7 @@
 //! an audit entry and the slug history, and emits a change event. The API and the admin UI both
 //! change stories only through here.
 
+pub mod archive_policy;
 pub mod articles;
 pub mod auth;
 pub mod autosaves;

@@ -208,3 +208,37 @@ pub async fn run_due_job(pool: &PgPool) -> Result<bool, AppError> {
     }
     Ok(true)
 }
+
+/// Archives a published story as the system does for the archive policy: a revision with no
+/// user, `reason` on its banner. Skips (with a `409`) a story that is no longer published or is
+/// already archived.
+pub async fn archive_as_system(
+    pool: &PgPool,
+    id: Uuid,
+    reason: &str,
+) -> Result<Committed<Article>, AppError> {
+    let mut tx = pool.begin().await?;
+    let (doc, event) = transition_in(
+        &mut tx,
+        None,
+        id,
+        Transition::Archive,
+        TransitionOptions {
+            reason: Some(reason.to_owned()),
+            superseded_by: None,
+        },
+        None,
+    )
+    .await?;
+    db::audit::record(
+        &mut *tx,
+        None,
+        "archive_policy.archive",
+        "article",
+        Some(id),
+        serde_json::json!({ "reason": reason }),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(Committed::new(doc, vec![event]))
+}

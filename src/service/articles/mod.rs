@@ -18,6 +18,6 @@ pub use access::{Offered, allows, get, offered};
 pub use doc::{ArticleChanges, ChangeMeta, TransitionOptions};
 pub use edit::{create, save_and_transition, update};
 pub use history::{DEFAULT_RESTORE_KIND, restorable, restore_revision};
-pub use lifecycle::{run_due_job, transition};
+pub use lifecycle::{archive_as_system, run_due_job, transition};
 pub use trash::{delete, restore_deleted};
 pub use validate::render_body;

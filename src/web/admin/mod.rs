@@ -1,6 +1,7 @@
 //! The admin web UI: sign-in with sessions in PostgreSQL, CSRF protection on every form, and
 //! the editors' pages. Server-rendered; every write goes through the service layer.
 
+mod archive_policy;
 mod audit;
 pub(crate) mod auth;
 mod dashboard;
@@ -120,6 +121,8 @@ pub struct AdminNav {
     pub users: bool,
     pub audit: bool,
     pub deleted: bool,
+    /// May see and change the archive policy.
+    pub archive_policy: bool,
 }
 
 impl AdminNav {
@@ -136,6 +139,7 @@ impl AdminNav {
             users: allows(Action::ManageUsers),
             audit: allows(Action::ViewAuditLog),
             deleted: allows(Action::RestoreDeletedArticle),
+            archive_policy: allows(Action::ArchiveArticle),
         }
     }
 }
@@ -226,6 +230,10 @@ pub fn routes(state: AppState) -> Router<AppState> {
         .route(
             "/admin/search/synonyms",
             get(synonyms::show).post(synonyms::save),
+        )
+        .route(
+            "/admin/archive-policy",
+            get(archive_policy::show).post(archive_policy::save),
         )
         .route("/admin/audit", get(audit::show))
         .route("/admin/users", get(users::list).post(users::create))

@@ -1,6 +1,7 @@
 //! The editor API under `/api/v1` (JSON, bearer tokens), its OpenAPI document at
 //! `/api/openapi.json` and a docs page at `/api/docs`. Every error is an RFC 9457 problem.
 
+pub mod archive_policy;
 pub mod articles;
 pub mod auth;
 pub mod extract;
@@ -126,6 +127,11 @@ pub fn v1_router() -> (Router<AppState>, utoipa::openapi::OpenApi) {
             people::delete_person
         ))
         .routes(routes!(search::show_synonyms, search::replace_synonyms))
+        .routes(routes!(
+            archive_policy::show_archive_policy,
+            archive_policy::replace_archive_policy
+        ))
+        .routes(routes!(archive_policy::preview_archive_policy))
         .routes(routes!(feedback::list_feedback))
         .routes(routes!(feedback::update_feedback))
         .routes(routes!(feedback::show_article_stats))

@@ -1,5 +1,6 @@
 //! The admin UI (CONTRACT §5), one module per part of it, as the routes are.
 
+mod archive_policy;
 mod bulk;
 mod dashboard;
 mod deleted;

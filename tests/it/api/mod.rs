@@ -1,5 +1,6 @@
 //! The editor API (CONTRACT §4, §6).
 
+mod archive_policy;
 mod articles;
 mod auth;
 mod lifecycle;

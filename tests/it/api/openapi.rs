@@ -8,7 +8,7 @@ use sqlx::PgPool;
 use crate::helpers::{TestApp, token_for};
 
 /// CONTRACT §4, §8 and §9, method and path.
-const CONTRACT: [(&str, &str); 38] = [
+const CONTRACT: [(&str, &str); 41] = [
     ("get", "/api/v1/articles"),
     ("post", "/api/v1/articles"),
     ("get", "/api/v1/articles/{id}"),
@@ -45,6 +45,9 @@ const CONTRACT: [(&str, &str); 38] = [
     ("delete", "/api/v1/people/{slug}"),
     ("get", "/api/v1/search/synonyms"),
     ("put", "/api/v1/search/synonyms"),
+    ("get", "/api/v1/archive-policy"),
+    ("put", "/api/v1/archive-policy"),
+    ("get", "/api/v1/archive-policy/preview"),
     ("get", "/api/openapi.json"),
     ("get", "/api/docs"),
 ];

@@ -93,6 +93,7 @@ async fn every_admin_page_wears_the_admin_layout_and_fits_390_px(pool: PgPool) {
         "/admin/people".to_owned(),
         "/admin/people/dr-lena-park".to_owned(),
         "/admin/search/synonyms".to_owned(),
+        "/admin/archive-policy".to_owned(),
         "/admin/users".to_owned(),
         format!("/admin/users/{user}"),
         "/admin/audit".to_owned(),
