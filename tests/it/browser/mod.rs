@@ -4,6 +4,7 @@
 
 mod admin;
 mod editor_layout;
+mod editors_desk;
 mod editorial;
 mod feedback_widget;
 mod media;
