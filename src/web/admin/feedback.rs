@@ -215,17 +215,17 @@ pub async fn show_inbox(
         })
         .collect();
     // A story without feedback (reached from its chart) is still offered as the one chosen.
-    if let (Some(id), Some(title)) = (filter.article_id, &story_title) {
-        if !stories.iter().any(|s| s.selected) {
-            stories.insert(
-                0,
-                StoryOption {
-                    id: id.to_string(),
-                    label: format!("{title} (0)"),
-                    selected: true,
-                },
-            );
-        }
+    if let (Some(id), Some(title)) = (filter.article_id, &story_title)
+        && !stories.iter().any(|s| s.selected)
+    {
+        stories.insert(
+            0,
+            StoryOption {
+                id: id.to_string(),
+                label: format!("{title} (0)"),
+                selected: true,
+            },
+        );
     }
     let tz = &state.config.timezone;
     let mut response = render(&InboxPage {
@@ -358,9 +358,9 @@ pub async fn update_note(
     AdminForm(form): AdminForm<NoteForm>,
 ) -> Result<Response, AppError> {
     match crate::service::feedback::set_note(&state.pool, admin.actor(), id, &form.note).await {
-        Ok(_) => Ok(
-            Redirect::to(&format!("/admin/feedback/entries/{id}?saved=1#note")).into_response(),
-        ),
+        Ok(_) => {
+            Ok(Redirect::to(&format!("/admin/feedback/entries/{id}?saved=1#note")).into_response())
+        }
         Err(AppError::Validation(errors)) => {
             let mut page = entry_page(&state, &admin, id).await?;
             page.note = form.note;

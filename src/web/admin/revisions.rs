@@ -174,10 +174,10 @@ fn body_diff(old: &str, new: &str) -> Vec<DiffLine> {
 async fn name_superseding(state: &AppState, fields: &mut [FieldChange]) -> Result<(), AppError> {
     for field in fields.iter_mut().filter(|f| f.key == "superseded_by") {
         for value in [&mut field.before, &mut field.after] {
-            if let Ok(id) = Uuid::parse_str(value) {
-                if let Some(story) = db::articles::find_by_id(&state.pool, id).await? {
-                    *value = format!("“{}”", story.title);
-                }
+            if let Ok(id) = Uuid::parse_str(value)
+                && let Some(story) = db::articles::find_by_id(&state.pool, id).await?
+            {
+                *value = format!("“{}”", story.title);
             }
         }
     }
@@ -381,8 +381,16 @@ mod tests {
         assert_eq!(
             marked(&body),
             [
-                "…6", " line 7", " line 8", " line 9", "-line 10", "+line ten", " line 11",
-                " line 12", " line 13", "…7"
+                "…6",
+                " line 7",
+                " line 8",
+                " line 9",
+                "-line 10",
+                "+line ten",
+                " line 11",
+                " line 12",
+                " line 13",
+                "…7"
             ]
         );
     }
@@ -390,11 +398,15 @@ mod tests {
     #[test]
     fn two_distant_changes_keep_their_own_context_with_a_gap_between() {
         let old: String = (1..=12).map(|n| format!("{n}\n")).collect();
-        let new = old.replace("1\n2\n", "one\n2\n").replace("\n12\n", "\ntwelve\n");
+        let new = old
+            .replace("1\n2\n", "one\n2\n")
+            .replace("\n12\n", "\ntwelve\n");
         let body = body_diff(&old, &new);
         assert_eq!(
             marked(&body),
-            ["-1", "+one", " 2", " 3", " 4", "…4", " 9", " 10", " 11", "-12", "+twelve"]
+            [
+                "-1", "+one", " 2", " 3", " 4", "…4", " 9", " 10", " 11", "-12", "+twelve"
+            ]
         );
     }
 

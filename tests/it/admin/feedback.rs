@@ -246,7 +246,9 @@ fn hrefs(html: &str, css: &str) -> Vec<String> {
 #[sqlx::test]
 async fn a_reader_who_left_an_email_gets_a_reply_link_naming_the_story(pool: PgPool) {
     editor(&pool, "ada@example.org").await;
-    let story = ArticleBuilder::new("Tea & blood pressure").insert(&pool).await;
+    let story = ArticleBuilder::new("Tea & blood pressure")
+        .insert(&pool)
+        .await;
     let with_email = feedback_entry(&pool, story, true, "Which tea?").await;
     anonymous_entry(&pool, story, "No address here").await;
     let app = TestApp::new(pool.clone());
@@ -318,7 +320,10 @@ async fn editors_keep_a_private_note_on_an_entry_saved_with_csrf_and_audited(poo
     )
     .await;
     assert_eq!(saved.status, 303, "{}", saved.text);
-    assert_eq!(saved.header("location"), format!("{page_path}?saved=1#note"));
+    assert_eq!(
+        saved.header("location"),
+        format!("{page_path}?saved=1#note")
+    );
     assert_eq!(
         note_of(pool.clone()).await,
         "Checked with Dr Lee <script>x</script>\nReply sent."
@@ -452,8 +457,16 @@ async fn the_story_picker_lists_stories_by_headline_and_refuses_an_unknown_one(p
         options(&inbox.text),
         [
             (String::new(), "All stories".to_owned(), false),
-            (tea.to_string(), "Tea and blood pressure (2)".to_owned(), false),
-            (walking.to_string(), "Walking after meals (1)".to_owned(), false),
+            (
+                tea.to_string(),
+                "Tea and blood pressure (2)".to_owned(),
+                false
+            ),
+            (
+                walking.to_string(),
+                "Walking after meals (1)".to_owned(),
+                false
+            ),
         ]
     );
     let filtered = get(&app, &format!("/admin/feedback?story={walking}"), &cookie).await;
@@ -522,7 +535,10 @@ async fn the_csv_shows_times_in_the_site_time_zone_and_each_story_url(pool: PgPo
     assert_eq!(&row(winter)[col("created_at")], "2026-01-15T07:00:00-05:00");
     assert_eq!(
         &row(summer)[col("story_url")],
-        format!("{}/research-news/tea-and-blood-pressure", crate::helpers::BASE_URL)
+        format!(
+            "{}/research-news/tea-and-blood-pressure",
+            crate::helpers::BASE_URL
+        )
     );
     assert_eq!(&row(winter)[col("note")], "'=cmd", "notes are defused too");
 }

@@ -357,6 +357,21 @@ async fn the_diff_keeps_three_lines_of_context_and_shows_archive_state(pool: PgP
     );
     assert!(body_lines(&diff.text).is_empty(), "the body did not change");
 
+    // A restore keeps the archive state, so its preview does not list it as a change.
+    let restore = get(&app, &format!("{path}/revisions/2/restore"), &cookie).await;
+    assert_eq!(restore.status, 200);
+    let names: Vec<String> = rows(&restore.text, "#field-changes")
+        .into_iter()
+        .map(|cells| cells[0].clone())
+        .collect();
+    assert!(
+        !names
+            .iter()
+            .any(|n| n.starts_with("Archive") || n == "Superseded by"),
+        "{names:?}"
+    );
+    assert!(body_lines(&restore.text).is_empty());
+
     // Unarchiving shows the same fields going back.
     act(&app, &path, &cookie, &[("action", "unarchive")]).await;
     let diff = get(&app, &format!("{path}/revisions?from=4&to=5"), &cookie).await;

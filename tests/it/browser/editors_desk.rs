@@ -110,10 +110,17 @@ async fn the_inbox_picks_a_story_and_keeps_a_note_at_1280_and_390_px(pool: PgPoo
         .select_by_label("Walking after meals (1)")
         .await
         .unwrap();
-    submit_and_wait(&client, ".admin-filters button[type=submit]", "#feedback-total").await;
+    submit_and_wait(
+        &client,
+        ".admin-filters button[type=submit]",
+        "#feedback-total",
+    )
+    .await;
     let url = client.current_url().await.unwrap();
     assert!(
-        url.query().unwrap_or_default().contains(&format!("story={other}")),
+        url.query()
+            .unwrap_or_default()
+            .contains(&format!("story={other}")),
         "{url}"
     );
     let total = client.find(Locator::Css("#feedback-total")).await.unwrap();
@@ -197,7 +204,9 @@ async fn revisions_show_who_and_a_collapsed_diff_at_1280_and_390_px(pool: PgPool
     for (width, height) in WIDTHS {
         client.set_window_size(width, height).await.unwrap();
         client
-            .goto(&format!("{base}/admin/stories/{story}/revisions?from=2&to=3"))
+            .goto(&format!(
+                "{base}/admin/stories/{story}/revisions?from=2&to=3"
+            ))
             .await
             .unwrap();
         let gaps = client
@@ -205,10 +214,7 @@ async fn revisions_show_who_and_a_collapsed_diff_at_1280_and_390_px(pool: PgPool
             .await
             .unwrap();
         assert_eq!(gaps.len(), 2);
-        assert_eq!(
-            gaps[0].text().await.unwrap(),
-            "⋯ 11 unchanged lines hidden"
-        );
+        assert_eq!(gaps[0].text().await.unwrap(), "⋯ 11 unchanged lines hidden");
         let by = client
             .find_all(Locator::Css("#revision-history .revision-by"))
             .await

@@ -4,8 +4,8 @@
 
 mod admin;
 mod editor_layout;
-mod editors_desk;
 mod editorial;
+mod editors_desk;
 mod feedback_widget;
 mod media;
 mod public_pages;
