@@ -308,12 +308,16 @@ pub struct InboxEntry {
     pub id: Uuid,
     pub article_id: Uuid,
     pub title: String,
+    /// The story's current slug, for its public address.
+    pub slug: String,
     pub revision_number: i32,
     pub helpful: Option<bool>,
     pub comment: Option<String>,
     pub email: Option<String>,
     pub status: FeedbackStatus,
     pub user_agent_family: String,
+    /// The editors' private note ('' when none).
+    pub note: String,
     pub created_at: OffsetDateTime,
 }
 
@@ -327,9 +331,9 @@ pub async fn list_inbox(
     sqlx::query_as!(
         InboxEntry,
         r#"
-        SELECT f.id, f.article_id, a.title, f.revision_number, f.helpful, f.comment, f.email,
-               f.status AS "status: FeedbackStatus",
-               coalesce(f.user_agent_family, '') AS "user_agent_family!", f.created_at
+        SELECT f.id, f.article_id, a.title, a.slug, f.revision_number, f.helpful, f.comment,
+               f.email, f.status AS "status: FeedbackStatus",
+               coalesce(f.user_agent_family, '') AS "user_agent_family!", f.note, f.created_at
         FROM feedback f JOIN articles a ON a.id = f.article_id
         WHERE ($1::uuid IS NULL OR f.article_id = $1) AND ($2::text IS NULL OR f.status = $2)
         ORDER BY f.created_at DESC, f.id DESC
@@ -387,6 +391,90 @@ pub async fn helpful_by_day(
         "#,
         article_id,
         since
+    )
+    .fetch_all(pool)
+    .await
+}
+
+/// One inbox entry by its id.
+pub async fn find_inbox_entry(pool: &PgPool, id: Uuid) -> sqlx::Result<Option<InboxEntry>> {
+    sqlx::query_as!(
+        InboxEntry,
+        r#"
+        SELECT f.id, f.article_id, a.title, a.slug, f.revision_number, f.helpful, f.comment,
+               f.email, f.status AS "status: FeedbackStatus",
+               coalesce(f.user_agent_family, '') AS "user_agent_family!", f.note, f.created_at
+        FROM feedback f JOIN articles a ON a.id = f.article_id
+        WHERE f.id = $1
+        "#,
+        id
+    )
+    .fetch_optional(pool)
+    .await
+}
+
+/// What [`set_note`] did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum NoteOutcome {
+    Changed,
+    /// The entry already had this note.
+    Same,
+    NoSuchEntry,
+}
+
+/// Sets an entry's private note, with who changed it and when.
+pub async fn set_note(
+    db: &mut sqlx::PgConnection,
+    id: Uuid,
+    note: &str,
+    by: Uuid,
+) -> sqlx::Result<NoteOutcome> {
+    let changed = sqlx::query_scalar!(
+        r#"UPDATE feedback SET note = $2, note_updated_at = now(), note_updated_by = $3,
+                  updated_at = now()
+           WHERE id = $1 AND note <> $2
+           RETURNING id"#,
+        id,
+        note,
+        by
+    )
+    .fetch_optional(&mut *db)
+    .await?;
+    if changed.is_some() {
+        return Ok(NoteOutcome::Changed);
+    }
+    let exists = sqlx::query_scalar!(
+        r#"SELECT EXISTS (SELECT 1 FROM feedback WHERE id = $1) AS "exists!""#,
+        id
+    )
+    .fetch_one(&mut *db)
+    .await?;
+    Ok(if exists {
+        NoteOutcome::Same
+    } else {
+        NoteOutcome::NoSuchEntry
+    })
+}
+
+/// A story readers have sent feedback on, for the inbox's story picker.
+#[derive(Debug, Clone)]
+pub struct StoryChoice {
+    pub id: Uuid,
+    pub title: String,
+    pub entries: i64,
+}
+
+/// Every story with feedback, by headline (spam counted too: the picker filters the inbox,
+/// which shows spam).
+pub async fn stories_with_feedback(pool: &PgPool) -> sqlx::Result<Vec<StoryChoice>> {
+    sqlx::query_as!(
+        StoryChoice,
+        r#"
+        SELECT a.id, a.title, count(*) AS "entries!"
+        FROM feedback f JOIN articles a ON a.id = f.article_id
+        GROUP BY a.id, a.title
+        ORDER BY lower(a.title), a.id
+        "#
     )
     .fetch_all(pool)
     .await

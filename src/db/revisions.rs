@@ -83,6 +83,9 @@ pub struct RevisionSummary {
     pub change_kind: ChangeKind,
     pub change_note: Option<String>,
     pub created_by: Option<Uuid>,
+    /// The name of the user who made it; `None` for the system (scheduled work, imports) or a
+    /// user since deleted.
+    pub created_by_name: Option<String>,
     pub created_at: OffsetDateTime,
 }
 
@@ -98,12 +101,14 @@ pub async fn find(pool: &PgPool, article_id: Uuid, number: i32) -> sqlx::Result<
     .await
 }
 
-/// Every revision of an article, newest first.
+/// Every revision of an article, newest first, with the name of who made it.
 pub async fn list(pool: &PgPool, article_id: Uuid) -> sqlx::Result<Vec<RevisionSummary>> {
     sqlx::query_as!(
         RevisionSummary,
-        r#"SELECT number, change_kind AS "change_kind: ChangeKind", change_note, created_by, created_at
-           FROM article_revisions WHERE article_id = $1 ORDER BY number DESC"#,
+        r#"SELECT r.number, r.change_kind AS "change_kind: ChangeKind", r.change_note, r.created_by,
+                  u.name AS "created_by_name?", r.created_at
+           FROM article_revisions r LEFT JOIN users u ON u.id = r.created_by
+           WHERE r.article_id = $1 ORDER BY r.number DESC"#,
         article_id
     )
     .fetch_all(pool)

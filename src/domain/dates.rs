@@ -154,6 +154,12 @@ pub fn parse_date_input(raw: &str) -> Option<time::Date> {
     .ok()
 }
 
+/// RFC 3339 to the second in the site's time zone, with its offset
+/// (`2011-09-26T09:05:00-04:00`), for exports editors read beside the admin pages.
+pub fn rfc3339_local(at: OffsetDateTime, tz: &jiff::tz::TimeZone) -> String {
+    zoned(at, tz).strftime("%Y-%m-%dT%H:%M:%S%:z").to_string()
+}
+
 /// RFC 3339 in UTC to the second (`2011-09-26T13:05:00Z`), for `datetime` attributes, feeds,
 /// sitemaps and structured data: HTML's `datetime` allows at most three fraction digits, and
 /// readers never need more than seconds.

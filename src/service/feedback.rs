@@ -218,3 +218,41 @@ pub async fn triage_many(
 
 /// The most entries one bulk triage may mark.
 pub const MAX_AT_ONCE: usize = 500;
+
+/// The longest private note on an entry, in characters.
+pub const NOTE_MAX_CHARS: usize = 2000;
+
+/// Sets the editors' private note on an entry (empty deletes it), with an audit entry when it
+/// changes; the audit entry says how long the note is, not what it says. `true` when it changed.
+pub async fn set_note(pool: &PgPool, actor: Actor, id: Uuid, note: &str) -> Result<bool, AppError> {
+    super::require(actor, Action::TriageFeedback)?;
+    let note = crate::domain::text::clean_block(note);
+    let note = note.trim();
+    let chars = note.chars().count();
+    if chars > NOTE_MAX_CHARS {
+        return Err(AppError::field(
+            "note",
+            format!("is {chars} characters long; keep it to {NOTE_MAX_CHARS}"),
+        ));
+    }
+    let mut tx = pool.begin().await?;
+    let outcome = db::feedback::set_note(&mut tx, id, note, actor.id).await?;
+    let changed = match outcome {
+        db::feedback::NoteOutcome::NoSuchEntry => return Err(AppError::NotFound),
+        db::feedback::NoteOutcome::Same => false,
+        db::feedback::NoteOutcome::Changed => {
+            db::audit::record(
+                &mut *tx,
+                Some(actor.id),
+                "feedback.note",
+                "feedback",
+                Some(id),
+                serde_json::json!({ "chars": chars }),
+            )
+            .await?;
+            true
+        }
+    };
+    tx.commit().await?;
+    Ok(changed)
+}

@@ -207,6 +207,9 @@ async fn no_bad_input_to_any_endpoint_gets_a_server_error(pool: PgPool) {
             "/admin/stories/{}",
             "/admin/users/{}",
             "/admin/feedback/stories/{}",
+            "/admin/feedback/entries/{}",
+            "/admin/feedback?story={}",
+            "/admin/feedback.csv?story={}",
         ] {
             let path = template.replace("{}", value);
             let Ok(request) = Request::get(path.as_str()).body(Body::empty()) else {
@@ -255,6 +258,16 @@ async fn no_bad_input_to_any_endpoint_gets_a_server_error(pool: PgPool) {
         format!("csrf={csrf}&status=%00&id=nope&id=").into_bytes(),
         format!("csrf={csrf}&hours=1e30").into_bytes(),
     ];
+    let entry = uuid::Uuid::now_v7();
+    sqlx::query(
+        "INSERT INTO feedback (id, article_id, revision_number, helpful, client_hash)
+         VALUES ($1, $2, 1, true, '\\x00')",
+    )
+    .bind(entry)
+    .bind(story)
+    .execute(&pool)
+    .await
+    .unwrap();
     let admin_targets = [
         "/admin/stories".to_owned(),
         format!("/admin/stories/{story}"),
@@ -263,6 +276,7 @@ async fn no_bad_input_to_any_endpoint_gets_a_server_error(pool: PgPool) {
         format!("/admin/stories/{story}/preview-links"),
         "/admin/preview".to_owned(),
         "/admin/feedback".to_owned(),
+        format!("/admin/feedback/entries/{entry}/note"),
         "/admin/topics".to_owned(),
         "/admin/password".to_owned(),
         "/admin/login".to_owned(),

@@ -160,8 +160,21 @@ async fn every_page_is_valid_html(pool: PgPool) {
     ] {
         pages.push((path.to_owned(), app.get(path).await.text));
     }
+    let entry = uuid::Uuid::now_v7();
+    sqlx::query(
+        "INSERT INTO feedback (id, article_id, revision_number, helpful, comment, email, client_hash, note)
+         VALUES ($1, $2, 1, true, 'Which dose?', 'reader@example.org', '\\x00', 'Asked the authors.')",
+    )
+    .bind(entry)
+    .bind(uuid::Uuid::parse_str(&id).unwrap())
+    .execute(&pool)
+    .await
+    .unwrap();
     let cookie = sign_in(&app, "ada@example.org").await;
     for path in [
+        format!("/admin/feedback/entries/{entry}"),
+        format!("/admin/feedback?story={id}"),
+        format!("/admin/stories/{id}/revisions?from=1&to=4"),
         "/admin".to_owned(),
         "/admin/stories/new".to_owned(),
         format!("/admin/stories/{id}"),

@@ -246,6 +246,11 @@ pub fn routes(state: AppState) -> Router<AppState> {
             post(users::revoke_token),
         )
         .route("/admin/feedback/stories/{id}", get(feedback::show_story))
+        .route("/admin/feedback/entries/{id}", get(feedback::show_entry))
+        .route(
+            "/admin/feedback/entries/{id}/note",
+            post(feedback::update_note),
+        )
         .route("/admin/{*rest}", axum::routing::any(admin_not_found))
         .route_layer(middleware::from_fn_with_state(
             state.clone(),

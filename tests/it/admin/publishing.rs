@@ -255,6 +255,7 @@ async fn each_role_is_offered_only_what_the_policy_lets_it_do(pool: PgPool) {
             "Media",
             "People",
             "Synonyms",
+            "Archive policy",
             "Password"
         ]
     );
@@ -268,6 +269,7 @@ async fn each_role_is_offered_only_what_the_policy_lets_it_do(pool: PgPool) {
             "Media",
             "People",
             "Synonyms",
+            "Archive policy",
             "Users",
             "Audit log",
             "Deleted stories",

@@ -233,3 +233,152 @@ async fn a_restore_shows_what_it_changes_and_is_described_as_the_editor_chooses(
             .contains("We restored the earlier figure after checking the paper.")
     );
 }
+
+/// The cells of each row of a table, header cell first.
+fn rows(html: &str, table: &str) -> Vec<Vec<String>> {
+    let doc = scraper::Html::parse_document(html);
+    let row = scraper::Selector::parse(&format!("{table} tbody tr")).unwrap();
+    let cell = scraper::Selector::parse("th, td").unwrap();
+    doc.select(&row)
+        .map(|r| {
+            r.select(&cell)
+                .map(|c| c.text().collect::<String>().trim().to_owned())
+                .collect()
+        })
+        .collect()
+}
+
+fn body_lines(html: &str) -> Vec<String> {
+    let doc = scraper::Html::parse_document(html);
+    doc.select(&scraper::Selector::parse("#body-diff .diff-line").unwrap())
+        .map(|l| l.text().collect::<String>())
+        .collect()
+}
+
+#[sqlx::test]
+async fn history_names_who_made_each_revision_and_the_system_when_no_one_did(pool: PgPool) {
+    editor(&pool, "ada@example.org").await;
+    let built = crate::helpers::ArticleBuilder::new("Made by an import")
+        .insert(&pool)
+        .await;
+    let app = TestApp::new(pool.clone());
+    let cookie = sign_in(&app, "ada@example.org").await;
+    let path = create_story(&app, &cookie, &[("title", "Tea and memory")]).await;
+    act(&app, &path, &cookie, &[("action", "publish")]).await;
+
+    let history = get(&app, &format!("{path}/revisions"), &cookie).await;
+    assert_eq!(history.status, 200);
+    let by: Vec<String> = rows(&history.text, "#revision-history")
+        .into_iter()
+        .map(|cells| cells[3].clone())
+        .collect();
+    assert_eq!(by, ["Ada Editor", "Ada Editor"]);
+
+    let history = get(&app, &format!("/admin/stories/{built}/revisions"), &cookie).await;
+    assert_eq!(history.status, 200);
+    let by: Vec<String> = rows(&history.text, "#revision-history")
+        .into_iter()
+        .map(|cells| cells[3].clone())
+        .collect();
+    assert_eq!(by, ["system"], "a revision no user made");
+}
+
+#[sqlx::test]
+async fn the_diff_keeps_three_lines_of_context_and_shows_archive_state(pool: PgPool) {
+    editor(&pool, "ada@example.org").await;
+    crate::helpers::ArticleBuilder::new("Five-year follow-up on green tea")
+        .slug("five-year-follow-up")
+        .insert(&pool)
+        .await;
+    let app = TestApp::new(pool.clone());
+    let cookie = sign_in(&app, "ada@example.org").await;
+    let body: String = (1..=20).map(|n| format!("Line {n}.\n")).collect();
+    let path = create_story(
+        &app,
+        &cookie,
+        &[("title", "Green tea and memory"), ("body_markdown", &body)],
+    )
+    .await;
+    let page = get(&app, &path, &cookie).await;
+    let edited = body.replace("Line 10.\n", "Line ten, <b>rewritten</b>.\n");
+    let saved = post_fields(
+        &app,
+        &path,
+        &cookie,
+        &editor_form(&page.text, &[("body_markdown", &edited)]),
+    )
+    .await;
+    assert_eq!(saved.status, 303, "{}", saved.text);
+
+    let diff = get(&app, &format!("{path}/revisions?from=1&to=2"), &cookie).await;
+    assert_eq!(diff.status, 200);
+    assert_eq!(
+        body_lines(&diff.text),
+        [
+            "⋯ 6 unchanged lines hidden",
+            "\u{a0} Line 7.",
+            "\u{a0} Line 8.",
+            "\u{a0} Line 9.",
+            "− Line 10.",
+            "+ Line ten, <b>rewritten</b>.",
+            "\u{a0} Line 11.",
+            "\u{a0} Line 12.",
+            "\u{a0} Line 13.",
+            "⋯ 7 unchanged lines hidden",
+        ]
+    );
+    assert!(!diff.text.contains("<b>rewritten"), "escaped");
+    assert!(
+        !diff.text.contains("id=\"field-changes\""),
+        "no field changed, so no field is listed"
+    );
+
+    act(&app, &path, &cookie, &[("action", "publish")]).await;
+    let archived = act(
+        &app,
+        &path,
+        &cookie,
+        &[
+            ("action", "archive"),
+            ("reason", "Newer data."),
+            ("superseded_by", "five-year-follow-up"),
+        ],
+    )
+    .await;
+    assert_eq!(archived.status, 303, "{}", archived.text);
+    let diff = get(&app, &format!("{path}/revisions?from=3&to=4"), &cookie).await;
+    assert_eq!(
+        rows(&diff.text, "#field-changes"),
+        [
+            ["Archived", "No", "Yes"],
+            ["Archive reason", "", "Newer data."],
+            ["Superseded by", "", "“Five-year follow-up on green tea”"],
+        ]
+    );
+    assert!(body_lines(&diff.text).is_empty(), "the body did not change");
+
+    // A restore keeps the archive state, so its preview does not list it as a change.
+    let restore = get(&app, &format!("{path}/revisions/2/restore"), &cookie).await;
+    assert_eq!(restore.status, 200);
+    let names: Vec<String> = rows(&restore.text, "#field-changes")
+        .into_iter()
+        .map(|cells| cells[0].clone())
+        .collect();
+    assert!(
+        !names
+            .iter()
+            .any(|n| n.starts_with("Archive") || n == "Superseded by"),
+        "{names:?}"
+    );
+    assert!(body_lines(&restore.text).is_empty());
+
+    // Unarchiving shows the same fields going back.
+    act(&app, &path, &cookie, &[("action", "unarchive")]).await;
+    let diff = get(&app, &format!("{path}/revisions?from=4&to=5"), &cookie).await;
+    let names: Vec<String> = rows(&diff.text, "#field-changes")
+        .into_iter()
+        .map(|cells| cells[0].clone())
+        .collect();
+    assert!(names.contains(&"Archived".to_owned()), "{names:?}");
+    assert!(names.contains(&"Archive reason".to_owned()), "{names:?}");
+}

@@ -6,6 +6,7 @@ mod admin;
 mod admin_layout;
 mod editor_layout;
 mod editorial;
+mod editors_desk;
 mod feedback_widget;
 mod media;
 mod public_pages;
