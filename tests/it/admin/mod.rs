@@ -2,6 +2,7 @@
 
 mod dashboard;
 mod deleted;
+mod desk;
 mod editor;
 mod feedback;
 mod media;

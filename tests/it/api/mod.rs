@@ -2,6 +2,7 @@
 
 mod articles;
 mod auth;
+mod later;
 mod lifecycle;
 mod media;
 mod openapi;
