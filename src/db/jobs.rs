@@ -134,9 +134,12 @@ pub async fn claim_due(db: &mut sqlx::PgConnection) -> sqlx::Result<Option<DueJo
     .await
 }
 
+/// Records that a job ran (with its error, if it failed). A job that ran is done, not
+/// canceled: the step it took cancels the story's pending jobs, its own row among them.
 pub async fn mark_done(db: impl PgExecutor<'_>, id: Uuid, error: Option<&str>) -> sqlx::Result<()> {
     sqlx::query!(
-        "UPDATE scheduled_jobs SET done_at = now(), attempts = attempts + 1, last_error = $2 WHERE id = $1",
+        "UPDATE scheduled_jobs SET done_at = now(), canceled_at = NULL, attempts = attempts + 1,
+         last_error = $2 WHERE id = $1",
         id,
         error
     )

@@ -71,11 +71,8 @@ pub(super) async fn transition_in(
             article.archived_at = Some(at);
             article.archive_reason = reason;
             article.superseded_by = newer;
-            // Archived now by someone: an archive scheduled for later has nothing left to do
-            // (the scheduler's own run is marked done by the scheduler).
-            if actor.is_some() {
-                db::jobs::cancel_pending_action(&mut *tx, article.id, "archive").await?;
-            }
+            // Archived now: an archive scheduled for later has nothing left to do.
+            db::jobs::cancel_pending_action(&mut *tx, article.id, "archive").await?;
         }
         Transition::Unarchive => {
             article.archived_at = None;

@@ -231,6 +231,16 @@ async fn two_instances_unpublish_and_archive_each_due_story_exactly_once(pool: P
         dateline::jobs::scheduler::run_due(&b),
     );
     assert_eq!(ran_a + ran_b + ran_a2 + ran_b2, 6, "every due job ran once");
+    let (done, canceled): (i64, i64) = sqlx::query_as(
+        "SELECT count(*) FILTER (WHERE done_at IS NOT NULL AND last_error IS NULL),
+                count(*) FILTER (WHERE canceled_at IS NOT NULL)
+         FROM scheduled_jobs WHERE article_id <> $1",
+    )
+    .bind(uuid::Uuid::parse_str(&later).unwrap())
+    .fetch_one(&pool)
+    .await
+    .unwrap();
+    assert_eq!((done, canceled), (6, 0), "each done, none marked canceled");
     for (id, action) in ids {
         let story = app
             .api(
