@@ -75,7 +75,7 @@ pub async fn load(state: &AppState, admin: &Admin) -> Result<ReviewQueue, AppErr
             let outcome = match (r.decision.as_deref(), r.decided_at) {
                 (Some("published"), Some(at)) => format!("Published{by} on {}", when(at)),
                 (Some("scheduled"), Some(at)) => {
-                    format!("Scheduled for publication{by} on {}", when(at))
+                    format!("Accepted{by} on {} and scheduled for publication", when(at))
                 }
                 (Some(_), Some(at)) => format!("Sent back to draft{by} on {}", when(at)),
                 _ => format!("Waiting for review since {}", when(r.requested_at)),

@@ -136,6 +136,24 @@ async fn a_submitted_story_waits_for_the_editors_and_comes_back_to_its_author_wi
         !desk.contains("registry"),
         "the old note belonged to the old request"
     );
+
+    // Accepted for a later hour: said as such, not as a publication date.
+    let other = create_story(&app, &cy, &[("title", "Tea and memory")]).await;
+    act(&app, &other, &cy, &[("action", "submit")]).await;
+    act(
+        &app,
+        &other,
+        &ana,
+        &[("action", "schedule"), ("publish_at", "2099-05-01T09:00")],
+    )
+    .await;
+    let desk = text_at(&get(&app, "/admin", &cy).await.text, "#my-reviews");
+    assert!(
+        desk.contains("Accepted by Ana Ortiz on") && desk.contains("and scheduled for publication"),
+        "{desk}"
+    );
+    let page = get(&app, &other, &cy).await.text;
+    assert!(text_at(&page, "#review-status").contains("and scheduled for publication"));
 }
 
 #[sqlx::test]

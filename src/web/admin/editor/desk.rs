@@ -60,17 +60,14 @@ pub async fn load(state: &AppState, admin: &Admin, doc: &Article) -> Result<Desk
             by(r.requested_by.as_deref()),
             when(r.requested_at)
         );
+        let decider = by(r.decided_by.as_deref());
         let decided = match (r.decision.as_deref(), r.decided_at) {
-            (Some(decision), Some(at)) => Some(format!(
-                "{}{} on {}",
-                match decision {
-                    "published" => "Published",
-                    "scheduled" => "Scheduled for publication",
-                    _ => "Sent back to draft",
-                },
-                by(r.decided_by.as_deref()),
+            (Some("published"), Some(at)) => Some(format!("Published{decider} on {}", when(at))),
+            (Some("scheduled"), Some(at)) => Some(format!(
+                "Accepted{decider} on {} and scheduled for publication",
                 when(at)
             )),
+            (Some(_), Some(at)) => Some(format!("Sent back to draft{decider} on {}", when(at))),
             _ => None,
         };
         ReviewNotice {
