@@ -567,21 +567,37 @@ pub async fn list_scheduled(
     Ok(Json(ScheduledList { items }).into_response())
 }
 
+/// A step that can be scheduled for later, and canceled.
+#[derive(Debug, Clone, Copy, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum LaterAction {
+    Unpublish,
+    Archive,
+}
+
+impl From<LaterAction> for Later {
+    fn from(action: LaterAction) -> Self {
+        match action {
+            LaterAction::Unpublish => Later::Unpublish,
+            LaterAction::Archive => Later::Archive,
+        }
+    }
+}
+
 #[utoipa::path(delete, path = "/api/v1/articles/{id}/scheduled/{action}", tag = "lifecycle",
-    params(("id" = Uuid, Path), ("action" = String, Path, description = "`unpublish` or `archive`")),
+    params(("id" = Uuid, Path), ("action" = inline(LaterAction), Path, description = "The scheduled step to cancel (a scheduled publication is canceled by `/unpublish`)")),
     responses((status = 200, body = Article), (status = 401, body = Problem), (status = 403, body = Problem),
         (status = 404, body = Problem), (status = 409, body = Problem)),
     security(("bearer" = [])))]
 pub async fn cancel_scheduled(
     State(state): State<AppState>,
     user: CurrentUser,
-    ApiPath((id, action)): ApiPath<(Uuid, String)>,
+    ApiPath((id, action)): ApiPath<(Uuid, LaterAction)>,
     headers: HeaderMap,
 ) -> Result<Response, ApiError> {
-    // A scheduled publication is canceled by `/unpublish`, as before.
-    let later = Later::parse(&action).ok_or(AppError::NotFound)?;
     let if_match = IfMatch::from_headers(&headers).optional();
-    let doc = service::later::cancel(&state.pool, user.actor(), id, later, if_match).await?;
+    let doc =
+        service::later::cancel(&state.pool, user.actor(), id, action.into(), if_match).await?;
     Ok(article_response(
         StatusCode::OK,
         state.after_commit(doc),

@@ -88,6 +88,20 @@ async fn a_future_at_schedules_unpublish_and_archive_which_can_be_listed_and_can
     );
     assert_eq!(cancel("unpublish").await.assert_problem(409)["status"], 409);
     cancel("publish").await.assert_problem(404);
+    // The document says which steps can be canceled.
+    let doc = app.get("/api/openapi.json").await.json();
+    let action = doc["paths"]["/api/v1/articles/{id}/scheduled/{action}"]["delete"]["parameters"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["name"] == "action")
+        .unwrap()["schema"]
+        .clone();
+    let action = match action["$ref"].as_str() {
+        Some(r) => doc["components"]["schemas"][r.rsplit('/').next().unwrap()].clone(),
+        None => action,
+    };
+    assert_eq!(action["enum"], json!(["unpublish", "archive"]));
     let revisions = app
         .api(
             "GET",
