@@ -1,6 +1,6 @@
 // The story editor, enhanced: a live preview rendered by the server, a slug suggestion as the
-// headline is typed, and autosave kept apart from revisions. Without JavaScript the form works
-// as it is: every save re-renders the preview.
+// headline is typed, autosave kept apart from revisions, and who else has the story open.
+// Without JavaScript the form works as it is: every save re-renders the preview.
 (function () {
   'use strict';
   var form = document.getElementById('editor-form');
@@ -117,6 +117,27 @@
       body.dispatchEvent(new Event('input', { bubbles: true }));
     });
   });
+  // Who else is here: a heartbeat every 15 s says this story is open here, and answers who
+  // else has it open (an entry silent for 45 s has left). Paused while the tab is hidden.
+  var presence = document.getElementById('presence');
+  var presenceUrl = presence && presence.getAttribute('data-presence-url');
+  if (presenceUrl) {
+    var beat = function () {
+      if (document.visibilityState === 'hidden') return;
+      var params = new URLSearchParams();
+      params.set('csrf', csrf);
+      post(presenceUrl, params).then(function (response) {
+        return response.ok ? response.json() : null;
+      }).then(function (answer) {
+        if (!answer) return;
+        presence.textContent = answer.message || '';
+        presence.hidden = !answer.message;
+      }).catch(function () { /* the notice stays as it was */ });
+    };
+    setInterval(beat, 15000);
+    document.addEventListener('visibilitychange', beat);
+  }
+
   var picker = document.getElementById('lead_image');
   if (picker) {
     picker.addEventListener('change', function () {

@@ -68,20 +68,33 @@ pub async fn row_facts(
         .collect())
 }
 
-/// The next scheduled publications.
+/// Something scheduled: a publication, or the unpublishing or archiving of a published story.
 #[derive(Debug, Clone)]
 pub struct Scheduled {
     pub id: Uuid,
     pub title: String,
-    pub published_at: OffsetDateTime,
+    /// `publish`, `unpublish` or `archive`.
+    pub action: String,
+    pub at: OffsetDateTime,
 }
 
+/// What is scheduled next, soonest first: scheduled stories at their dateline, and the pending
+/// unpublish and archive jobs of published ones.
 pub async fn next_scheduled(pool: &PgPool, limit: i64) -> sqlx::Result<Vec<Scheduled>> {
     sqlx::query_as!(
         Scheduled,
-        r#"SELECT id, title, published_at AS "published_at!" FROM articles
-           WHERE status = 'scheduled' AND deleted_at IS NULL AND published_at IS NOT NULL
-           ORDER BY published_at LIMIT $1"#,
+        r#"
+        SELECT id AS "id!", title AS "title!", action AS "action!", at AS "at!" FROM (
+            SELECT id, title, 'publish' AS action, published_at AS at FROM articles
+            WHERE status = 'scheduled' AND deleted_at IS NULL AND published_at IS NOT NULL
+            UNION ALL
+            SELECT a.id, a.title, j.action, j.run_at FROM scheduled_jobs j
+            JOIN articles a ON a.id = j.article_id
+            WHERE j.action IN ('unpublish', 'archive') AND j.done_at IS NULL
+              AND j.canceled_at IS NULL AND a.deleted_at IS NULL AND a.status = 'published'
+        ) next
+        ORDER BY at, id LIMIT $1
+        "#,
         limit
     )
     .fetch_all(pool)

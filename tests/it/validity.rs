@@ -136,6 +136,39 @@ async fn every_page_is_valid_html(pool: PgPool) {
         Some(json!({"reason": "Retracted."})),
     )
     .await;
+    // The editors' desk: a story waiting for review, one sent back with a note, and steps of a
+    // published story scheduled for later.
+    let waiting = id_of(
+        &app.create_article(&token, json!({"title": "Waiting"}))
+            .await,
+    );
+    app.action(&token, &waiting, "submit", None).await;
+    let sent_back = id_of(
+        &app.create_article(&token, json!({"title": "Sent back"}))
+            .await,
+    );
+    app.action(&token, &sent_back, "submit", None).await;
+    app.action(
+        &token,
+        &sent_back,
+        "unpublish",
+        Some(json!({"note": "Cite the <trial>.\nThen resubmit."})),
+    )
+    .await;
+    app.action(
+        &token,
+        &newer,
+        "unpublish",
+        Some(json!({"at": "2099-01-01T00:00:00Z"})),
+    )
+    .await;
+    app.action(
+        &token,
+        &newer,
+        "archive",
+        Some(json!({"at": "2098-01-01T00:00:00Z", "reason": "A larger trial reports."})),
+    )
+    .await;
 
     let mut pages = Vec::new();
     for path in [
@@ -180,6 +213,8 @@ async fn every_page_is_valid_html(pool: PgPool) {
         format!("/admin/stories/{id}"),
         format!("/admin/stories/{newer}"),
         format!("/admin/stories/{gone}"),
+        format!("/admin/stories/{waiting}"),
+        format!("/admin/stories/{sent_back}"),
         format!("/admin/stories/{id}/revisions"),
         format!("/admin/stories/{id}/revisions/1/restore"),
         "/admin/feedback".to_owned(),
@@ -197,6 +232,24 @@ async fn every_page_is_valid_html(pool: PgPool) {
         assert_eq!(page.status, 200, "{path}");
         pages.push((path, page.text));
     }
+    let shown = |path: &str, part: &str| {
+        pages
+            .iter()
+            .any(|(p, html)| p == path && html.contains(part))
+    };
+    assert!(shown("/admin", "id=\"review-queue\""));
+    assert!(shown(
+        &format!("/admin/stories/{newer}"),
+        "id=\"later-archive\""
+    ));
+    assert!(shown(
+        &format!("/admin/stories/{sent_back}"),
+        "id=\"review-note\""
+    ));
+    assert!(shown(
+        &format!("/admin/stories/{waiting}"),
+        "id=\"send_back_note\""
+    ));
     let errors = vnu_errors(&pages);
     assert!(
         errors.is_empty(),

@@ -43,12 +43,19 @@ pub struct Offered {
     pub restore_revision: bool,
     pub preview_links: bool,
     pub delete: bool,
+    /// Send a story in review back to its author as a draft, with a note.
+    pub send_back: bool,
+    /// Schedule (or cancel) the unpublishing of a published story.
+    pub unpublish_later: bool,
+    /// Schedule (or cancel) the archiving of a published story.
+    pub archive_later: bool,
 }
 
 impl Offered {
     /// Whether any lifecycle step is offered.
     pub fn any_step(&self) -> bool {
         self.submit
+            || self.send_back
             || self.publish
             || self.unpublish
             || self.withdraw
@@ -76,6 +83,12 @@ pub fn offered(actor: Actor, doc: &Article) -> Offered {
         restore_revision: may(Action::RestoreRevision),
         preview_links: may(Action::CreatePreviewLink),
         delete: may(Action::DeleteArticle),
+        send_back: may(Action::UnpublishArticle)
+            && doc.status == crate::domain::article::ArticleStatus::InReview,
+        unpublish_later: may(Action::UnpublishArticle)
+            && super::later::legal(doc, super::later::Later::Unpublish),
+        archive_later: may(Action::ArchiveArticle)
+            && super::later::legal(doc, super::later::Later::Archive),
     }
 }
 

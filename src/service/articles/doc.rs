@@ -28,9 +28,13 @@ pub struct ChangeMeta {
 }
 
 /// Options of a lifecycle action: the reason of an archive (shown on its banner) or of a
-/// withdrawal (shown on the `410` page), and the newer story an archived one points to.
+/// withdrawal (shown on the `410` page), the newer story an archived one points to, and the
+/// note for the author when an editor sends a story in review back to draft.
 #[derive(Debug, Clone, Default)]
 pub struct TransitionOptions {
     pub reason: Option<String>,
     pub superseded_by: Option<Uuid>,
+    /// For the story's author, shown on their dashboard and editor page; only when a story in
+    /// review is sent back (unpublished).
+    pub note: Option<String>,
 }

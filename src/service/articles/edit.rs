@@ -158,6 +158,15 @@ pub(super) async fn update_in(
     Ok(Some(changed))
 }
 
+/// The step a publishing button takes: a lifecycle transition now, an unpublish or archive
+/// scheduled for later, or the cancelation of one.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Step {
+    Now(Transition),
+    Later(super::later::Later, time::OffsetDateTime),
+    Cancel(super::later::Later),
+}
+
 /// What a publishing button in the editor does: the form's text is saved first when it differs
 /// from the story (a revision described by `meta`, guarded by the version the form was loaded
 /// at), then the lifecycle step is taken, both in one transaction, so a story is never
@@ -171,7 +180,7 @@ pub async fn save_and_transition(
     version: i32,
     changes: ArticleChanges,
     meta: ChangeMeta,
-    transition: Transition,
+    step: Step,
     options: TransitionOptions,
 ) -> Result<Committed<(Article, bool)>, AppError> {
     let mut tx = pool.begin().await?;
@@ -189,7 +198,15 @@ pub async fn save_and_transition(
         lock_for(&mut tx, Some(actor), Action::ViewArticle, id, Some(version)).await?;
         false
     };
-    let (doc, event) = transition_in(&mut tx, Some(actor), id, transition, options, None).await?;
+    let (doc, event) = match step {
+        Step::Now(transition) => {
+            transition_in(&mut tx, Some(actor), id, transition, options, None).await?
+        }
+        Step::Later(later, at) => {
+            super::later::schedule_in(&mut tx, actor, id, later, at, options, None).await?
+        }
+        Step::Cancel(later) => super::later::cancel_in(&mut tx, actor, id, later, None).await?,
+    };
     tx.commit().await?;
     events.push(event);
     Ok(Committed::new((doc, saved), events))

@@ -1,5 +1,6 @@
 //! Lifecycle steps (submit, publish or schedule, unpublish, withdraw, archive, unarchive) and the
-//! scheduler's job that publishes a scheduled story on time.
+//! scheduler's jobs that publish a scheduled story, and unpublish or archive a published one,
+//! on time.
 
 use sqlx::PgPool;
 use uuid::Uuid;
@@ -8,7 +9,7 @@ use super::doc::{ChangeMeta, TransitionOptions};
 use super::validate::{check_images, clean_reason};
 use super::write::{Before, lock_for, now, record_change, save};
 use crate::db;
-use crate::domain::article::{Article, ArticleStatus, ChangeKind};
+use crate::domain::article::{Article, ArticleStatus, ChangeKind, limits};
 use crate::domain::events::{ChangeEvent, Committed};
 use crate::domain::lifecycle::{self, Transition};
 use crate::domain::policy::{Action, Actor};
@@ -40,6 +41,15 @@ pub(super) async fn transition_in(
     }
     let mut article = lock_for(tx, actor, action, id, if_match).await?;
     let old_version = article.version;
+    let sending_back =
+        matches!(transition, Transition::Unpublish) && article.status == ArticleStatus::InReview;
+    let note = clean_note(options.note.as_deref())?;
+    if note.is_some() && !sending_back {
+        return Err(AppError::field(
+            "note",
+            "is only for sending a story in review back to its author",
+        ));
+    }
     let at = now();
     let outcome = lifecycle::apply(
         lifecycle::State {
@@ -57,26 +67,12 @@ pub(super) async fn transition_in(
     }
     match transition {
         Transition::Archive => {
-            let reason = clean_reason(options.reason, "reason")?;
-            if let Some(newer) = options.superseded_by {
-                if newer == article.id {
-                    return Err(AppError::field("superseded_by", "must be another story"));
-                }
-                match db::articles::find_by_id(&mut *tx, newer).await? {
-                    None => return Err(AppError::field("superseded_by", "is not a known story")),
-                    // The banner links to it, so readers must be able to open it.
-                    Some(story) if story.status != ArticleStatus::Published => {
-                        return Err(AppError::field(
-                            "superseded_by",
-                            "must be a published story",
-                        ));
-                    }
-                    Some(_) => {}
-                }
-            }
+            let (reason, newer) = archive_options(tx, &article, &options).await?;
             article.archived_at = Some(at);
             article.archive_reason = reason;
-            article.superseded_by = options.superseded_by;
+            article.superseded_by = newer;
+            // Archived now: an archive scheduled for later has nothing left to do.
+            db::jobs::cancel_pending_action(&mut *tx, article.id, "archive").await?;
         }
         Transition::Unarchive => {
             article.archived_at = None;
@@ -91,6 +87,9 @@ pub(super) async fn transition_in(
             db::jobs::cancel_pending(&mut *tx, article.id).await?;
         }
         Transition::Withdraw => {
+            // A withdrawn story is off the site: a later unpublish or archive would undo or
+            // contradict that.
+            db::jobs::cancel_pending(&mut *tx, article.id).await?;
             article.withdrawn_at = Some(at);
             article.withdraw_reason = clean_reason(options.reason, "reason")?;
         }
@@ -109,6 +108,25 @@ pub(super) async fn transition_in(
         article.superseded_by = None;
     }
     let was = article.status;
+    // The review queue: a submission opens a request; leaving review closes it with the
+    // editor's decision.
+    let by = actor.map(|a| a.id);
+    match (transition, was, outcome.status) {
+        (Transition::Submit, _, _) => db::review_requests::open(&mut *tx, article.id, by).await?,
+        (_, ArticleStatus::InReview, ArticleStatus::Published | ArticleStatus::Scheduled) => {
+            let decision = if outcome.status == ArticleStatus::Scheduled {
+                "scheduled"
+            } else {
+                "published"
+            };
+            db::review_requests::decide(&mut *tx, article.id, decision, by, None).await?;
+        }
+        (Transition::Unpublish, ArticleStatus::InReview, _) => {
+            db::review_requests::decide(&mut *tx, article.id, "sent_back", by, note.as_deref())
+                .await?;
+        }
+        _ => {}
+    }
     let never_published = article.status != ArticleStatus::Published
         && !db::revisions::was_ever_published(&mut *tx, article.id).await?;
     article.status = outcome.status;
@@ -125,7 +143,6 @@ pub(super) async fn transition_in(
         // A scheduled moment that never came is not a dateline.
         article.published_at = None;
     }
-    let by = actor.map(|a| a.id);
     save(tx, &mut article, old_version, by).await?;
     let before = Before::of(&article);
     // Lifecycle steps are minor changes; the note (not shown to readers) says which step it was.
@@ -135,6 +152,7 @@ pub(super) async fn transition_in(
             (Transition::Publish { .. }, ArticleStatus::Scheduled) => "Scheduled".to_owned(),
             (Transition::Publish { .. }, _) => "Published".to_owned(),
             (Transition::Submit, _) => "Submitted for review".to_owned(),
+            (Transition::Unpublish, _) if sending_back => "Sent back to draft".to_owned(),
             (Transition::Unpublish, _) => "Unpublished".to_owned(),
             (Transition::Withdraw, _) => "Withdrawn".to_owned(),
             (Transition::Archive, _) => "Archived".to_owned(),
@@ -142,6 +160,49 @@ pub(super) async fn transition_in(
         }),
     };
     record_change(tx, actor, article, Some(&before), transition.name(), &meta).await
+}
+
+/// An archive's reason and newer story, checked: the newer story must be another, published
+/// one, since the banner links to it.
+pub(super) async fn archive_options(
+    tx: &mut sqlx::PgConnection,
+    article: &Article,
+    options: &TransitionOptions,
+) -> Result<(Option<String>, Option<Uuid>), AppError> {
+    let reason = clean_reason(options.reason.clone(), "reason")?;
+    if let Some(newer) = options.superseded_by {
+        if newer == article.id {
+            return Err(AppError::field("superseded_by", "must be another story"));
+        }
+        match db::articles::find_by_id(&mut *tx, newer).await? {
+            None => return Err(AppError::field("superseded_by", "is not a known story")),
+            // The banner links to it, so readers must be able to open it.
+            Some(story) if story.status != ArticleStatus::Published => {
+                return Err(AppError::field(
+                    "superseded_by",
+                    "must be a published story",
+                ));
+            }
+            Some(_) => {}
+        }
+    }
+    Ok((reason, options.superseded_by))
+}
+
+/// The note sent with a story back to its author: trimmed, at most
+/// `limits::CHANGE_NOTE_CHARS` characters, `None` when empty.
+fn clean_note(note: Option<&str>) -> Result<Option<String>, AppError> {
+    let Some(note) = note else {
+        return Ok(None);
+    };
+    if note.chars().count() > limits::CHANGE_NOTE_CHARS {
+        return Err(AppError::field(
+            "note",
+            format!("must be at most {} characters", limits::CHANGE_NOTE_CHARS),
+        ));
+    }
+    let note = crate::domain::text::clean_block(note).trim().to_owned();
+    Ok((!note.is_empty()).then_some(note))
 }
 
 /// Submits, publishes (now or at a future moment), unpublishes, withdraws, archives or
@@ -178,6 +239,25 @@ pub async fn run_due_job(pool: &PgPool) -> Result<bool, AppError> {
         db::articles::TryLock::Locked(article) => article.map(|a| *a),
     };
     let outcome = match article {
+        Some(article)
+            if article.status == ArticleStatus::Published
+                && (job.action == "unpublish"
+                    || (job.action == "archive" && !article.archived)) =>
+        {
+            let (transition, options) = if job.action == "archive" {
+                let options = TransitionOptions {
+                    reason: job.reason.clone(),
+                    superseded_by: job.superseded_by,
+                    ..TransitionOptions::default()
+                };
+                (Transition::Archive, options)
+            } else {
+                (Transition::Unpublish, TransitionOptions::default())
+            };
+            transition_in(&mut tx, None, article.id, transition, options, None)
+                .await
+                .map(|_| ())
+        }
         Some(article) if article.status == ArticleStatus::Scheduled && job.action == "publish" => {
             let at = article.published_at.filter(|at| *at <= now());
             transition_in(
@@ -225,7 +305,7 @@ pub async fn archive_as_system(
         Transition::Archive,
         TransitionOptions {
             reason: Some(reason.to_owned()),
-            superseded_by: None,
+            ..TransitionOptions::default()
         },
         None,
     )

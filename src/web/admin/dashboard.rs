@@ -1,5 +1,5 @@
 //! The dashboard: stories filtered by status, topic, archived and author, searchable, with
-//! counts; what is scheduled next; feedback waiting for triage.
+//! counts; what is scheduled next; the review desk; feedback waiting for triage.
 
 use askama::Template;
 use axum::extract::{Query, State};
@@ -138,7 +138,7 @@ pub struct DashboardPage {
     /// The current filters and order as a query string, for the bulk form to come back to.
     pub back: String,
     pub bulk_actions: Vec<(&'static str, &'static str)>,
-    /// Story id, title, when.
+    /// Story id, title, what happens when ("unpublishes Dec 9, 2026, 9:00 AM").
     pub scheduled: Vec<(Uuid, String, String)>,
     /// Shown to roles that may edit published stories.
     pub show_reviews_due: bool,
@@ -157,6 +157,8 @@ pub struct DashboardPage {
     pub corrected: Option<String>,
     /// A story was just deleted.
     pub deleted: bool,
+    /// The review desk (`templates/admin/review_queue.html`).
+    pub review_queue: super::review_queue::ReviewQueue,
 }
 
 /// How a status is shown.
@@ -244,6 +246,7 @@ pub async fn show(
         reviews_due,
     )?;
     let (reviews_due, reviews_due_total) = due;
+    let review_queue = super::review_queue::load(&state, &admin).await?;
     // Nothing found: the closest spellings of words no published story uses, as on the site.
     let (mut total, mut stories, mut corrected) = (total, stories, None);
     if total == 0
@@ -379,7 +382,14 @@ pub async fn show(
             .collect(),
         scheduled: scheduled
             .into_iter()
-            .map(|s| (s.id, s.title, when(s.published_at)))
+            .map(|s| {
+                let what = match s.action.as_str() {
+                    "unpublish" => "unpublishes",
+                    "archive" => "archived on",
+                    _ => "publishes",
+                };
+                (s.id, s.title, format!("{what} {}", when(s.at)))
+            })
             .collect(),
         show_reviews_due,
         reviews_due: reviews_due
@@ -404,6 +414,7 @@ pub async fn show(
         q: q.unwrap_or_default(),
         corrected,
         deleted: query.deleted.is_some(),
+        review_queue,
     })
 }
 

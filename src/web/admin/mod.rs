@@ -11,6 +11,7 @@ pub mod extract;
 pub mod feedback;
 mod media;
 mod people;
+mod review_queue;
 mod revisions;
 mod synonyms;
 mod topics;
@@ -201,6 +202,10 @@ pub fn routes(state: AppState) -> Router<AppState> {
             post(editor::tools::revoke_preview_link),
         )
         .route("/admin/preview", post(editor::tools::preview))
+        .route(
+            "/admin/stories/{id}/presence",
+            post(editor::presence::heartbeat),
+        )
         .route("/admin/stories/{id}/revisions", get(revisions::show))
         .route(
             "/admin/stories/{id}/revisions/{number}/restore",

@@ -14,7 +14,9 @@ use crate::domain::article::{Article, ArticleStatus, ChangeKind, Review, Study};
 use crate::domain::lifecycle::Transition;
 use crate::domain::policy::Role;
 use crate::error::{AppError, FieldError};
-use crate::service::articles::{self as service, ArticleChanges, ChangeMeta, TransitionOptions};
+use crate::service::articles::{
+    self as service, ArticleChanges, ChangeMeta, Later, TransitionOptions,
+};
 use crate::state::AppState;
 use crate::web::api::auth::CurrentUser;
 use crate::web::api::extract::{ApiPath, ApiQuery, IfMatch};
@@ -123,10 +125,35 @@ pub struct PublishRequest {
     pub at: Option<OffsetDateTime>,
 }
 
+/// Options of `/unpublish`.
+#[derive(Debug, Default, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct UnpublishRequest {
+    /// A future moment schedules the unpublishing of a published story (cancel it with
+    /// `DELETE /api/v1/articles/{id}/scheduled/unpublish`); absent, null or past: now.
+    #[serde(
+        default,
+        deserialize_with = "crate::domain::dates::deserialize_moment_option"
+    )]
+    #[schema(value_type = Option<String>, format = DateTime)]
+    pub at: Option<OffsetDateTime>,
+    /// For the author of a story in review that is sent back to draft: shown on their
+    /// dashboard and editor page. Only when the story is in review.
+    pub note: Option<String>,
+}
+
 /// Options of `/archive`.
 #[derive(Debug, Default, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ArchiveRequest {
+    /// A future moment schedules the archiving of a published story (cancel it with
+    /// `DELETE /api/v1/articles/{id}/scheduled/archive`); absent, null or past: now.
+    #[serde(
+        default,
+        deserialize_with = "crate::domain::dates::deserialize_moment_option"
+    )]
+    #[schema(value_type = Option<String>, format = DateTime)]
+    pub at: Option<OffsetDateTime>,
     /// Shown on the archive banner.
     pub reason: Option<String>,
     /// The newer story the banner links to.
@@ -458,24 +485,125 @@ pub async fn publish_article(
 }
 
 #[utoipa::path(post, path = "/api/v1/articles/{id}/unpublish", tag = "lifecycle", params(("id" = Uuid, Path)),
+    request_body(content = Option<UnpublishRequest>, description = "Optional: `at` in the future schedules; `note` for the author of a story sent back from review"),
     responses((status = 200, body = Article), (status = 401, body = Problem), (status = 403, body = Problem),
-        (status = 404, body = Problem), (status = 409, body = Problem)),
+        (status = 404, body = Problem), (status = 409, body = Problem), (status = 422, body = Problem)),
     security(("bearer" = [])))]
 pub async fn unpublish_article(
     State(state): State<AppState>,
     user: CurrentUser,
     ApiPath(id): ApiPath<Uuid>,
     headers: HeaderMap,
+    OptionalJson(input): OptionalJson<UnpublishRequest>,
 ) -> Result<Response, ApiError> {
-    run_transition(
-        &state,
-        &user,
-        id,
-        &headers,
-        Transition::Unpublish,
-        TransitionOptions::default(),
-    )
-    .await
+    let options = TransitionOptions {
+        note: input.note,
+        ..TransitionOptions::default()
+    };
+    if let Some(at) = input.at.filter(|at| *at > crate::service::now()) {
+        return run_later(&state, &user, id, &headers, Later::Unpublish, at, options).await;
+    }
+    run_transition(&state, &user, id, &headers, Transition::Unpublish, options).await
+}
+
+/// Schedules an unpublish or archive for later.
+async fn run_later(
+    state: &AppState,
+    user: &CurrentUser,
+    id: Uuid,
+    headers: &HeaderMap,
+    later: Later,
+    at: OffsetDateTime,
+    options: TransitionOptions,
+) -> Result<Response, ApiError> {
+    let if_match = IfMatch::from_headers(headers).optional();
+    let doc = service::later::schedule(&state.pool, user.actor(), id, later, at, options, if_match)
+        .await?;
+    Ok(article_response(
+        StatusCode::OK,
+        state.after_commit(doc),
+        false,
+    ))
+}
+
+/// A step scheduled for later.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct ScheduledStep {
+    /// `publish`, `unpublish` or `archive`.
+    pub action: String,
+    #[serde(with = "crate::domain::dates::serde_rfc3339")]
+    #[schema(value_type = String, format = DateTime)]
+    pub at: OffsetDateTime,
+    /// An archive's reason.
+    pub reason: Option<String>,
+    /// The newer story an archive's banner will link to.
+    pub superseded_by: Option<Uuid>,
+}
+
+/// What is scheduled for a story.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct ScheduledList {
+    pub items: Vec<ScheduledStep>,
+}
+
+#[utoipa::path(get, path = "/api/v1/articles/{id}/scheduled", tag = "lifecycle", params(("id" = Uuid, Path)),
+    responses((status = 200, body = ScheduledList), (status = 401, body = Problem), (status = 403, body = Problem),
+        (status = 404, body = Problem)),
+    security(("bearer" = [])))]
+pub async fn list_scheduled(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    ApiPath(id): ApiPath<Uuid>,
+) -> Result<Response, ApiError> {
+    let items = service::later::pending(&state.pool, user.actor(), id)
+        .await?
+        .into_iter()
+        .map(|job| ScheduledStep {
+            action: job.action,
+            at: job.run_at,
+            reason: job.reason,
+            superseded_by: job.superseded_by,
+        })
+        .collect();
+    Ok(Json(ScheduledList { items }).into_response())
+}
+
+/// A step that can be scheduled for later, and canceled.
+#[derive(Debug, Clone, Copy, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum LaterAction {
+    Unpublish,
+    Archive,
+}
+
+impl From<LaterAction> for Later {
+    fn from(action: LaterAction) -> Self {
+        match action {
+            LaterAction::Unpublish => Later::Unpublish,
+            LaterAction::Archive => Later::Archive,
+        }
+    }
+}
+
+#[utoipa::path(delete, path = "/api/v1/articles/{id}/scheduled/{action}", tag = "lifecycle",
+    params(("id" = Uuid, Path), ("action" = inline(LaterAction), Path, description = "The scheduled step to cancel (a scheduled publication is canceled by `/unpublish`)")),
+    responses((status = 200, body = Article), (status = 401, body = Problem), (status = 403, body = Problem),
+        (status = 404, body = Problem), (status = 409, body = Problem)),
+    security(("bearer" = [])))]
+pub async fn cancel_scheduled(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    ApiPath((id, action)): ApiPath<(Uuid, LaterAction)>,
+    headers: HeaderMap,
+) -> Result<Response, ApiError> {
+    let if_match = IfMatch::from_headers(&headers).optional();
+    let doc =
+        service::later::cancel(&state.pool, user.actor(), id, action.into(), if_match).await?;
+    Ok(article_response(
+        StatusCode::OK,
+        state.after_commit(doc),
+        false,
+    ))
 }
 
 #[utoipa::path(post, path = "/api/v1/articles/{id}/withdraw", tag = "lifecycle", params(("id" = Uuid, Path)),
@@ -493,12 +621,13 @@ pub async fn withdraw_article(
     let options = TransitionOptions {
         reason: input.reason,
         superseded_by: None,
+        ..TransitionOptions::default()
     };
     run_transition(&state, &user, id, &headers, Transition::Withdraw, options).await
 }
 
 #[utoipa::path(post, path = "/api/v1/articles/{id}/archive", tag = "lifecycle", params(("id" = Uuid, Path)),
-    request_body(content = Option<ArchiveRequest>),
+    request_body(content = Option<ArchiveRequest>, description = "Optional: `at` in the future schedules"),
     responses((status = 200, body = Article), (status = 401, body = Problem), (status = 403, body = Problem),
         (status = 404, body = Problem), (status = 409, body = Problem), (status = 422, body = Problem)),
     security(("bearer" = [])))]
@@ -512,7 +641,11 @@ pub async fn archive_article(
     let options = TransitionOptions {
         reason: input.reason,
         superseded_by: input.superseded_by,
+        ..TransitionOptions::default()
     };
+    if let Some(at) = input.at.filter(|at| *at > crate::service::now()) {
+        return run_later(&state, &user, id, &headers, Later::Archive, at, options).await;
+    }
     run_transition(&state, &user, id, &headers, Transition::Archive, options).await
 }
 

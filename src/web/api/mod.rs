@@ -102,6 +102,8 @@ pub fn v1_router() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(articles::withdraw_article))
         .routes(routes!(articles::archive_article))
         .routes(routes!(articles::unarchive_article))
+        .routes(routes!(articles::list_scheduled))
+        .routes(routes!(articles::cancel_scheduled))
         .routes(routes!(articles::list_revisions))
         .routes(routes!(articles::show_revision))
         .routes(routes!(articles::restore_revision))

@@ -163,6 +163,17 @@ fn property_rules() -> Vec<(&'static str, &'static str, Value)> {
             "at",
             json!({"type": ["string", "null"], "format": "date-time", "pattern": dates::moment_pattern()}),
         ),
+        (
+            "UnpublishRequest",
+            "at",
+            json!({"type": ["string", "null"], "format": "date-time", "pattern": dates::moment_pattern()}),
+        ),
+        ("UnpublishRequest", "note", text(limits::CHANGE_NOTE_CHARS)),
+        (
+            "ArchiveRequest",
+            "at",
+            json!({"type": ["string", "null"], "format": "date-time", "pattern": dates::moment_pattern()}),
+        ),
         ("ArchiveRequest", "reason", text(limits::ARCHIVE_REASON_CHARS)),
         ("WithdrawRequest", "reason", text(limits::ARCHIVE_REASON_CHARS)),
         ("RestoreRequest", "change_note", text(limits::CHANGE_NOTE_CHARS)),

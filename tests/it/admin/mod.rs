@@ -4,6 +4,7 @@ mod archive_policy;
 mod bulk;
 mod dashboard;
 mod deleted;
+mod desk;
 mod editor;
 mod errors;
 mod feedback;

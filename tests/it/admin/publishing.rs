@@ -326,13 +326,14 @@ async fn each_role_is_offered_only_what_the_policy_lets_it_do(pool: PgPool) {
     let forced = post_fields(&app, &path, &cy, &editor_form(&page.text, &[])).await;
     assert_eq!(forced.status, 403);
 
-    // The editor sees it with the steps an editor may take.
+    // The editor sees it with the steps an editor may take; back to draft is "Send back to
+    // draft", with a note for the author (issue 25), not a bare "Unpublish".
     let page = get(&app, &path, &ada).await;
     for offered in [
         "save-button",
         "action-publish",
         "action-schedule",
-        "action-unpublish",
+        "action-send-back",
     ] {
         assert!(
             page.text.contains(&format!("id=\"{offered}\"")),

@@ -3,6 +3,7 @@
 mod archive_policy;
 mod articles;
 mod auth;
+mod later;
 mod lifecycle;
 mod media;
 mod openapi;

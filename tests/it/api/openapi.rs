@@ -8,7 +8,7 @@ use sqlx::PgPool;
 use crate::helpers::{TestApp, token_for};
 
 /// CONTRACT §4, §8 and §9, method and path.
-const CONTRACT: [(&str, &str); 41] = [
+const CONTRACT: [(&str, &str); 43] = [
     ("get", "/api/v1/articles"),
     ("post", "/api/v1/articles"),
     ("get", "/api/v1/articles/{id}"),
@@ -20,6 +20,8 @@ const CONTRACT: [(&str, &str); 41] = [
     ("post", "/api/v1/articles/{id}/withdraw"),
     ("post", "/api/v1/articles/{id}/archive"),
     ("post", "/api/v1/articles/{id}/unarchive"),
+    ("get", "/api/v1/articles/{id}/scheduled"),
+    ("delete", "/api/v1/articles/{id}/scheduled/{action}"),
     ("get", "/api/v1/articles/{id}/revisions"),
     ("get", "/api/v1/articles/{id}/revisions/{n}"),
     ("post", "/api/v1/articles/{id}/revisions/{n}/restore"),

@@ -4,6 +4,7 @@
 
 mod admin;
 mod admin_layout;
+mod desk;
 mod editor_layout;
 mod editorial;
 mod editors_desk;

@@ -271,6 +271,7 @@ async fn no_payload_of_the_corpus_runs_in_chromium_on_any_page(pool: PgPool) {
                 TransitionOptions {
                     reason: Some(clip(payload, 500)),
                     superseded_by: None,
+                    ..TransitionOptions::default()
                 },
                 None,
             )

@@ -296,6 +296,10 @@ pub struct EditorForm {
     pub reason: String,
     pub superseded_by: String,
     pub withdraw_reason: String,
+    /// The note for the author when a story in review is sent back.
+    pub send_back_note: String,
+    /// When a published story is to be unpublished or archived.
+    pub later_at: String,
 }
 
 impl EditorForm {
@@ -343,6 +347,8 @@ impl EditorForm {
             reason: self.reason.clone(),
             superseded_by: self.superseded_by.clone(),
             withdraw_reason: self.withdraw_reason.clone(),
+            send_back_note: self.send_back_note.clone(),
+            later_at: self.later_at.clone(),
         }
     }
 }

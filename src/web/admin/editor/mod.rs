@@ -4,8 +4,10 @@
 //! holds and how it is read is [`form`]; the page, [`page`]; its publishing buttons,
 //! [`publishing`]; the live preview, autosave and preview links, [`tools`].
 
+pub mod desk;
 pub mod form;
 pub mod page;
+pub mod presence;
 pub mod publishing;
 pub mod tools;
 
@@ -109,7 +111,10 @@ pub async fn edit(
             doc.version
         ))
     } else if let Some(done) = query.done.as_deref() {
-        Some(done_message(done, query.saved.is_some(), &doc, &tz))
+        Some(
+            desk::scheduled_message(&page.desk, done)
+                .unwrap_or_else(|| done_message(done, query.saved.is_some(), &doc, &tz)),
+        )
     } else {
         query.saved.is_some().then(|| "Saved.".to_owned())
     };

@@ -49,6 +49,10 @@ pub struct PublishForm {
     pub superseded_by: String,
     /// The reason readers see on a withdrawn story's page.
     pub withdraw_reason: String,
+    /// The note for the author when a story in review is sent back.
+    pub send_back_note: String,
+    /// When a published story is to be unpublished or archived (local time input).
+    pub later_at: String,
 }
 
 #[derive(Template)]
@@ -99,6 +103,8 @@ pub struct EditorPage {
     /// When withdrawn: the date and the reason readers see.
     pub withdrawn_on: Option<String>,
     pub withdraw_reason: Option<String>,
+    /// The review request, who else is here, what is scheduled for later.
+    pub desk: super::desk::Desk,
 }
 
 impl EditorPage {
@@ -242,6 +248,10 @@ pub async fn editor_page(
         |d| articles::offered(actor, d),
     );
     let read_only = doc.and_then(|d| read_only_reason(actor, d));
+    let desk = match doc {
+        Some(doc) => super::desk::load(state, admin, doc).await?,
+        None => super::desk::Desk::default(),
+    };
     Ok(EditorPage {
         layout: admin_layout(if doc.is_some() {
             "Edit story"
@@ -303,6 +313,7 @@ pub async fn editor_page(
             .and_then(|d| d.withdrawn_at)
             .map(|at| dates::long_datetime(at, tz)),
         withdraw_reason: doc.and_then(|d| d.withdraw_reason.clone()),
+        desk,
     })
 }
 
@@ -373,6 +384,12 @@ pub fn done_message(done: &str, saved: bool, doc: &Article, tz: &jiff::tz::TimeZ
         "withdrawn" => "withdrawn: readers now see that the story was withdrawn".to_owned(),
         "archived" => "archived".to_owned(),
         "unarchived" => "unarchived".to_owned(),
+        "sent_back" => {
+            "sent back to draft: its author sees it, with your note, on their dashboard and here"
+                .to_owned()
+        }
+        "unpublish_canceled" => "the scheduled unpublishing is canceled".to_owned(),
+        "archive_canceled" => "the scheduled archiving is canceled".to_owned(),
         _ => return "Saved.".to_owned(),
     };
     if saved {

@@ -1,8 +1,8 @@
 //! The editor's publishing buttons: each is part of the editor form, so it sends the form's text
-//! with its step (submit, publish, schedule or backdate, unpublish, withdraw, archive,
-//! unarchive). The text is saved first when it changed, in the same transaction
-//! (`service::articles::save_and_transition`); a form loaded before someone else's save gets
-//! the conflict screen and nothing is published.
+//! with its step (submit, send back with a note, publish, schedule or backdate, unpublish,
+//! withdraw, archive, unarchive, unpublish or archive later and cancel that). The text is saved
+//! first when it changed, in the same transaction (`service::articles::save_and_transition`); a
+//! form loaded before someone else's save gets the conflict screen and nothing is published.
 
 use axum::extract::State;
 use axum::http::StatusCode;
@@ -16,7 +16,7 @@ use crate::domain::article::ArticleStatus;
 use crate::domain::dates;
 use crate::domain::lifecycle::Transition;
 use crate::error::{AppError, FieldError};
-use crate::service::articles::{self, TransitionOptions};
+use crate::service::articles::{self, Later, Step, TransitionOptions};
 use crate::service::autosaves;
 use crate::state::AppState;
 use crate::web::admin::extract::{Admin, AdminForm, AdminPath};
@@ -40,18 +40,21 @@ pub async fn act(
     let draft = form.draft();
     let action = form.action.as_str();
     let outcome = async {
-        let transition = transition(&state, action, &form)?;
+        let step = step(&state, action, &form)?;
+        let archiving = matches!(action, "archive" | "archive_later");
         let options = TransitionOptions {
-            reason: text(if action == "withdraw" {
-                &form.withdraw_reason
-            } else {
-                &form.reason
-            }),
-            superseded_by: if action == "archive" {
+            reason: match action {
+                "withdraw" => text(&form.withdraw_reason),
+                _ if archiving => text(&form.reason),
+                _ => None,
+            },
+            superseded_by: if archiving {
                 resolve_story(&state, &form.superseded_by).await?
             } else {
                 None
             },
+            // Kept as typed, lines and all (the service trims it).
+            note: (action == "send_back").then(|| form.send_back_note.clone()),
         };
         let (changes, meta) = (draft.changes()?, draft.meta()?);
         articles::save_and_transition(
@@ -61,7 +64,7 @@ pub async fn act(
             version,
             changes,
             meta,
-            transition,
+            step,
             options,
         )
         .await
@@ -74,6 +77,9 @@ pub async fn act(
         "withdraw" => "withdrawn",
         "archive" => "archived",
         "unarchive" => "unarchived",
+        "send_back" => "sent back",
+        "unpublish_later" | "archive_later" => "scheduled",
+        "cancel_unpublish" | "cancel_archive" => "canceled",
         _ => "changed",
     };
     let (status, message, errors) = match outcome.map(|done| state.after_commit(done)) {
@@ -86,6 +92,11 @@ pub async fn act(
             let done = match (action, doc.status) {
                 ("schedule", ArticleStatus::Scheduled) => "scheduled",
                 ("schedule", _) => "backdated",
+                ("send_back", _) => "sent_back",
+                ("unpublish_later", _) => "unpublish_scheduled",
+                ("archive_later", _) => "archive_scheduled",
+                ("cancel_unpublish", _) => "unpublish_canceled",
+                ("cancel_archive", _) => "archive_canceled",
                 _ => verb,
             };
             let saved = if saved { "&saved=1" } else { "" };
@@ -115,7 +126,11 @@ pub async fn act(
                 .map(|e| {
                     // The service names fields as the API does.
                     match (e.field.as_str(), action) {
+                        ("at", "unpublish_later" | "archive_later") => {
+                            FieldError::new("later_at", e.message)
+                        }
                         ("at", _) => FieldError::new("publish_at", e.message),
+                        ("note", _) => FieldError::new("send_back_note", e.message),
                         ("reason", "withdraw") => FieldError::new("withdraw_reason", e.message),
                         _ => e,
                     }
@@ -133,23 +148,33 @@ pub async fn act(
 }
 
 /// The step a button asks for.
-fn transition(state: &AppState, action: &str, form: &EditorForm) -> Result<Transition, AppError> {
-    Ok(match action {
+fn step(state: &AppState, action: &str, form: &EditorForm) -> Result<Step, AppError> {
+    let moment = |raw: &str, field: &str, what: &str| {
+        dates::parse_local_input(raw, &state.config.timezone)
+            .ok_or_else(|| AppError::field(field, format!("must be a date and time {what}")))
+    };
+    Ok(Step::Now(match action {
         "submit" => Transition::Submit,
         "publish" => Transition::Publish { at: None },
-        "schedule" => {
-            let at = dates::parse_local_input(&form.publish_at, &state.config.timezone)
-                .ok_or_else(|| {
-                    AppError::field("publish_at", "must be a date and time to publish at")
-                })?;
-            Transition::Publish { at: Some(at) }
-        }
-        "unpublish" => Transition::Unpublish,
+        "schedule" => Transition::Publish {
+            at: Some(moment(&form.publish_at, "publish_at", "to publish at")?),
+        },
+        "unpublish" | "send_back" => Transition::Unpublish,
         "withdraw" => Transition::Withdraw,
         "archive" => Transition::Archive,
         "unarchive" => Transition::Unarchive,
+        "unpublish_later" => {
+            let at = moment(&form.later_at, "later_at", "to unpublish at")?;
+            return Ok(Step::Later(Later::Unpublish, at));
+        }
+        "archive_later" => {
+            let at = moment(&form.later_at, "later_at", "to archive at")?;
+            return Ok(Step::Later(Later::Archive, at));
+        }
+        "cancel_unpublish" => return Ok(Step::Cancel(Later::Unpublish)),
+        "cancel_archive" => return Ok(Step::Cancel(Later::Archive)),
         _ => return Err(AppError::BadRequest("Unknown action.".into())),
-    })
+    }))
 }
 
 /// Reads the superseded-by picker: a story's address, slug or id.
