@@ -48,6 +48,9 @@ pub struct Draft {
     pub authors: Vec<String>,
     /// A media id, or empty.
     pub lead_image: String,
+    /// Search and social: empty means the headline and the summary line are used.
+    pub seo_title: String,
+    pub meta_description: String,
     pub study: StudyForm,
     pub review: ReviewForm,
     pub change_kind: String,
@@ -185,6 +188,8 @@ impl Draft {
             topics: doc.topics.clone(),
             authors: doc.authors.clone(),
             lead_image: doc.lead_image.map(|id| id.to_string()).unwrap_or_default(),
+            seo_title: doc.seo_title.clone().unwrap_or_default(),
+            meta_description: doc.meta_description.clone().unwrap_or_default(),
             study: StudyForm::from_study(doc.study.as_ref()),
             review: ReviewForm::from_review(doc.review.as_ref()),
             change_kind: "minor".into(),
@@ -224,6 +229,9 @@ impl Draft {
             study: Some(study),
             review: Some(review),
             lead_image: Some(lead_image),
+            // Empty once trimmed clears the field (the service says so).
+            seo_title: Some(Some(self.seo_title.clone())),
+            meta_description: Some(Some(self.meta_description.clone())),
         })
     }
 
@@ -262,6 +270,8 @@ pub struct EditorForm {
     #[serde(rename = "author")]
     authors: Vec<String>,
     lead_image: String,
+    seo_title: String,
+    meta_description: String,
     #[serde(rename = "study.citation")]
     study_citation: String,
     #[serde(rename = "study.doi")]
@@ -314,6 +324,8 @@ impl EditorForm {
                 .filter(|a| !a.is_empty())
                 .collect(),
             lead_image: self.lead_image.clone(),
+            seo_title: self.seo_title.clone(),
+            meta_description: self.meta_description.clone(),
             study: StudyForm {
                 citation: self.study_citation.clone(),
                 doi: self.study_doi.clone(),
