@@ -73,7 +73,10 @@ mod tests {
 
     #[test]
     fn short_text_is_shown_whole_with_whitespace_folded() {
-        assert_eq!(shorten("  Vitamin D \n and falls ", 60), "Vitamin D and falls");
+        assert_eq!(
+            shorten("  Vitamin D \n and falls ", 60),
+            "Vitamin D and falls"
+        );
     }
 
     #[test]
@@ -97,7 +100,10 @@ mod tests {
         assert_eq!(reading_minutes(230), 1);
         assert_eq!(reading_minutes(231), 2);
         let body = "word ".repeat(1_234);
-        assert_eq!(reading_summary(&body), "1,234 words · about 6 minutes to read");
+        assert_eq!(
+            reading_summary(&body),
+            "1,234 words · about 6 minutes to read"
+        );
         assert_eq!(reading_summary("One"), "1 word · about 1 minute to read");
     }
 }

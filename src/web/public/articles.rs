@@ -207,7 +207,7 @@ pub struct ReviewLine {
 }
 
 /// The byline's separators: "A", "A and B", "A, B and C".
-fn byline(authors: Vec<Credit>) -> Vec<(&'static str, Credit)> {
+pub fn byline(authors: Vec<Credit>) -> Vec<(&'static str, Credit)> {
     let count = authors.len();
     authors
         .into_iter()
@@ -587,7 +587,7 @@ fn non_empty(value: &Option<String>) -> Option<String> {
         .map(str::to_owned)
 }
 
-fn study_facts(study: &Study) -> Vec<StudyFact> {
+pub fn study_facts(study: &Study) -> Vec<StudyFact> {
     let mut facts = Vec::new();
     let mut push = |label, value: Option<String>, href: Option<String>| {
         if let Some(value) = value {

@@ -3,6 +3,7 @@
 mod dashboard;
 mod deleted;
 mod editor;
+mod editor_form;
 mod feedback;
 mod media;
 mod publishing;

@@ -124,6 +124,12 @@ impl StudyForm {
         })
     }
 
+    /// The study box the fields would give, what they can say of it (a field that does not
+    /// read is left out; saving names it).
+    pub fn preview(&self) -> Option<Study> {
+        self.to_study(&mut Vec::new())
+    }
+
     pub fn is_blank(&self) -> bool {
         [
             &self.citation,

@@ -6,6 +6,7 @@
 
 pub mod form;
 pub mod page;
+pub mod preview;
 pub mod publishing;
 pub mod tools;
 
