@@ -26,7 +26,12 @@
         if (focusField(link.getAttribute('href').slice(1))) event.preventDefault();
       });
     });
-    if (!links.length || !focusField(links[0].getAttribute('href').slice(1))) summary.focus();
+    // Once the page is laid out and loaded (the browser puts a fresh page at its top then).
+    var focusFirst = function () {
+      if (!links.length || !focusField(links[0].getAttribute('href').slice(1))) summary.focus();
+    };
+    if (document.readyState === 'complete') focusFirst();
+    else window.addEventListener('load', function () { setTimeout(focusFirst, 0); });
   }
 
   // Counters against the limits the server checks: characters as sent.

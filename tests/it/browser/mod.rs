@@ -3,6 +3,7 @@
 //! `chromium` and `chromium-driver`.
 
 mod admin;
+mod editor_desk;
 mod editor_layout;
 mod editorial;
 mod feedback_widget;
