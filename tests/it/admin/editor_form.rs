@@ -334,3 +334,37 @@ async fn the_preview_shows_headline_summary_byline_body_and_study_box_escaped(po
     );
     assert!(text_of(&page.text, "#editor-preview .study-box").contains("BMJ 2020"));
 }
+
+#[sqlx::test]
+async fn a_conflict_keeps_my_seo_fields_in_the_form_and_shows_theirs_beside_it(pool: PgPool) {
+    editor(&pool, "ada@example.org").await;
+    editor(&pool, "bo@example.org").await;
+    let app = TestApp::new(pool);
+    let ada = sign_in(&app, "ada@example.org").await;
+    let bo = sign_in(&app, "bo@example.org").await;
+    let path = create_story(&app, &ada, &[("title", "A story")]).await;
+    let ada_page = get(&app, &path, &ada).await;
+    let bo_page = get(&app, &path, &bo).await;
+    let bo_saved = post_fields(
+        &app,
+        &path,
+        &bo,
+        &editor_form(&bo_page.text, &[("seo_title", "Bo's title")]),
+    )
+    .await;
+    assert_eq!(bo_saved.status, 303);
+    let conflict = post_fields(
+        &app,
+        &path,
+        &ada,
+        &editor_form(&ada_page.text, &[("meta_description", "Ada's description")]),
+    )
+    .await;
+    assert_eq!(conflict.status, 409);
+    assert_eq!(text_of(&conflict.text, "#theirs-seo-title"), "Bo's title");
+    assert_eq!(
+        text_of(&conflict.text, "textarea#meta_description"),
+        "Ada's description",
+        "nothing of mine is lost"
+    );
+}
