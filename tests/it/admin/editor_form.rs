@@ -274,7 +274,7 @@ async fn the_preview_shows_headline_summary_byline_body_and_study_box_escaped(po
         id: admin,
         role: dateline::domain::policy::Role::Admin,
     };
-    dateline::service::people::create(
+    let person = dateline::service::people::create(
         &pool,
         actor,
         dateline::domain::person::PersonChanges {
@@ -284,7 +284,9 @@ async fn the_preview_shows_headline_summary_byline_body_and_study_box_escaped(po
         },
     )
     .await
-    .unwrap();
+    .unwrap()
+    .value;
+    assert_eq!(person.slug, "dr-ana-ribeiro");
     let app = TestApp::new(pool);
     let cookie = sign_in(&app, "ada@example.org").await;
     let page = get(&app, "/admin/stories/new", &cookie).await;
