@@ -370,3 +370,52 @@ async fn a_conflict_keeps_my_seo_fields_in_the_form_and_shows_theirs_beside_it(p
         "nothing of mine is lost"
     );
 }
+
+#[sqlx::test]
+async fn the_lead_image_shows_in_the_preview_and_on_the_card_and_seo_changes_in_the_history(
+    pool: PgPool,
+) {
+    editor(&pool, "ada@example.org").await;
+    let token = crate::helpers::token_for(&pool, dateline::domain::policy::Role::Editor).await;
+    let app = TestApp::new(pool);
+    let image = app
+        .upload_image(
+            &token,
+            &crate::helpers::images::png(1200, 630, None),
+            "Beetroot on a table",
+        )
+        .await;
+    let image_id = image["id"].as_str().unwrap().to_owned();
+    let cookie = sign_in(&app, "ada@example.org").await;
+    let path = create_story(
+        &app,
+        &cookie,
+        &[("title", "Beetroot"), ("lead_image", &image_id)],
+    )
+    .await;
+    let page = get(&app, &path, &cookie).await;
+    assert_eq!(
+        attr_of(&page.text, "#editor-preview .story-lead img", "alt").as_deref(),
+        Some("Beetroot on a table")
+    );
+    let card = attr_of(&page.text, "#card-image", "src").expect("the card's image");
+    assert!(card.starts_with("/media/"), "{card}");
+    assert!(!page.text.contains("id=\"card-image-none\""));
+
+    // A change of the search fields is named in the revision history's diff.
+    let saved = post_fields(
+        &app,
+        &path,
+        &cookie,
+        &editor_form(&page.text, &[("seo_title", "Beetroot and blood pressure")]),
+    )
+    .await;
+    assert_eq!(saved.status, 303);
+    let history = get(&app, &format!("{path}/revisions"), &cookie).await;
+    assert!(
+        history.text.contains("Search and social title"),
+        "{}",
+        history.text
+    );
+    assert!(history.text.contains("Beetroot and blood pressure"));
+}

@@ -40,6 +40,16 @@ async fn story_head_uses_the_seo_title_and_meta_description_everywhere(pool: PgP
     ] {
         assert!(page.text.contains(&tag), "missing {tag} in {}", page.text);
     }
+    // JSON-LD describes the story as the meta description does; its headline stays the page's.
+    let start = page
+        .text
+        .find(r#"<script type="application/ld+json">"#)
+        .expect("json-ld")
+        + 35;
+    let end = start + page.text[start..].find("</script>").unwrap();
+    let json: serde_json::Value = serde_json::from_str(&page.text[start..end]).unwrap();
+    assert_eq!(json["description"], "Eleven of 120 & counting.");
+    assert_eq!(json["headline"], "Trastuzumab and remission");
     // The page itself still shows the headline and the dek.
     assert!(page.text.contains("<h1"), "{}", page.text);
     assert!(page.text.contains("Trastuzumab and remission</h1>"));
