@@ -6,7 +6,7 @@
 use fantoccini::{Client, Locator};
 use sqlx::PgPool;
 
-use super::admin::{PASSWORD, assert_accessible, sign_in};
+use super::admin::{PASSWORD, assert_accessible, screenshot, sign_in};
 use super::{browser, click, serve, submit_and_wait, wait_until};
 use crate::helpers::{ArticleBuilder, insert_topic};
 
@@ -137,6 +137,7 @@ async fn the_bar_stays_in_reach_nothing_is_too_wide_and_choices_line_up_at_1280_
         .await;
         assert_eq!(aligned, true, "choices in columns at {width} px");
         assert_accessible(&client, &format!("the editor at {width} px")).await;
+        screenshot(&client, &format!("editor-{width}")).await;
     }
     browser.close().await;
 }
