@@ -51,6 +51,8 @@ pub struct NewArticle<'a> {
     pub study: Option<&'a Study>,
     pub review: Option<&'a Review>,
     pub lead_image: Option<Uuid>,
+    pub seo_title: Option<&'a str>,
+    pub meta_description: Option<&'a str>,
     pub version: i32,
     pub created_at: OffsetDateTime,
     pub created_by: Option<Uuid>,
@@ -73,7 +75,7 @@ pub async fn find_by_slug(pool: &PgPool, slug: &str) -> sqlx::Result<Option<Arti
                a.review || jsonb_build_object(
                    'reviewer', (SELECT p.slug FROM people p WHERE p.id = a.reviewer_id)
                ) AS "review: Review",
-               a.lead_image, a.version, a.created_at, a.created_by, a.updated_by
+               a.lead_image, a.seo_title, a.meta_description, a.version, a.created_at, a.created_by, a.updated_by
         FROM articles a
         WHERE a.slug = $1 AND a.deleted_at IS NULL
         "#,
@@ -90,10 +92,10 @@ pub async fn insert(db: &mut sqlx::PgConnection, new: &NewArticle<'_>) -> sqlx::
         INSERT INTO articles (id, slug, title, dek, body_markdown, body_html, status,
                               published_at, updated_at, archived, archived_at, archive_reason,
                               study, review, version, created_at, created_by, updated_by,
-                              modified_at, reviewer_id, lead_image)
+                              modified_at, reviewer_id, lead_image, seo_title, meta_description)
         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14::jsonb - 'reviewer',
                 $15, $16, $17, $17, $9,
-                (SELECT id FROM people WHERE slug = $18 AND deleted_at IS NULL), $19)
+                (SELECT id FROM people WHERE slug = $18 AND deleted_at IS NULL), $19, $20, $21)
         "#,
         new.id,
         new.slug,
@@ -114,6 +116,8 @@ pub async fn insert(db: &mut sqlx::PgConnection, new: &NewArticle<'_>) -> sqlx::
         new.created_by,
         new.review.and_then(|r| r.reviewer.as_deref()),
         new.lead_image,
+        new.seo_title,
+        new.meta_description,
     )
     .execute(db)
     .await?;
@@ -160,7 +164,7 @@ pub async fn find_by_id(db: impl sqlx::PgExecutor<'_>, id: Uuid) -> sqlx::Result
                a.review || jsonb_build_object(
                    'reviewer', (SELECT p.slug FROM people p WHERE p.id = a.reviewer_id)
                ) AS "review: Review",
-               a.lead_image, a.version, a.created_at, a.created_by, a.updated_by
+               a.lead_image, a.seo_title, a.meta_description, a.version, a.created_at, a.created_by, a.updated_by
         FROM articles a
         WHERE a.id = $1 AND a.deleted_at IS NULL
         "#,
@@ -191,7 +195,7 @@ pub async fn lock(
                a.review || jsonb_build_object(
                    'reviewer', (SELECT p.slug FROM people p WHERE p.id = a.reviewer_id)
                ) AS "review: Review",
-               a.lead_image, a.version, a.created_at, a.created_by, a.updated_by
+               a.lead_image, a.seo_title, a.meta_description, a.version, a.created_at, a.created_by, a.updated_by
         FROM articles a
         WHERE a.id = $1 AND ($2 OR a.deleted_at IS NULL)
         FOR UPDATE
@@ -220,7 +224,7 @@ pub async fn save(
             review = $16::jsonb - 'reviewer',
             updated_by = $17, withdrawn_at = $18, withdraw_reason = $19,
             reviewer_id = (SELECT id FROM people WHERE slug = $20 AND deleted_at IS NULL),
-            lead_image = $21,
+            lead_image = $21, seo_title = $22, meta_description = $23,
             version = version + 1, modified_at = now()
         WHERE id = $1 AND version = $2
         RETURNING version
@@ -246,6 +250,8 @@ pub async fn save(
         article.withdraw_reason,
         article.review.as_ref().and_then(|r| r.reviewer.as_deref()),
         article.lead_image,
+        article.seo_title,
+        article.meta_description,
     )
     .fetch_optional(db)
     .await
@@ -377,7 +383,7 @@ pub async fn list_filtered(
                a.review || jsonb_build_object(
                    'reviewer', (SELECT p.slug FROM people p WHERE p.id = a.reviewer_id)
                ) AS "review: Review",
-               a.lead_image, a.version, a.created_at, a.created_by, a.updated_by
+               a.lead_image, a.seo_title, a.meta_description, a.version, a.created_at, a.created_by, a.updated_by
         FROM articles a
         WHERE a.deleted_at IS NULL
           AND ($1::text IS NULL OR a.status = $1)
@@ -508,7 +514,7 @@ pub async fn try_lock(db: &mut sqlx::PgConnection, id: Uuid) -> sqlx::Result<Try
                a.review || jsonb_build_object(
                    'reviewer', (SELECT p.slug FROM people p WHERE p.id = a.reviewer_id)
                ) AS "review: Review",
-               a.lead_image, a.version, a.created_at, a.created_by, a.updated_by
+               a.lead_image, a.seo_title, a.meta_description, a.version, a.created_at, a.created_by, a.updated_by
         FROM articles a
         WHERE a.id = $1 AND a.deleted_at IS NULL
         FOR UPDATE SKIP LOCKED

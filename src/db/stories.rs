@@ -78,7 +78,7 @@ pub async fn stories_by_slugs(
                a.review || jsonb_build_object(
                    'reviewer', (SELECT p.slug FROM people p WHERE p.id = a.reviewer_id)
                ) AS "review: Review",
-               a.lead_image, a.version, a.created_at, a.created_by, a.updated_by,
+               a.lead_image, a.seo_title, a.meta_description, a.version, a.created_at, a.created_by, a.updated_by,
                coalesce((
                    SELECT json_agg(json_build_object('slug', t.slug, 'name', t.name)
                                    ORDER BY at.position, t.name)
@@ -179,6 +179,8 @@ pub async fn stories_by_slugs(
                 study: r.study,
                 review: r.review,
                 lead_image: r.lead_image,
+                seo_title: r.seo_title,
+                meta_description: r.meta_description,
                 version: r.version,
                 created_at: r.created_at,
                 created_by: r.created_by,

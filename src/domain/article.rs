@@ -46,6 +46,13 @@ pub struct Article {
     /// The lead image (a media id), shown after the dateline and on social cards.
     #[serde(default)]
     pub lead_image: Option<Uuid>,
+    /// The title of search results and social cards (≤ 70 characters); null: the headline.
+    #[serde(default)]
+    pub seo_title: Option<String>,
+    /// The meta description of search results and social cards (≤ 160 characters); null: the
+    /// dek.
+    #[serde(default)]
+    pub meta_description: Option<String>,
     /// Bumps on every change; the ETag is `"<version>"`.
     pub version: i32,
     #[serde(with = "crate::domain::dates::serde_rfc3339")]
@@ -338,6 +345,28 @@ pub fn json_ld_headline(title: &str) -> String {
     .to_owned()
 }
 
+/// The title of a story's search result and social card: its SEO title when set, else its
+/// headline.
+pub fn seo_title(article: &Article) -> &str {
+    article
+        .seo_title
+        .as_deref()
+        .map(str::trim)
+        .filter(|t| !t.is_empty())
+        .unwrap_or(&article.title)
+}
+
+/// The description of a story's search result and social card: its meta description when
+/// set, else its dek.
+pub fn meta_description(article: &Article) -> &str {
+    article
+        .meta_description
+        .as_deref()
+        .map(str::trim)
+        .filter(|d| !d.is_empty())
+        .unwrap_or(&article.dek)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -352,6 +381,27 @@ mod tests {
             };
             assert_eq!(status.public_visibility(), expected, "{status}");
         }
+    }
+
+    #[test]
+    fn search_and_social_fall_back_to_headline_and_dek_also_for_old_revisions() {
+        // A revision written before the fields existed still reads.
+        let mut article: Article = serde_json::from_value(serde_json::json!({
+            "id": "0193a0a0-0000-7000-8000-000000000001", "slug": "s", "title": "Headline",
+            "dek": "The dek.", "body_markdown": "", "body_html": "", "status": "draft",
+            "published_at": null, "updated_at": "2026-12-01T00:00:00Z", "archived": false,
+            "archived_at": null, "archive_reason": null, "superseded_by": null, "topics": [],
+            "study": null, "review": null, "version": 1,
+            "created_at": "2026-12-01T00:00:00Z", "created_by": null, "updated_by": null
+        }))
+        .unwrap();
+        assert_eq!(article.seo_title, None);
+        assert_eq!(seo_title(&article), "Headline");
+        assert_eq!(meta_description(&article), "The dek.");
+        article.seo_title = Some("Short title".into());
+        article.meta_description = Some("  ".into());
+        assert_eq!(seo_title(&article), "Short title");
+        assert_eq!(meta_description(&article), "The dek.");
     }
 
     #[test]
@@ -426,6 +476,10 @@ mod tests {
 pub mod limits {
     pub const TITLE_CHARS: usize = 200;
     pub const DEK_CHARS: usize = 400;
+    /// What search engines show of a title, about.
+    pub const SEO_TITLE_CHARS: usize = 70;
+    /// What search engines show of a description, about.
+    pub const META_DESCRIPTION_CHARS: usize = 160;
     pub const BODY_BYTES: usize = 200_000;
     pub const TOPICS: usize = 20;
     pub const AUTHORS: usize = 10;

@@ -13,6 +13,7 @@ pub mod person;
 pub mod policy;
 pub mod search;
 pub mod secret;
+pub mod seo;
 pub mod slug;
 pub mod synonyms;
 pub mod text;

@@ -18,6 +18,8 @@ pub struct ArticleChanges {
     pub study: Option<Option<Study>>,
     pub review: Option<Option<Review>>,
     pub lead_image: Option<Option<Uuid>>,
+    pub seo_title: Option<Option<String>>,
+    pub meta_description: Option<Option<String>>,
 }
 
 /// How a change is described to readers.

@@ -68,8 +68,19 @@ pub async fn restorable(
             .snapshot
             .get("lead_image")
             .map(|value| value.as_str().and_then(|id| Uuid::parse_str(id).ok())),
+        // Likewise revisions written before the search and social fields.
+        seo_title: snapshot_text(&revision.snapshot, "seo_title"),
+        meta_description: snapshot_text(&revision.snapshot, "meta_description"),
     };
     Ok((current, changes, revision.snapshot))
+}
+
+/// A nullable text field of a revision: `None` when the revision predates it (the field is
+/// left as it is), `Some(None)` when it was null.
+fn snapshot_text(snapshot: &serde_json::Value, field: &str) -> Option<Option<String>> {
+    snapshot
+        .get(field)
+        .map(|value| value.as_str().map(str::to_owned))
 }
 
 /// Brings back the content of revision `number` as a new revision, described by `meta` (a

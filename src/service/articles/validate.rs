@@ -143,6 +143,35 @@ pub(super) async fn apply_changes(
         }
         article.review = review.map(Review::cleaned);
     }
+    for (field, value, limit, slot) in [
+        (
+            "seo_title",
+            changes.seo_title,
+            limits::SEO_TITLE_CHARS,
+            &mut article.seo_title,
+        ),
+        (
+            "meta_description",
+            changes.meta_description,
+            limits::META_DESCRIPTION_CHARS,
+            &mut article.meta_description,
+        ),
+    ] {
+        // `None` leaves the field; `Some(None)` or empty once cleaned clears it (the page
+        // then uses the headline or the dek).
+        let Some(value) = value else { continue };
+        match value {
+            Some(v) if v.chars().count() > limit => errors.push(FieldError::new(
+                field,
+                format!("must be at most {limit} characters"),
+            )),
+            v => {
+                *slot = v
+                    .map(|v| text::clean_line(&v).trim().to_owned())
+                    .filter(|v| !v.is_empty());
+            }
+        }
+    }
     if let Some(lead_image) = changes.lead_image {
         match lead_image {
             Some(id) if !db::media::exists(&mut *db, id).await? => {
@@ -239,6 +268,8 @@ pub(super) fn same_content(a: &Article, b: &Article) -> bool {
         && a.study == b.study
         && a.review == b.review
         && a.lead_image == b.lead_image
+        && a.seo_title == b.seo_title
+        && a.meta_description == b.meta_description
 }
 
 /// The hashes of the library's files a body shows (`/media/<hash>.<ext>`, as a path or on any

@@ -106,10 +106,12 @@ pub fn diff(
     before: &serde_json::Value,
     after: &serde_json::Value,
 ) -> (Vec<FieldChange>, Vec<DiffLine>) {
-    const FIELDS: [(&str, &str); 11] = [
+    const FIELDS: [(&str, &str); 13] = [
         ("title", "Headline"),
         ("slug", "Slug"),
         ("dek", "Summary line"),
+        ("seo_title", "Search and social title"),
+        ("meta_description", "Meta description"),
         ("authors", "Byline"),
         ("topics", "Topics"),
         ("status", "Status"),

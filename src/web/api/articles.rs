@@ -66,6 +66,12 @@ pub struct NewArticle {
     pub authors: Option<Vec<String>>,
     /// A media id (`/api/v1/media`): shown after the dateline and on social cards.
     pub lead_image: Option<Uuid>,
+    /// The title of search results and social cards, at most 70 characters; absent or `null`:
+    /// the headline.
+    pub seo_title: Option<String>,
+    /// The description of search results and social cards, at most 160 characters; absent or
+    /// `null`: the dek.
+    pub meta_description: Option<String>,
     #[serde(default, deserialize_with = "crate::web::api::fields::object_or_null")]
     pub study: Option<Study>,
     #[serde(default, deserialize_with = "crate::web::api::fields::object_or_null")]
@@ -94,6 +100,16 @@ pub struct UpdateArticle {
     #[serde(default, deserialize_with = "crate::web::api::fields::double_option")]
     #[schema(value_type = Option<Uuid>)]
     pub lead_image: Option<Option<Uuid>>,
+    /// The title of search results and social cards, at most 70 characters; `null` or empty
+    /// clears it (the headline is used).
+    #[serde(default, deserialize_with = "crate::web::api::fields::double_option")]
+    #[schema(value_type = Option<String>)]
+    pub seo_title: Option<Option<String>>,
+    /// The description of search results and social cards, at most 160 characters; `null` or
+    /// empty clears it (the dek is used).
+    #[serde(default, deserialize_with = "crate::web::api::fields::double_option")]
+    #[schema(value_type = Option<String>)]
+    pub meta_description: Option<Option<String>>,
     #[serde(
         default,
         deserialize_with = "crate::web::api::fields::double_object_or_null"
@@ -339,6 +355,8 @@ pub async fn create_article(
         study: input.study.map(Some),
         review: input.review.map(Some),
         lead_image: input.lead_image.map(Some),
+        seo_title: input.seo_title.map(Some),
+        meta_description: input.meta_description.map(Some),
     };
     let doc = state.after_commit(service::create(&state.pool, user.actor(), changes, meta).await?);
     Ok(article_response(StatusCode::CREATED, doc, true))
@@ -384,6 +402,8 @@ pub async fn update_article(
         study: input.study,
         review: input.review,
         lead_image: input.lead_image,
+        seo_title: input.seo_title,
+        meta_description: input.meta_description,
     };
     let meta = ChangeMeta {
         kind: input.change_kind.unwrap_or_default(),

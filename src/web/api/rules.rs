@@ -95,6 +95,12 @@ fn property_rules() -> Vec<(&'static str, &'static str, Value)> {
                        "description": "The byline: slugs of existing people, in order."}),
             ),
             (name, "change_note", text(limits::CHANGE_NOTE_CHARS)),
+            (name, "seo_title", text(limits::SEO_TITLE_CHARS)),
+            (
+                name,
+                "meta_description",
+                text(limits::META_DESCRIPTION_CHARS),
+            ),
         ]
     };
     let person = |name: &'static str, required: bool| {

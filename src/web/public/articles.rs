@@ -207,7 +207,7 @@ pub struct ReviewLine {
 }
 
 /// The byline's separators: "A", "A and B", "A, B and C".
-fn byline(authors: Vec<Credit>) -> Vec<(&'static str, Credit)> {
+pub fn byline(authors: Vec<Credit>) -> Vec<(&'static str, Credit)> {
     let count = authors.len();
     authors
         .into_iter()
@@ -463,7 +463,7 @@ fn article_page(state: &AppState, story: Story) -> ArticlePage {
         "@context": "https://schema.org",
         "@type": "NewsArticle",
         "headline": article_rules::json_ld_headline(&article.title),
-        "description": article.dek,
+        "description": article_rules::meta_description(&article),
         "datePublished": dates::rfc3339(published_at),
         "dateModified": dates::rfc3339(last_updated),
         "mainEntityOfPage": url,
@@ -534,8 +534,10 @@ fn article_page(state: &AppState, story: Story) -> ArticlePage {
         })
     });
 
-    let mut layout = Layout::new(article.title.clone(), "news")
-        .description(article.dek.clone())
+    // Search results and social cards: the story's own SEO title and meta description when
+    // set, else the headline and the dek.
+    let mut layout = Layout::new(article_rules::seo_title(&article).to_owned(), "news")
+        .description(article_rules::meta_description(&article).to_owned())
         .canonical(base, &path);
     layout.og_type = "article";
     layout.image = lead
@@ -585,7 +587,7 @@ fn non_empty(value: &Option<String>) -> Option<String> {
         .map(str::to_owned)
 }
 
-fn study_facts(study: &Study) -> Vec<StudyFact> {
+pub fn study_facts(study: &Study) -> Vec<StudyFact> {
     let mut facts = Vec::new();
     let mut push = |label, value: Option<String>, href: Option<String>| {
         if let Some(value) = value {

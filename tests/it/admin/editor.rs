@@ -26,7 +26,7 @@ async fn an_editor_writes_publishes_and_archives_a_story_in_the_admin_ui(pool: P
     )
     .await;
     assert_eq!(empty.status, 422, "a headline is required");
-    assert!(empty.text.contains("value=\"Kept\""), "the input is kept");
+    assert!(empty.text.contains(">Kept</textarea>"), "the input is kept");
 
     let edit_path = create_story(
         &app,

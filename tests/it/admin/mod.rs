@@ -6,6 +6,7 @@ mod dashboard;
 mod deleted;
 mod desk;
 mod editor;
+mod editor_form;
 mod errors;
 mod feedback;
 mod media;

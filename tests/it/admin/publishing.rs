@@ -96,7 +96,7 @@ async fn publishing_from_the_editor_saves_the_form_first_and_says_what_happened(
     assert_eq!(refused.status, 409);
     assert!(message(&refused.text).starts_with("Not archived: someone else saved this story"));
     assert!(
-        refused.text.contains("value=\"Ada&#39;s summary.\""),
+        refused.text.contains(">Ada&#39;s summary.</textarea>"),
         "the form keeps Ada's text"
     );
     let archived: bool = sqlx::query_scalar("SELECT archived FROM articles WHERE id = $1")

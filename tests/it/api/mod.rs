@@ -11,6 +11,7 @@ mod people;
 mod previews;
 mod revisions;
 mod scheduler;
+mod seo;
 mod synonyms;
 mod topics_feedback;
 pub mod xss;

@@ -5,6 +5,7 @@
 mod admin;
 mod admin_layout;
 mod desk;
+mod editor_desk;
 mod editor_layout;
 mod editorial;
 mod editors_desk;

@@ -227,6 +227,10 @@ async fn no_payload_of_the_corpus_runs_in_chromium_on_any_page(pool: PgPool) {
             topics: Some(vec![topic.slug.clone()]),
             authors: Some(vec![person.slug.clone()]),
             lead_image: None,
+            // Every other story keeps the headline and dek in the head; the rest put the
+            // payload in the search and social fields too.
+            seo_title: Some((n % 2 == 1).then(|| clip(payload, 70))),
+            meta_description: Some((n % 2 == 1).then(|| clip(payload, 160))),
             study: Some(Some(Study {
                 citation: Some(clip(payload, 500)),
                 ..Study::default()

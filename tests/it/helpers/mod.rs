@@ -215,6 +215,8 @@ impl ArticleBuilder {
                 study: self.study.as_ref(),
                 review: None,
                 lead_image: None,
+                seo_title: None,
+                meta_description: None,
                 version: 1 + self.changes.len() as i32,
                 created_at: self.published_at,
                 created_by: None,

@@ -9,4 +9,5 @@ mod lists;
 mod media;
 mod people;
 mod search;
+mod seo;
 mod topics;

@@ -48,6 +48,9 @@ pub struct Draft {
     pub authors: Vec<String>,
     /// A media id, or empty.
     pub lead_image: String,
+    /// Search and social: empty means the headline and the summary line are used.
+    pub seo_title: String,
+    pub meta_description: String,
     pub study: StudyForm,
     pub review: ReviewForm,
     pub change_kind: String,
@@ -121,6 +124,12 @@ impl StudyForm {
         })
     }
 
+    /// The study box the fields would give, what they can say of it (a field that does not
+    /// read is left out; saving names it).
+    pub fn preview(&self) -> Option<Study> {
+        self.to_study(&mut Vec::new())
+    }
+
     pub fn is_blank(&self) -> bool {
         [
             &self.citation,
@@ -185,6 +194,8 @@ impl Draft {
             topics: doc.topics.clone(),
             authors: doc.authors.clone(),
             lead_image: doc.lead_image.map(|id| id.to_string()).unwrap_or_default(),
+            seo_title: doc.seo_title.clone().unwrap_or_default(),
+            meta_description: doc.meta_description.clone().unwrap_or_default(),
             study: StudyForm::from_study(doc.study.as_ref()),
             review: ReviewForm::from_review(doc.review.as_ref()),
             change_kind: "minor".into(),
@@ -224,6 +235,9 @@ impl Draft {
             study: Some(study),
             review: Some(review),
             lead_image: Some(lead_image),
+            // Empty once trimmed clears the field (the service says so).
+            seo_title: Some(Some(self.seo_title.clone())),
+            meta_description: Some(Some(self.meta_description.clone())),
         })
     }
 
@@ -262,6 +276,8 @@ pub struct EditorForm {
     #[serde(rename = "author")]
     authors: Vec<String>,
     lead_image: String,
+    seo_title: String,
+    meta_description: String,
     #[serde(rename = "study.citation")]
     study_citation: String,
     #[serde(rename = "study.doi")]
@@ -318,6 +334,8 @@ impl EditorForm {
                 .filter(|a| !a.is_empty())
                 .collect(),
             lead_image: self.lead_image.clone(),
+            seo_title: self.seo_title.clone(),
+            meta_description: self.meta_description.clone(),
             study: StudyForm {
                 citation: self.study_citation.clone(),
                 doi: self.study_doi.clone(),

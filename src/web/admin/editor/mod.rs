@@ -8,6 +8,7 @@ pub mod desk;
 pub mod form;
 pub mod page;
 pub mod presence;
+pub mod preview;
 pub mod publishing;
 pub mod tools;
 

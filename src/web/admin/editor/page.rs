@@ -8,11 +8,12 @@ use uuid::Uuid;
 
 use super::FLASH_PREVIEW_URL;
 use super::form::Draft;
+use super::preview::{self, SeoPreview, StoryPreview};
 use crate::db;
 use crate::domain::article::Article;
 use crate::domain::article::ArticleStatus;
 use crate::domain::dates;
-use crate::domain::markdown;
+use crate::domain::seo;
 use crate::domain::slug::Slug;
 use crate::error::{AppError, FieldError};
 use crate::service::articles;
@@ -76,8 +77,13 @@ pub struct EditorPage {
     pub library: Vec<crate::domain::media::Media>,
     pub errors: Vec<FieldError>,
     pub message: Option<String>,
-    /// The form's body as the site renders it (sanitised), refreshed live by `editor.js`.
+    /// The story in the form as readers will see it ([`StoryPreview`], with the body
+    /// sanitised as the site renders it), refreshed live by `editor.js`.
     pub preview_html: String,
+    /// The story in a search result and on a social card.
+    pub seo: SeoPreview,
+    /// The body's words and reading time.
+    pub reading: String,
     pub public_url: Option<String>,
     /// A conflict: the story as someone else saved it.
     pub theirs: Option<Draft>,
@@ -107,9 +113,119 @@ pub struct EditorPage {
     pub desk: super::desk::Desk,
 }
 
+/// One line of the error summary above the form: the field's name and message, linked to the
+/// field when the form shows it.
+pub struct ErrorLink {
+    pub href: Option<String>,
+    pub text: String,
+}
+
 impl EditorPage {
     pub fn error_for(&self, field: &str) -> Option<&str> {
         crate::error::message_for(&self.errors, field)
+    }
+
+    /// "12 / 200 characters" for the counter of `field` holding `value`.
+    pub fn count_text(&self, value: &str, field: &str) -> String {
+        preview::count_text(value, preview::limit_of(field))
+    }
+
+    /// Whether `value` is over the limit of `field`.
+    pub fn over(&self, value: &str, field: &str) -> bool {
+        value.chars().count() > preview::limit_of(field)
+    }
+
+    pub fn limit(&self, field: &str) -> usize {
+        preview::limit_of(field)
+    }
+
+    /// The summary of the errors, first to last as the form shows the fields: each links to
+    /// its field (where the same message is shown beside it); a field the form does not show
+    /// has its message here only.
+    pub fn error_summary(&self) -> Vec<ErrorLink> {
+        let mut lines: Vec<(usize, ErrorLink)> = self
+            .errors
+            .iter()
+            .map(|error| {
+                let (order, label, id) = self.field_place(&error.field);
+                let link = ErrorLink {
+                    href: id.map(|id| format!("#{id}")),
+                    text: format!("{label}: {}.", error.message),
+                };
+                (order, link)
+            })
+            .collect();
+        // Ordered by where the fields are on the form (a stable sort keeps the rest).
+        lines.sort_by_key(|(order, _)| *order);
+        lines.into_iter().map(|(_, link)| link).collect()
+    }
+
+    /// Where the form shows `field`: its rank from the top, its label, and the id of its
+    /// control (`None` when the form does not show it).
+    fn field_place(&self, field: &str) -> (usize, String, Option<String>) {
+        let editing = self.id.is_some();
+        let (order, label, id, shown): (usize, &str, &str, bool) = match field {
+            "title" => (0, "Headline", "title", true),
+            "slug" => (1, "Address", "slug", true),
+            "dek" => (2, "Summary line", "dek", true),
+            "body_markdown" => (3, "Body", "body_markdown", true),
+            "topics" => (4, "Topics", "topics", !self.topics.is_empty()),
+            "authors" => (
+                5,
+                "Byline",
+                if self.people.is_empty() {
+                    "byline"
+                } else {
+                    "author-1"
+                },
+                true,
+            ),
+            "lead_image" => (6, "Lead image", "lead_image", true),
+            "seo_title" => (7, "Search and social title", "seo_title", true),
+            "meta_description" => (8, "Meta description", "meta_description", true),
+            "change_kind" => (30, "Change kind", "change_kind-minor", editing),
+            "change_note" => (31, "Change note", "change_note", editing),
+            "publish_at" => (
+                40,
+                "Publish at",
+                "publish_at",
+                editing && self.offers.publish,
+            ),
+            "reason" => (
+                41,
+                "Archive reason",
+                "reason",
+                editing && self.offers.archive,
+            ),
+            "superseded_by" => (
+                42,
+                "Superseded by",
+                "superseded_by",
+                editing && self.offers.archive,
+            ),
+            "withdraw_reason" => (
+                43,
+                "Withdrawal reason",
+                "withdraw_reason",
+                editing && self.offers.withdraw,
+            ),
+            other => {
+                // `study.doi` → `study_doi`, in the order of their sections.
+                if let Some((section, name)) = other.split_once('.')
+                    && matches!(section, "study" | "review")
+                {
+                    let label = name.replace('_', " ");
+                    let order = if section == "study" { 10 } else { 20 };
+                    return (
+                        order,
+                        format!("{} {label}", capitalised(section)),
+                        Some(format!("{section}_{name}")),
+                    );
+                }
+                return (50, other.replace('_', " "), None);
+            }
+        };
+        (order, label.to_owned(), shown.then(|| id.to_owned()))
     }
 
     /// The smallest rendition of an image, for a picker.
@@ -174,6 +290,14 @@ impl EditorPage {
         };
         filled || self.errors.iter().any(|e| e.field.starts_with(prefix))
     }
+}
+
+fn capitalised(word: &str) -> String {
+    let mut chars = word.chars();
+    chars
+        .next()
+        .map(|first| first.to_uppercase().chain(chars).collect())
+        .unwrap_or_default()
 }
 
 /// The editor page of `doc` (`None`: a new story) with `draft` in the form.
@@ -252,6 +376,14 @@ pub async fn editor_page(
         Some(doc) => super::desk::load(state, admin, doc).await?,
         None => super::desk::Desk::default(),
     };
+    let preview_html = StoryPreview::of(&draft, &people, &library).render()?;
+    let slug = match draft.slug.trim() {
+        "" => Slug::from_title(&draft.title)
+            .map(|s| s.as_str().to_owned())
+            .unwrap_or_default(),
+        own => own.to_owned(),
+    };
+    let seo = SeoPreview::of(&draft, &slug, &state.config.base_url, &library);
     Ok(EditorPage {
         layout: admin_layout(if doc.is_some() {
             "Edit story"
@@ -279,7 +411,9 @@ pub async fn editor_page(
         slug_suggestion: Slug::from_title(&draft.title)
             .map(|s| s.as_str().to_owned())
             .unwrap_or_default(),
-        preview_html: markdown::render(&draft.body_markdown).into_string(),
+        preview_html,
+        seo,
+        reading: seo::reading_summary(&draft.body_markdown),
         draft,
         errors: Vec::new(),
         message: None,

@@ -10,17 +10,21 @@ use uuid::Uuid;
 
 use super::FLASH_PREVIEW_URL;
 use super::form::EditorForm;
+use super::preview::StoryPreview;
+use crate::db;
 use crate::domain::article::limits;
 use crate::domain::dates;
-use crate::domain::markdown;
 use crate::error::AppError;
 use crate::service::{autosaves, previews};
 use crate::state::AppState;
 use crate::web::admin::extract::{Admin, AdminForm, AdminPath, NoFields};
+use askama::Template;
 
-/// `POST /admin/preview`: the Markdown of the form rendered and sanitised as the site will
-/// show it, for the live preview beside the editor.
+/// `POST /admin/preview`: the story in the form as readers will see it (headline, summary
+/// line, byline, lead image, body rendered and sanitised as the site renders it, study box),
+/// for the live preview beside the editor.
 pub async fn preview(
+    State(state): State<AppState>,
     _: Admin,
     AdminForm(form): AdminForm<EditorForm>,
 ) -> Result<Response, AppError> {
@@ -31,7 +35,19 @@ pub async fn preview(
             format!("must be at most {} bytes", limits::BODY_BYTES),
         ));
     }
-    let html = markdown::render(&draft.body_markdown).into_string();
+    let people = if draft.authors.is_empty() {
+        Vec::new()
+    } else {
+        db::people::all_credits(&state.pool).await?
+    };
+    let images = match uuid::Uuid::parse_str(draft.lead_image.trim()) {
+        Ok(id) => db::media::find(&state.pool, id)
+            .await?
+            .into_iter()
+            .collect(),
+        Err(_) => Vec::new(),
+    };
+    let html = StoryPreview::of(&draft, &people, &images).render()?;
     Ok(([(header::CONTENT_TYPE, "text/html; charset=utf-8")], html).into_response())
 }
 
