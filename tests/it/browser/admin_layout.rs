@@ -189,6 +189,7 @@ async fn the_dashboard_works_on_a_phone_and_bulk_archives_by_keyboard(pool: PgPo
         "{facts}"
     );
     assert_accessible(&client, "dashboard at 390 px").await;
+    super::admin::screenshot(&client, "admin-dashboard-phone").await;
     // The sort links are shown on a phone; the second page keeps the order.
     let sort_links = client.find(Locator::Css("#sort-links")).await.unwrap();
     assert!(sort_links.is_displayed().await.unwrap());
