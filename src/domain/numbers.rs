@@ -1,6 +1,16 @@
 //! Whole numbers as JSON writes them: JSON Schema's `integer` counts `389.0` and `3.89e2` as
 //! whole numbers, so the API reads them as such ([`whole_number_option`]).
 
+/// A required whole number, read as [`whole_number_option`] reads one; `null` is refused.
+pub fn whole_number<'de, D>(deserializer: D) -> Result<i64, D::Error>
+where
+    D: serde::Deserializer<'de>,
+{
+    whole_number_option(deserializer)?.ok_or_else(|| {
+        serde::de::Error::invalid_type(serde::de::Unexpected::Unit, &"a whole number")
+    })
+}
+
 /// An optional whole number that also reads a JSON number with a zero fraction (`389.0`,
 /// `3.89e2`), as JSON Schema's `integer` counts it; `null` is none. Anything else (`389.5`, a
 /// string, a number past `i64`) is an error naming the field.

@@ -46,9 +46,8 @@ async fn check(pool: &PgPool, settings: &mut PolicySettings) -> Result<(), AppEr
     }
     let mut topics: Vec<String> = Vec::new();
     for topic in &settings.topics {
-        let topic = topic.trim().to_owned();
-        if !topic.is_empty() && !topics.contains(&topic) {
-            topics.push(topic);
+        if !topics.contains(topic) {
+            topics.push(topic.clone());
         }
     }
     if topics.len() > MAX_TOPICS {
@@ -57,6 +56,7 @@ async fn check(pool: &PgPool, settings: &mut PolicySettings) -> Result<(), AppEr
             format!("must list at most {MAX_TOPICS} topics"),
         ));
     } else {
+        // A slug is matched as sent: "" or " sleep" is no topic's slug.
         let unknown = db::topics::unknown_slugs(pool, &topics).await?;
         if !unknown.is_empty() {
             errors.push(FieldError::new(

@@ -97,10 +97,13 @@ pub(super) async fn schedule_in(
         )));
     }
     if options.note.is_some() {
-        return Err(AppError::field(
-            "note",
-            "is only for sending a story in review back to its author",
-        ));
+        // The story's state, not the note, is what does not fit: a `409` naming the field.
+        return Err(AppError::FieldConflict(vec![
+            crate::error::FieldError::new(
+                "note",
+                "is only for sending a story in review back to its author",
+            ),
+        ]));
     }
     let (reason, newer) = match later {
         Later::Archive => archive_options(tx, &article, &options).await?,

@@ -45,10 +45,13 @@ pub(super) async fn transition_in(
         matches!(transition, Transition::Unpublish) && article.status == ArticleStatus::InReview;
     let note = clean_note(options.note.as_deref())?;
     if note.is_some() && !sending_back {
-        return Err(AppError::field(
-            "note",
-            "is only for sending a story in review back to its author",
-        ));
+        // The story's state, not the note, is what does not fit: a `409` naming the field.
+        return Err(AppError::FieldConflict(vec![
+            crate::error::FieldError::new(
+                "note",
+                "is only for sending a story in review back to its author",
+            ),
+        ]));
     }
     let at = now();
     let outcome = lifecycle::apply(

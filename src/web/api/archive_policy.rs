@@ -24,7 +24,9 @@ pub struct NewArchivePolicy {
     /// Whether the server applies it, once a day.
     pub enabled: bool,
     /// Archive published stories not published, updated or corrected for this many days.
-    pub older_than_days: i32,
+    #[serde(deserialize_with = "crate::domain::numbers::whole_number")]
+    #[schema(value_type = i32)]
+    pub older_than_days: i64,
     /// Topic slugs (existing topics): only stories in one of them. Empty: every story.
     pub topics: Vec<String>,
     /// Shown on each archived story's banner.
@@ -68,7 +70,8 @@ pub async fn replace_archive_policy(
     let if_match = IfMatch::from_headers(&headers).optional();
     let settings = PolicySettings {
         enabled: input.enabled,
-        older_than_days: input.older_than_days,
+        // Out of range (and beyond i32) is refused by the service, naming the field.
+        older_than_days: i32::try_from(input.older_than_days).unwrap_or(0),
         topics: input.topics,
         reason: input.reason,
     };

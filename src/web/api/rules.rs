@@ -342,6 +342,12 @@ fn parameter_rules() -> Vec<(&'static str, &'static str, Value)> {
             "status",
             json!({"type": "string", "enum": feedback_statuses}),
         ),
+        ("/api/v1/archive-policy/preview", "page", page.clone()),
+        (
+            "/api/v1/archive-policy/preview",
+            "per_page",
+            per_page.clone(),
+        ),
         ("/api/v1/feedback", "page", page),
         ("/api/v1/feedback", "per_page", per_page),
     ]

@@ -223,7 +223,7 @@ async fn only_editors_send_back_and_a_note_is_checked_and_only_for_sending_back(
             &[],
         )
         .await;
-    let problem = answer.assert_problem(422);
+    let problem = answer.assert_problem(409);
     assert_eq!(
         problem["errors"][0]["message"],
         "is only for sending a story in review back to its author"

@@ -263,3 +263,52 @@ async fn the_daily_run_archives_once_across_instances_as_the_system(pool: PgPool
         page.text
     );
 }
+
+/// What JSON Schema calls valid is taken as such: `92.0` days is 92; an empty or padded topic
+/// is no topic's slug.
+#[sqlx::test]
+async fn numbers_and_topics_are_read_as_the_schema_states(pool: PgPool) {
+    insert_topic(&pool, "sleep", "Sleep", "Sleep research.").await;
+    let editor = token_for(&pool, Role::Editor).await;
+    let app = TestApp::new(pool);
+    let body =
+        json!({"enabled": false, "older_than_days": 92.0, "topics": ["sleep"], "reason": "Old"});
+    let saved = app
+        .api(
+            "PUT",
+            "/api/v1/archive-policy",
+            Some(&editor),
+            Some(body),
+            &[],
+        )
+        .await;
+    assert_eq!(saved.status, 200, "{}", saved.text);
+    assert_eq!(saved.json()["older_than_days"], 92);
+    for topics in [json!([""]), json!([" sleep"])] {
+        let body =
+            json!({"enabled": false, "older_than_days": 30, "topics": topics, "reason": "Old"});
+        let refused = app
+            .api(
+                "PUT",
+                "/api/v1/archive-policy",
+                Some(&editor),
+                Some(body),
+                &[],
+            )
+            .await;
+        refused.assert_problem(422);
+        assert_eq!(refused.error_fields(), ["topics"]);
+    }
+    for query in ["page=0", "page=%C3%879", "per_page=x"] {
+        let refused = app
+            .api(
+                "GET",
+                &format!("/api/v1/archive-policy/preview?{query}"),
+                Some(&editor),
+                None,
+                &[],
+            )
+            .await;
+        refused.assert_problem(422);
+    }
+}
