@@ -1,5 +1,5 @@
 //! The command line of CONTRACT §7: `serve`, `migrate`, `demo`, `user add`, `token add`, plus
-//! `token list`, `token revoke` and `local-db`.
+//! `token list`, `token revoke`, `local-db`, and `export` / `import dateline` (CONTRACT §11).
 
 use clap::{Parser, Subcommand};
 
@@ -44,6 +44,12 @@ pub enum Command {
     /// Image processing figures for `make bench-media`.
     #[command(subcommand, hide = true)]
     MediaBench(MediaBenchCommand),
+    /// Write every story (with its revisions), topic, person, image, synonym set and the archive
+    /// policy to FILE, a portable copy (docs/EXPORT_FORMAT.md).
+    Export { file: std::path::PathBuf },
+    /// Import stories from another system or from a Dateline export.
+    #[command(subcommand)]
+    Import(ImportCommand),
     /// Manage users.
     #[command(subcommand)]
     User(UserCommand),
@@ -69,6 +75,12 @@ pub enum MediaBenchCommand {
     },
     /// Make the renditions of a file; print milliseconds, files, bytes and peak MB.
     Process { file: std::path::PathBuf },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ImportCommand {
+    /// Restore a `dateline export` file into an empty database.
+    Dateline { file: std::path::PathBuf },
 }
 
 #[derive(Debug, Subcommand)]
@@ -191,6 +203,14 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             let pool = crate::db::connect_and_migrate(&config).await?;
             crate::demo::load(&pool).await?;
             crate::generate::generate(&pool, stories).await
+        }
+        Command::Export { file } => {
+            let pool = crate::db::connect_and_migrate(&config).await?;
+            crate::archive::export(&pool, &file).await
+        }
+        Command::Import(ImportCommand::Dateline { file }) => {
+            let pool = crate::db::connect_and_migrate(&config).await?;
+            crate::archive::import(&pool, &file).await
         }
         Command::User(UserCommand::Add { email, name, role }) => {
             let mut password = String::new();

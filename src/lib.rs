@@ -15,10 +15,12 @@
 //!   keys; [`db`] holds every SQL query; [`domain`] holds pure types and rules.
 //! - [`jobs`] (scheduler, maintenance) and [`signals`] (feedback batches, page views) run in
 //!   the background; [`error`] is the one error type; [`assets`] serves hashed static files.
-//! - [`demo`] loads the demo stories; [`generate`] makes benchmark data;
+//! - [`archive`] writes and reads a portable copy of a site (`dateline export`);
+//!   [`demo`] loads the demo stories; [`generate`] makes benchmark data;
 //!   [`deploy_check`] refuses unsafe production settings; [`telemetry`] sets up logging.
 
 pub mod app;
+pub mod archive;
 pub mod assets;
 pub mod cache;
 pub mod cli;

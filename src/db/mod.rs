@@ -1,6 +1,7 @@
 //! All SQL lives here, one module per table, as free async functions
 //! (`db::articles::find_by_slug`). Queries are checked at compile time against `.sqlx/`.
 
+pub mod archive;
 pub mod archive_policy;
 pub mod articles;
 pub mod audit;
