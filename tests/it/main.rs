@@ -12,6 +12,7 @@ mod browser;
 mod cache;
 mod cli;
 mod demo;
+mod export;
 mod feedback;
 mod hardening;
 mod health;
