@@ -510,3 +510,70 @@ async fn a_file_of_another_format_version_is_refused(pool: PgPool) {
         "{err}"
     );
 }
+
+#[sqlx::test]
+async fn users_arrive_disabled_without_passwords_unless_the_target_already_has_their_email(
+    pool: PgPool,
+) {
+    let app = TestApp::new(pool.clone());
+    let token = token_for(&pool, Role::Editor).await;
+    let story = app
+        .create_article(&token, json!({"title": "Written by an editor"}))
+        .await;
+    let _other = token_for(&pool, Role::Contributor).await;
+    let (editor_id, email): (uuid::Uuid, String) =
+        sqlx::query_as("SELECT id, email FROM users WHERE role = 'editor'")
+            .fetch_one(&pool)
+            .await
+            .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("site.tar.gz");
+    let file = file.to_str().unwrap();
+    let (ok, _, err) = run(&pool, &["export", file]).await;
+    assert!(ok, "{err}");
+
+    // The target has the editor's account already (created before the import to sign in).
+    let copy = SecondDatabase::new(&pool).await;
+    let (ok, _, err) = run(&copy.pool, &["migrate"]).await;
+    assert!(ok, "{err}");
+    let own_id = dateline::service::users::create_user(
+        &copy.pool,
+        &email,
+        "The Editor",
+        Role::Editor,
+        "a-new-password-for-this-site",
+    )
+    .await
+    .unwrap();
+    let (ok, _, err) = run(&copy.pool, &["import", "dateline", file]).await;
+    assert!(ok, "{err}");
+
+    let credited: Option<uuid::Uuid> = sqlx::query_scalar(
+        "SELECT created_by FROM article_revisions WHERE article_id = $1 AND number = 1",
+    )
+    .bind(uuid::Uuid::parse_str(&id_of(&story)).unwrap())
+    .fetch_one(&copy.pool)
+    .await
+    .unwrap();
+    assert_eq!(
+        credited,
+        Some(own_id),
+        "credited to the account already there"
+    );
+    assert_ne!(own_id, editor_id);
+    let accounts: Vec<(String, bool, bool)> = sqlx::query_as(
+        "SELECT role, disabled_at IS NULL, password_hash LIKE '$argon2%' FROM users ORDER BY role",
+    )
+    .fetch_all(&copy.pool)
+    .await
+    .unwrap();
+    assert_eq!(
+        accounts,
+        vec![
+            ("contributor".to_owned(), false, false),
+            ("editor".to_owned(), true, true),
+        ],
+        "the contributor arrives disabled without a password; the editor's own account stays"
+    );
+    copy.drop().await;
+}
