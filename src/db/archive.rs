@@ -180,7 +180,8 @@ pub async fn no_time_limits(conn: &mut PgConnection) -> sqlx::Result<()> {
 pub async fn counts(conn: &mut PgConnection) -> sqlx::Result<(Vec<(String, i64)>, i64)> {
     let mut counts = Vec::new();
     for kind in KINDS {
-        let n: i64 = sqlx::query_scalar(&format!("SELECT count(*) FROM ({}) AS x", kind.select))
+        // Each kind's select reads every row of its table, so the table's count is its count.
+        let n: i64 = sqlx::query_scalar(&format!("SELECT count(*) FROM {}", kind.name))
             .fetch_one(&mut *conn)
             .await?;
         counts.push((kind.name.to_owned(), n));
