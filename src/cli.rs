@@ -1,5 +1,5 @@
 //! The command line of CONTRACT §7: `serve`, `migrate`, `demo`, `user add`, `token add`, plus
-//! `token list`, `token revoke` and `local-db`.
+//! `token list`, `token revoke`, `local-db` and `import` (CONTRACT §11).
 
 use clap::{Parser, Subcommand};
 
@@ -44,6 +44,18 @@ pub enum Command {
     /// Image processing figures for `make bench-media`.
     #[command(subcommand, hide = true)]
     MediaBench(MediaBenchCommand),
+    /// Import another system's site: stories, topics, people and old links.
+    #[command(subcommand)]
+    Import(ImportCommand),
+    /// Write a made-up WordPress export of this many posts (tests and `dateline import`'s
+    /// benchmark).
+    #[command(hide = true)]
+    ImportSample {
+        #[arg(long)]
+        posts: usize,
+        #[arg(long)]
+        out: std::path::PathBuf,
+    },
     /// Manage users.
     #[command(subcommand)]
     User(UserCommand),
@@ -69,6 +81,19 @@ pub enum MediaBenchCommand {
     },
     /// Make the renditions of a file; print milliseconds, files, bytes and peak MB.
     Process { file: std::path::PathBuf },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ImportCommand {
+    /// A WordPress export (WXR 1.1 or 1.2, from Tools → Export): posts become stories,
+    /// categories and tags topics, authors people; old permalinks and `/?p=ID` answer 301.
+    /// Running it again imports only what changed.
+    Wordpress {
+        file: std::path::PathBuf,
+        /// Read and check everything, print the summary, write nothing.
+        #[arg(long)]
+        dry_run: bool,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -191,6 +216,18 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             let pool = crate::db::connect_and_migrate(&config).await?;
             crate::demo::load(&pool).await?;
             crate::generate::generate(&pool, stories).await
+        }
+        Command::Import(ImportCommand::Wordpress { file, dry_run }) => {
+            let pool = crate::db::connect_and_migrate(&config).await?;
+            let summary = crate::import::wordpress(&pool, &file, dry_run).await?;
+            print!("{summary}");
+            Ok(())
+        }
+        Command::ImportSample { posts, out } => {
+            let mut file = std::io::BufWriter::new(std::fs::File::create(&out)?);
+            crate::import::sample::write_wxr(&mut file, posts)?;
+            std::io::Write::flush(&mut file)?;
+            Ok(())
         }
         Command::User(UserCommand::Add { email, name, role }) => {
             let mut password = String::new();

@@ -104,3 +104,31 @@ pub async fn redirect_slug(pool: &PgPool, paths: &[String]) -> sqlx::Result<Opti
     .fetch_optional(pool)
     .await
 }
+
+/// The id and slug of the topic at `slug`.
+pub async fn topic_by_slug(
+    db: impl PgExecutor<'_>,
+    slug: &str,
+) -> sqlx::Result<Option<(Uuid, String)>> {
+    let row = sqlx::query!("SELECT id, slug FROM topics WHERE slug = $1", slug)
+        .fetch_optional(db)
+        .await?;
+    Ok(row.map(|r| (r.id, r.slug)))
+}
+
+/// The slug of the topic `id`.
+pub async fn topic_slug(db: impl PgExecutor<'_>, id: Uuid) -> sqlx::Result<Option<String>> {
+    sqlx::query_scalar!("SELECT slug FROM topics WHERE id = $1", id)
+        .fetch_optional(db)
+        .await
+}
+
+/// The slug of the person `id`, unless deleted.
+pub async fn person_slug(db: impl PgExecutor<'_>, id: Uuid) -> sqlx::Result<Option<String>> {
+    sqlx::query_scalar!(
+        "SELECT slug FROM people WHERE id = $1 AND deleted_at IS NULL",
+        id
+    )
+    .fetch_optional(db)
+    .await
+}

@@ -216,16 +216,49 @@ fn escape_attr(s: &str) -> String {
         .replace('>', "&gt;")
 }
 
-/// Text without tags, entities of quotes and ampersands decoded.
+/// Text without tags, HTML entities decoded, white space collapsed.
 pub fn plain_text(html: &str) -> String {
     let text = TAG.replace_all(html, "");
-    text.replace("&amp;", "&")
-        .replace("&quot;", "\"")
-        .replace("&#039;", "'")
-        .replace("&nbsp;", " ")
+    decode_entities(&text)
         .split_whitespace()
         .collect::<Vec<_>>()
         .join(" ")
+}
+
+/// HTML entities decoded (WordPress stores titles and term names HTML-escaped, `&amp;`,
+/// `&#8217;`): numeric ones and the named ones WordPress writes; others stay as they are.
+pub fn decode_entities(text: &str) -> String {
+    static ENTITY: LazyLock<Regex> =
+        LazyLock::new(|| re(r"&(#[0-9]{1,7}|#[xX][0-9a-fA-F]{1,6}|[a-zA-Z]{2,8});"));
+    ENTITY
+        .replace_all(text, |c: &Captures| {
+            let name = &c[1];
+            let decoded =
+                if let Some(hex) = name.strip_prefix("#x").or_else(|| name.strip_prefix("#X")) {
+                    u32::from_str_radix(hex, 16).ok().and_then(char::from_u32)
+                } else if let Some(dec) = name.strip_prefix('#') {
+                    dec.parse().ok().and_then(char::from_u32)
+                } else {
+                    match name {
+                        "amp" => Some('&'),
+                        "lt" => Some('<'),
+                        "gt" => Some('>'),
+                        "quot" => Some('"'),
+                        "apos" => Some('\''),
+                        "nbsp" => Some('\u{a0}'),
+                        "ndash" => Some('–'),
+                        "mdash" => Some('—'),
+                        "hellip" => Some('…'),
+                        "lsquo" => Some('‘'),
+                        "rsquo" => Some('’'),
+                        "ldquo" => Some('“'),
+                        "rdquo" => Some('”'),
+                        _ => None,
+                    }
+                };
+            decoded.map_or_else(|| c[0].to_owned(), String::from)
+        })
+        .into_owned()
 }
 
 /// A body's paragraphs as plain text, separated by blank lines (for a derived dek): Markdown

@@ -16,6 +16,7 @@ mod feedback;
 mod hardening;
 mod health;
 mod hostile;
+mod import;
 mod localpg;
 mod maintenance;
 mod migrations;
