@@ -94,6 +94,14 @@ pub enum ImportCommand {
         #[arg(long)]
         dry_run: bool,
     },
+    /// A Ghost JSON export (Settings → Labs → Export): posts become stories, tags topics,
+    /// authors people; `/{slug}/` answers 301. Running it again imports only what changed.
+    Ghost {
+        file: std::path::PathBuf,
+        /// Read and check everything, print the summary, write nothing.
+        #[arg(long)]
+        dry_run: bool,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -220,6 +228,12 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Import(ImportCommand::Wordpress { file, dry_run }) => {
             let pool = crate::db::connect_and_migrate(&config).await?;
             let summary = crate::import::wordpress(&pool, &file, dry_run).await?;
+            print!("{summary}");
+            Ok(())
+        }
+        Command::Import(ImportCommand::Ghost { file, dry_run }) => {
+            let pool = crate::db::connect_and_migrate(&config).await?;
+            let summary = crate::import::ghost(&pool, &file, dry_run).await?;
             print!("{summary}");
             Ok(())
         }

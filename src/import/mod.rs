@@ -1,4 +1,4 @@
-//! Importing other systems' sites (CONTRACT §11): `dateline import wordpress FILE`. The file is
+//! Importing other systems' sites (CONTRACT §11): `dateline import wordpress|ghost FILE`. The file is
 //! read twice as a stream ([`wordpress::WxrReader`]): once to check all of it and count its
 //! items (a broken or foreign file writes nothing), then to import. [`content`] turns post
 //! bodies into Markdown; the rules live in `crate::domain::import`; every write goes through
@@ -7,6 +7,7 @@
 //! run does the same in one transaction that it rolls back.
 
 pub mod content;
+pub mod ghost;
 pub mod wordpress;
 
 use std::collections::HashMap;
@@ -107,6 +108,107 @@ fn progress(total: u64, what: &str) -> indicatif::ProgressBar {
     bar
 }
 
+/// Counts a story's outcome, committing its transaction, or records why it was skipped
+/// (dropping the transaction rolls the item back; the others stay).
+async fn count(
+    summary: &mut Summary,
+    tx: Transaction<'_, Postgres>,
+    result: Result<(Outcome, Option<crate::domain::events::ChangeEvent>), AppError>,
+    what: String,
+) -> sqlx::Result<()> {
+    match result {
+        Ok((outcome, _)) => {
+            tx.commit().await?;
+            match outcome {
+                Outcome::Created => summary.imported += 1,
+                Outcome::Updated => summary.updated += 1,
+                Outcome::Unchanged => summary.unchanged += 1,
+            }
+        }
+        Err(err) => summary.skipped.push((what, reason(err))),
+    }
+    Ok(())
+}
+
+/// `dateline import ghost FILE [--dry-run]`. Ghost's ids are unique across sites, so the
+/// source is just `ghost`.
+pub async fn ghost(pool: &PgPool, path: &Path, dry_run: bool) -> anyhow::Result<Summary> {
+    // First pass: the whole file checked, posts counted, the small tables kept.
+    let site = ghost::read_site(std::fs::File::open(path).map_err(ghost::GhostError::from)?)?;
+    let mut summary = Summary {
+        dry_run,
+        ..Summary::default()
+    };
+    let mut outer = if dry_run {
+        Some(pool.begin().await?)
+    } else {
+        None
+    };
+    let source = "ghost";
+    let mut topics: HashMap<String, String> = HashMap::new();
+    for tag in &site.tags {
+        let Some(topic) = ghost::topic(tag) else {
+            continue;
+        };
+        let mut tx = begin(pool, &mut outer).await?;
+        match crate::service::import::import_topic(&mut tx, source, &topic).await {
+            Ok((slug, outcome, _)) => {
+                tx.commit().await?;
+                summary.topics_added += usize::from(outcome == Outcome::Created);
+                topics.insert(tag.id.clone(), slug);
+            }
+            Err(err) => summary
+                .skipped
+                .push((format!("tag {:?}", tag.name), reason(err))),
+        }
+    }
+    let mut people: HashMap<String, String> = HashMap::new();
+    for user in &site.users {
+        let mut tx = begin(pool, &mut outer).await?;
+        match crate::service::import::import_person(&mut tx, source, &ghost::person(user)).await {
+            Ok((slug, outcome, _)) => {
+                tx.commit().await?;
+                summary.people_added += usize::from(outcome == Outcome::Created);
+                people.insert(user.id.clone(), slug);
+            }
+            Err(err) => summary
+                .skipped
+                .push((format!("author {:?}", user.name), reason(err))),
+        }
+    }
+    // Second pass: posts read on a blocking thread, imported here as they come.
+    let (sender, mut posts) = tokio::sync::mpsc::channel::<ghost::GhostPost>(32);
+    let file = std::fs::File::open(path)?;
+    let reading = tokio::task::spawn_blocking(move || {
+        ghost::read_posts(file, move |post| sender.blocking_send(post).is_ok())
+    });
+    let bar = progress(site.posts, "Ghost");
+    let now = crate::service::now();
+    while let Some(post) = posts.recv().await {
+        bar.inc(1);
+        let title = post.title.as_deref().unwrap_or_default().trim().to_owned();
+        let what = format!("post {} {:?}", post.id, short(&title));
+        let story = match ghost::post_story(&post, &site, &topics, &people, now) {
+            Ok(story) => story,
+            Err(why) => {
+                summary.skipped.push((what, why));
+                continue;
+            }
+        };
+        let label = format!("Ghost (post {})", post.id);
+        let mut tx = begin(pool, &mut outer).await?;
+        let result =
+            crate::service::articles::import::import_story(&mut tx, source, &story, &label).await;
+        count(&mut summary, tx, result, what).await?;
+    }
+    reading.await??;
+    bar.finish_and_clear();
+    if let Some(outer) = outer {
+        outer.rollback().await?;
+    }
+    Ok(summary)
+}
+
 /// `dateline import wordpress FILE [--dry-run]`.
 pub async fn wordpress(pool: &PgPool, path: &Path, dry_run: bool) -> anyhow::Result<Summary> {
     use wordpress::{WxrEvent, WxrReader};
@@ -186,22 +288,11 @@ pub async fn wordpress(pool: &PgPool, path: &Path, dry_run: bool) -> anyhow::Res
                 };
                 let label = format!("WordPress ({site}, post {})", item.post_id);
                 let mut tx = begin(pool, &mut outer).await?;
-                match crate::service::articles::import::import_story(
+                let result = crate::service::articles::import::import_story(
                     &mut tx, &source, &story, &label,
                 )
-                .await
-                {
-                    Ok((outcome, _)) => {
-                        tx.commit().await?;
-                        match outcome {
-                            Outcome::Created => summary.imported += 1,
-                            Outcome::Updated => summary.updated += 1,
-                            Outcome::Unchanged => summary.unchanged += 1,
-                        }
-                    }
-                    // Dropping the transaction rolls the item back; the others stay.
-                    Err(err) => summary.skipped.push((what, reason(err))),
-                }
+                .await;
+                count(&mut summary, tx, result, what).await?;
             }
         }
     }

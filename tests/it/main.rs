@@ -17,6 +17,7 @@ mod hardening;
 mod health;
 mod hostile;
 mod import;
+mod import_ghost;
 mod localpg;
 mod maintenance;
 mod migrations;
