@@ -52,7 +52,12 @@ fn router_with(state: AppState, security: SecurityHeaders, ids: RequestIds) -> R
         .merge(crate::web::public::routes(state.clone()))
         .merge(crate::web::health::routes().layer(crate::web::runtime::OnMainRuntime::current()))
         .route("/assets/{*path}", get(crate::assets::serve_asset))
-        .fallback(crate::web::not_found)
+        // Unknown paths: an imported story's old link (301), else the 404 page.
+        .fallback_service(
+            axum::routing::any(crate::web::public::old_links::old_path)
+                .with_state(state.clone())
+                .layer(crate::web::runtime::OnMainRuntime::current()),
+        )
         .with_state(state)
         .layer(
             ServiceBuilder::new()

@@ -1,5 +1,5 @@
 //! The command line of CONTRACT §7: `serve`, `migrate`, `demo`, `user add`, `token add`, plus
-//! `token list`, `token revoke`, `local-db`, and `export` / `import dateline` (CONTRACT §11).
+//! `token list`, `token revoke`, `local-db`, `export` and `import` (CONTRACT §11).
 
 use clap::{Parser, Subcommand};
 
@@ -47,9 +47,18 @@ pub enum Command {
     /// Write every story (with its revisions), topic, person, image, synonym set and the archive
     /// policy to FILE, a portable copy (docs/EXPORT_FORMAT.md).
     Export { file: std::path::PathBuf },
-    /// Import stories from another system or from a Dateline export.
+    /// Import another system's site (stories, topics, people and old links), or a Dateline export.
     #[command(subcommand)]
     Import(ImportCommand),
+    /// Write a made-up WordPress export of this many posts (tests and `dateline import`'s
+    /// benchmark).
+    #[command(hide = true)]
+    ImportSample {
+        #[arg(long)]
+        posts: usize,
+        #[arg(long)]
+        out: std::path::PathBuf,
+    },
     /// Manage users.
     #[command(subcommand)]
     User(UserCommand),
@@ -81,6 +90,23 @@ pub enum MediaBenchCommand {
 pub enum ImportCommand {
     /// Restore a `dateline export` file into an empty database.
     Dateline { file: std::path::PathBuf },
+    /// A WordPress export (WXR 1.1 or 1.2, from Tools → Export): posts become stories,
+    /// categories and tags topics, authors people; old permalinks and `/?p=ID` answer 301.
+    /// Running it again imports only what changed.
+    Wordpress {
+        file: std::path::PathBuf,
+        /// Read and check everything, print the summary, write nothing.
+        #[arg(long)]
+        dry_run: bool,
+    },
+    /// A Ghost JSON export (Settings → Labs → Export): posts become stories, tags topics,
+    /// authors people; `/{slug}/` answers 301. Running it again imports only what changed.
+    Ghost {
+        file: std::path::PathBuf,
+        /// Read and check everything, print the summary, write nothing.
+        #[arg(long)]
+        dry_run: bool,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -211,6 +237,24 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Import(ImportCommand::Dateline { file }) => {
             let pool = crate::db::connect_and_migrate(&config).await?;
             crate::archive::import(&pool, &file).await
+        }
+        Command::Import(ImportCommand::Wordpress { file, dry_run }) => {
+            let pool = crate::db::connect_and_migrate(&config).await?;
+            let summary = crate::import::wordpress(&pool, &file, dry_run).await?;
+            print!("{summary}");
+            Ok(())
+        }
+        Command::Import(ImportCommand::Ghost { file, dry_run }) => {
+            let pool = crate::db::connect_and_migrate(&config).await?;
+            let summary = crate::import::ghost(&pool, &file, dry_run).await?;
+            print!("{summary}");
+            Ok(())
+        }
+        Command::ImportSample { posts, out } => {
+            let mut file = std::io::BufWriter::new(std::fs::File::create(&out)?);
+            crate::import::sample::write_wxr(&mut file, posts)?;
+            std::io::Write::flush(&mut file)?;
+            Ok(())
         }
         Command::User(UserCommand::Add { email, name, role }) => {
             let mut password = String::new();

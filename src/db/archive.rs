@@ -106,6 +106,22 @@ pub const KINDS: &[Kind] = &[
         replace: false,
     },
     Kind {
+        // Old links of imported stories (`dateline import wordpress|ghost`): they keep answering
+        // 301 after a restore.
+        name: "import_redirects",
+        select: "SELECT to_jsonb(t)::text FROM import_redirects t ORDER BY path",
+        user_columns: &[],
+        replace: false,
+    },
+    Kind {
+        // What each imported item became, so that importing the same WordPress or Ghost file
+        // into the restored site still changes nothing.
+        name: "import_sources",
+        select: "SELECT to_jsonb(t)::text FROM import_sources t ORDER BY source, kind, source_id",
+        user_columns: &[],
+        replace: false,
+    },
+    Kind {
         name: "slug_history",
         select: "SELECT to_jsonb(t)::text FROM slug_history t ORDER BY slug",
         user_columns: &[],

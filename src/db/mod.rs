@@ -11,6 +11,7 @@ pub mod dashboard;
 pub mod discovery;
 pub mod events;
 pub mod feedback;
+pub mod imports;
 pub mod jobs;
 pub mod logins;
 pub mod maintenance;

@@ -5,6 +5,7 @@ pub mod article;
 pub mod dates;
 pub mod events;
 pub mod feedback;
+pub mod import;
 pub mod lifecycle;
 pub mod markdown;
 pub mod media;

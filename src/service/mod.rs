@@ -8,6 +8,7 @@ pub mod articles;
 pub mod auth;
 pub mod autosaves;
 pub mod feedback;
+pub mod import;
 pub mod media;
 pub mod people;
 pub mod previews;

@@ -17,6 +17,8 @@ mod feedback;
 mod hardening;
 mod health;
 mod hostile;
+mod import;
+mod import_ghost;
 mod localpg;
 mod maintenance;
 mod migrations;

@@ -10,6 +10,7 @@ pub mod access;
 pub mod doc;
 pub mod edit;
 pub mod history;
+pub mod import;
 pub mod later;
 pub mod lifecycle;
 pub mod trash;

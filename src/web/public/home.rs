@@ -25,7 +25,15 @@ pub struct HomePage {
 /// The latest published stories, newest first. Archived ones are published stories too (the
 /// contract leaves them out of feeds only): they are listed, marked, as on `/research-news`,
 /// and being old, they seldom reach the front page.
-pub async fn show_front_page(State(state): State<AppState>) -> Result<Response, AppError> {
+/// WordPress's `/?p=<id>` of an imported post answers 301 to its story
+/// ([`super::old_links`]).
+pub async fn show_front_page(
+    State(state): State<AppState>,
+    uri: axum::http::Uri,
+) -> Result<Response, AppError> {
+    if let Some(answer) = super::old_links::post_id_query(&state, uri.query()).await {
+        return answer;
+    }
     let stories = db::stories::list_published(&state.pool, true, FRONT_PAGE_STORIES, 0).await?;
     let layout = Layout::new("Research news", "home")
         .description("News about new medical and health research, in plain words.")

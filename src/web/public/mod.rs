@@ -6,6 +6,7 @@ mod discovery;
 pub mod feedback;
 mod home;
 mod media;
+pub mod old_links;
 mod people;
 mod preview;
 mod search;
