@@ -14,7 +14,8 @@ pub mod upload;
 
 use crate::error::AppError;
 
-/// The router's fallback: a styled 404 page.
+/// A styled 404 page (an unknown address under `/admin`, answered in the admin's layout; the
+/// public fallback looks up imported old links first).
 pub async fn not_found() -> AppError {
     AppError::NotFound
 }

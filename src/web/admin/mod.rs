@@ -104,11 +104,6 @@ async fn admin_error_pages(request: Request, next: Next) -> Response {
     Response::from_parts(parts, axum::body::Body::from(html))
 }
 
-/// An unknown address under `/admin`: the admin's own `404`.
-async fn admin_not_found() -> AppError {
-    AppError::NotFound
-}
-
 /// The admin navigation: who is signed in, and the sections their role may open (each asked
 /// of [`crate::domain::policy::can`], so the browser offers exactly what the server allows).
 #[derive(Debug, Clone)]
@@ -256,7 +251,7 @@ pub fn routes(state: AppState) -> Router<AppState> {
             "/admin/feedback/entries/{id}/note",
             post(feedback::update_note),
         )
-        .route("/admin/{*rest}", axum::routing::any(admin_not_found))
+        .route("/admin/{*rest}", axum::routing::any(crate::web::not_found))
         .route_layer(middleware::from_fn_with_state(
             state.clone(),
             require_session,
