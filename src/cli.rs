@@ -98,6 +98,11 @@ pub enum ImportCommand {
         /// Read and check everything, print the summary, write nothing.
         #[arg(long)]
         dry_run: bool,
+        /// A copy of the old site's `wp-content/uploads/` folder: the export's image
+        /// attachments are imported from it with their alt text, and bodies and featured
+        /// images point at them. Without it images keep their old addresses.
+        #[arg(long, value_name = "DIR")]
+        media_from: Option<std::path::PathBuf>,
     },
     /// A Ghost JSON export (Settings → Labs → Export): posts become stories, tags topics,
     /// authors people; `/{slug}/` answers 301. Running it again imports only what changed.
@@ -238,9 +243,14 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             let pool = crate::db::connect_and_migrate(&config).await?;
             crate::archive::import(&pool, &file).await
         }
-        Command::Import(ImportCommand::Wordpress { file, dry_run }) => {
+        Command::Import(ImportCommand::Wordpress {
+            file,
+            dry_run,
+            media_from,
+        }) => {
             let pool = crate::db::connect_and_migrate(&config).await?;
-            let summary = crate::import::wordpress(&pool, &file, dry_run).await?;
+            let summary =
+                crate::import::wordpress(&pool, &file, dry_run, media_from.as_deref()).await?;
             print!("{summary}");
             Ok(())
         }

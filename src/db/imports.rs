@@ -10,6 +10,7 @@ pub struct SourceRow {
     pub article_id: Option<Uuid>,
     pub topic_id: Option<Uuid>,
     pub person_id: Option<Uuid>,
+    pub media_id: Option<Uuid>,
     pub fingerprint: String,
 }
 
@@ -23,7 +24,7 @@ pub async fn find(
     sqlx::query_as!(
         SourceRow,
         r#"
-        SELECT article_id, topic_id, person_id, fingerprint
+        SELECT article_id, topic_id, person_id, media_id, fingerprint
         FROM import_sources WHERE source = $1 AND kind = $2 AND source_id = $3
         "#,
         source,
@@ -45,11 +46,12 @@ pub async fn record(
     sqlx::query!(
         r#"
         INSERT INTO import_sources (source, kind, source_id, article_id, topic_id, person_id,
-                                    fingerprint)
-        VALUES ($1, $2, $3, $4, $5, $6, $7)
+                                    media_id, fingerprint)
+        VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
         ON CONFLICT ON CONSTRAINT import_sources_pkey DO UPDATE
         SET article_id = EXCLUDED.article_id, topic_id = EXCLUDED.topic_id,
-            person_id = EXCLUDED.person_id, fingerprint = EXCLUDED.fingerprint,
+            person_id = EXCLUDED.person_id, media_id = EXCLUDED.media_id,
+            fingerprint = EXCLUDED.fingerprint,
             updated_at = now()
         "#,
         source,
@@ -58,6 +60,7 @@ pub async fn record(
         target.article_id,
         target.topic_id,
         target.person_id,
+        target.media_id,
         target.fingerprint
     )
     .execute(db)

@@ -11,7 +11,12 @@ pub fn wordpress_status(post_type: &str, status: &str) -> Result<ArticleStatus, 
     match post_type {
         "post" => {}
         "page" => return Err("a page (only posts are imported)".into()),
-        "attachment" => return Err("an attachment (images keep their URLs in bodies)".into()),
+        "attachment" => {
+            return Err(
+                "an attachment (images keep their URLs in bodies; --media-from imports the files)"
+                    .into(),
+            );
+        }
         "nav_menu_item" => return Err("a menu item".into()),
         "revision" => return Err("a revision (the post itself is imported)".into()),
         other => return Err(format!("a {other} (only posts are imported)")),
@@ -128,6 +133,93 @@ pub fn redirect_candidates(path: &str) -> Vec<String> {
     paths
 }
 
+/// Where a file of a WordPress site's uploads folder lives under it: `2019/05/chart.png` for
+/// `https://old.example/wp-content/uploads/2019/05/chart.png` (any host, or a path alone),
+/// without a query or fragment; percent-escapes decoded. `None` for other addresses, and for
+/// paths that would leave the folder (`..`).
+pub fn uploads_path(url: &str) -> Option<String> {
+    let url = url.trim();
+    let end = url.find(['?', '#']).unwrap_or(url.len());
+    let url = &url[..end];
+    let at = url.find("/wp-content/uploads/")? + "/wp-content/uploads/".len();
+    relative_upload(&percent_decode(&url[at..]))
+}
+
+/// `path` (as `_wp_attached_file` gives it) if it is a plain relative path inside the uploads
+/// folder: no `..`, no leading `/`, no backslashes, not empty.
+pub fn relative_upload(path: &str) -> Option<String> {
+    let path = path.trim();
+    let ok = !path.is_empty()
+        && !path.starts_with('/')
+        && !path.contains('\\')
+        && !path.contains('\0')
+        && path
+            .split('/')
+            .all(|part| !part.is_empty() && part != "." && part != "..");
+    ok.then(|| path.to_owned())
+}
+
+/// The file WordPress resized `path` from: `2019/05/chart-1024x683.png` → `2019/05/chart.png`
+/// (its `-{width}x{height}` sizes, and the `-scaled` of big uploads); `None` when the name
+/// has neither.
+pub fn unsized_upload(path: &str) -> Option<String> {
+    let (stem, ext) = path.rsplit_once('.')?;
+    if let Some(base) = stem.strip_suffix("-scaled") {
+        return Some(format!("{base}.{ext}"));
+    }
+    let (base, size) = stem.rsplit_once('-')?;
+    let (w, h) = size.split_once('x')?;
+    let digits = |s: &str| !s.is_empty() && s.len() <= 5 && s.bytes().all(|b| b.is_ascii_digit());
+    (digits(w) && digits(h)).then(|| format!("{base}.{ext}"))
+}
+
+/// `markdown` with each image or link to a file of the old uploads folder that `imported`
+/// knows (by its path under the folder, resized copies included) pointed at the imported
+/// image's address instead; an image without alt text of its author's (none, or the words
+/// `generated_alt` made from its address) gets the imported image's. Other addresses are left
+/// as they are.
+pub fn link_uploads(
+    markdown: &str,
+    imported: impl Fn(&str) -> Option<(String, String)>,
+    generated_alt: impl Fn(&str) -> String,
+) -> String {
+    use std::sync::LazyLock;
+    // `![alt](url "title")` or `[text](url)` with no brackets in the text.
+    static LINK: LazyLock<regex::Regex> = LazyLock::new(|| {
+        regex::Regex::new(r#"(!?)\[([^\[\]\n]*)\]\(<?([^)\s>]+)>?((?:\s+"[^"\n]*")?)\)"#)
+            .expect("a valid regex")
+    });
+    // Any other target, such as the outer link of `[![alt](thumb)](full size)`.
+    static TARGET: LazyLock<regex::Regex> = LazyLock::new(|| {
+        regex::Regex::new(r#"\]\(<?([^)\s>]+)>?((?:\s+"[^"\n]*")?)\)"#).expect("a valid regex")
+    });
+    let find = |url: &str| {
+        let path = uploads_path(url)?;
+        imported(&path).or_else(|| imported(&unsized_upload(&path)?))
+    };
+    let linked = LINK.replace_all(markdown, |caps: &regex::Captures<'_>| {
+        let (bang, text, url, title) = (&caps[1], &caps[2], &caps[3], &caps[4]);
+        match find(url) {
+            Some((new_url, alt)) => {
+                let generated = || text.trim() == generated_alt(url).replace(['[', ']'], "");
+                let text = if bang == "!" && (text.trim().is_empty() || generated()) {
+                    alt.replace(['[', ']'], "")
+                } else {
+                    text.to_owned()
+                };
+                format!("{bang}[{text}]({new_url}{title})")
+            }
+            None => caps[0].to_owned(),
+        }
+    });
+    TARGET
+        .replace_all(&linked, |caps: &regex::Captures<'_>| match find(&caps[1]) {
+            Some((new_url, _)) => format!("]({new_url}{})", &caps[2]),
+            None => caps[0].to_owned(),
+        })
+        .into_owned()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -206,5 +298,53 @@ mod tests {
         assert_eq!(permalink_path("https://example.org"), None);
         assert_eq!(redirect_candidates("/a/b/"), vec!["/a/b/", "/a/b"]);
         assert_eq!(redirect_candidates("/a/b"), vec!["/a/b", "/a/b/"]);
+    }
+
+    #[test]
+    fn upload_addresses_are_found_under_the_uploads_folder_and_resized_copies_lead_to_their_file() {
+        assert_eq!(
+            uploads_path("https://old.example/wp-content/uploads/2019/05/chart%20a.png?v=2"),
+            Some("2019/05/chart a.png".into())
+        );
+        assert_eq!(
+            uploads_path("/wp-content/uploads/2019/05/chart.png"),
+            Some("2019/05/chart.png".into())
+        );
+        assert_eq!(uploads_path("https://old.example/2019/05/chart.png"), None);
+        assert_eq!(uploads_path("/wp-content/uploads/../../etc/passwd"), None);
+        assert_eq!(relative_upload("/etc/passwd"), None);
+        assert_eq!(relative_upload("2019//x.png"), None);
+        assert_eq!(
+            unsized_upload("2019/05/chart-1024x683.png"),
+            Some("2019/05/chart.png".into())
+        );
+        assert_eq!(
+            unsized_upload("2019/05/scan-scaled.jpg"),
+            Some("2019/05/scan.jpg".into())
+        );
+        assert_eq!(unsized_upload("2019/05/covid-19.png"), None);
+        assert_eq!(unsized_upload("2019/05/a-bxc.png"), None);
+    }
+
+    #[test]
+    fn bodies_point_at_imported_images_and_fill_missing_alt_text() {
+        let imported = |path: &str| {
+            (path == "2019/05/chart.png")
+                .then(|| ("/media/abc.png".to_owned(), "A [bar] chart".to_owned()))
+        };
+        let body = "Look:\n\n![](https://old.example/wp-content/uploads/2019/05/chart-300x200.png)\n\n\
+                    [![Trial arms](https://old.example/wp-content/uploads/2019/05/chart.png \"t\")](https://old.example/wp-content/uploads/2019/05/chart.png)\n\n\
+                    ![x](https://elsewhere.example/wp-content/uploads/2019/05/other.png) [site](https://old.example/about/)";
+        let out = link_uploads(body, imported, |url| {
+            (url.ends_with("chart.png") || url.ends_with("other.png"))
+                .then(|| "Trial arms".to_owned())
+                .unwrap_or_default()
+        });
+        assert_eq!(
+            out,
+            "Look:\n\n![A bar chart](/media/abc.png)\n\n\
+             [![A bar chart](/media/abc.png \"t\")](/media/abc.png)\n\n\
+             ![x](https://elsewhere.example/wp-content/uploads/2019/05/other.png) [site](https://old.example/about/)"
+        );
     }
 }

@@ -187,6 +187,17 @@ impl Media {
             .join(", ")
     }
 
+    /// The address a story's body shows it at: the widest rendition of at most 1200 pixels in
+    /// the original's format (else the narrowest, else the largest).
+    pub fn body_url(&self) -> &str {
+        let own: Vec<&Rendition> = self.in_format(&self.content_type).collect();
+        own.iter()
+            .rev()
+            .find(|r| r.width <= 1200)
+            .or(own.first())
+            .map_or(self.url.as_str(), |r| r.url.as_str())
+    }
+
     /// The text an `<img>` carries: empty for a decorative image.
     pub fn alt_text(&self) -> &str {
         if self.decorative { "" } else { &self.alt }

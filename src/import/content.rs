@@ -173,8 +173,7 @@ fn with_alt(tag: &str, fallback: Option<&str>) -> String {
     }
     let from_file = || {
         SRC.captures(tag)
-            .map(|c| file_words(&unquote(&c[1])))
-            .filter(|w| !w.is_empty())
+            .map(|c| alt_from_file(&unquote(&c[1])))
             .unwrap_or_else(|| "Image".to_owned())
     };
     let alt = fallback
@@ -190,6 +189,17 @@ fn with_alt(tag: &str, fallback: Option<&str>) -> String {
         escape_attr(&alt),
         &without[at..]
     )
+}
+
+/// The alt text an image without any is given from its address (`heart-scan-300x200.jpg` →
+/// "heart scan", else "Image"), so that an import can tell it from the author's own.
+pub fn alt_from_file(src: &str) -> String {
+    let words = file_words(src);
+    if words.is_empty() {
+        "Image".to_owned()
+    } else {
+        words
+    }
 }
 
 fn unquote(value: &str) -> String {

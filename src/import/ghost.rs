@@ -333,6 +333,7 @@ pub fn post_story(
         topics: story_topics,
         authors,
         redirects,
+        lead_image: None,
     })
 }
 

@@ -30,6 +30,10 @@ pub struct Summary {
     pub skipped: Vec<(String, String)>,
     pub topics_added: usize,
     pub people_added: usize,
+    /// Images from `--media-from`: new, brought up to date, found as they were.
+    pub images_imported: usize,
+    pub images_updated: usize,
+    pub images_unchanged: usize,
     pub dry_run: bool,
 }
 
@@ -54,6 +58,14 @@ impl fmt::Display for Summary {
                 ""
             }
         )?;
+        let images = self.images_imported + self.images_updated + self.images_unchanged;
+        if images > 0 {
+            writeln!(
+                f,
+                "images: imported {}, updated {}, unchanged {}",
+                self.images_imported, self.images_updated, self.images_unchanged
+            )?;
+        }
         for (what, why) in &self.skipped {
             writeln!(f, "skipped {what}: {why}")?;
         }
@@ -209,15 +221,43 @@ pub async fn ghost(pool: &PgPool, path: &Path, dry_run: bool) -> anyhow::Result<
     Ok(summary)
 }
 
-/// `dateline import wordpress FILE [--dry-run]`.
-pub async fn wordpress(pool: &PgPool, path: &Path, dry_run: bool) -> anyhow::Result<Summary> {
+/// `dateline import wordpress FILE [--dry-run] [--media-from DIR]`. With `media_from` (a copy
+/// of the old site's `wp-content/uploads/`), the attachments' image files are imported first,
+/// with their alt text, and bodies and featured images point at them.
+pub async fn wordpress(
+    pool: &PgPool,
+    path: &Path,
+    dry_run: bool,
+    media_from: Option<&Path>,
+) -> anyhow::Result<Summary> {
     use wordpress::{WxrEvent, WxrReader};
-    // First pass: all of the file must be a readable export before anything is written.
+    if let Some(dir) = media_from
+        && !dir.is_dir()
+    {
+        anyhow::bail!("--media-from {}: not a folder", dir.display());
+    }
+    // First pass: all of the file must be a readable export before anything is written. The
+    // attachments (small: ids, file names, alt text) are kept when their files are imported.
     let mut total = 0u64;
+    let mut attachments = Vec::new();
+    let mut site = String::from("unknown site");
+    let mut source = String::from("wordpress");
     let mut check = WxrReader::open(path)?;
     while let Some(event) = check.next_event()? {
-        if matches!(event, WxrEvent::Item(_)) {
-            total += 1;
+        match event {
+            WxrEvent::Site(url) => {
+                site = url.trim_end_matches('/').to_owned();
+                source = format!("wordpress:{site}");
+            }
+            WxrEvent::Item(item) => {
+                total += 1;
+                if media_from.is_some()
+                    && let Some(attachment) = wordpress::attachment(&item)
+                {
+                    attachments.push((item.post_id.clone(), item.title.clone(), attachment));
+                }
+            }
+            _ => {}
         }
     }
     drop(check);
@@ -231,19 +271,27 @@ pub async fn wordpress(pool: &PgPool, path: &Path, dry_run: bool) -> anyhow::Res
     } else {
         None
     };
+    let mut media = wordpress::ImportedMedia::default();
+    if let Some(dir) = media_from {
+        import_uploads(
+            pool,
+            dir,
+            &source,
+            attachments,
+            dry_run,
+            &mut summary,
+            &mut media,
+        )
+        .await?;
+    }
     let bar = progress(total, "WordPress");
-    let mut site = String::from("unknown site");
-    let mut source = String::from("wordpress");
     let mut topics: HashMap<String, String> = HashMap::new();
     let mut people: HashMap<String, String> = HashMap::new();
     let now = crate::service::now();
     let mut reader = WxrReader::open(path)?;
     while let Some(event) = reader.next_event()? {
         match event {
-            WxrEvent::Site(url) => {
-                site = url.trim_end_matches('/').to_owned();
-                source = format!("wordpress:{site}");
-            }
+            WxrEvent::Site(_) => {}
             WxrEvent::Term(topic) => {
                 if topic
                     .source_id
@@ -278,8 +326,12 @@ pub async fn wordpress(pool: &PgPool, path: &Path, dry_run: bool) -> anyhow::Res
             }
             WxrEvent::Item(item) => {
                 bar.inc(1);
+                if media_from.is_some() && item.post_type == "attachment" {
+                    // Counted with the images.
+                    continue;
+                }
                 let what = format!("post {} {:?}", item.post_id, short(item.title.trim()));
-                let story = match wordpress::post_story(&item, &topics, &people, now) {
+                let story = match wordpress::post_story(&item, &topics, &people, &media, now) {
                     Ok(story) => story,
                     Err(why) => {
                         summary.skipped.push((what, why));
@@ -303,3 +355,82 @@ pub async fn wordpress(pool: &PgPool, path: &Path, dry_run: bool) -> anyhow::Res
     Ok(summary)
 }
 pub mod sample;
+
+/// The attachments' files from `dir`, each imported as an image (its own transaction), into
+/// `media` for the posts; what was skipped, and why, into `summary`.
+async fn import_uploads(
+    pool: &PgPool,
+    dir: &Path,
+    source: &str,
+    attachments: Vec<(String, String, Result<wordpress::WxrAttachment, String>)>,
+    dry_run: bool,
+    summary: &mut Summary,
+    media: &mut wordpress::ImportedMedia,
+) -> anyhow::Result<()> {
+    let blobs = crate::media::store::PgBlobs::new(pool.clone());
+    let bar = progress(attachments.len() as u64, "images from the uploads folder");
+    bar.set_style(
+        indicatif::ProgressStyle::with_template(
+            "{prefix} [{bar:40}] {pos}/{len} ({per_sec}, {eta} left)",
+        )
+        .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar())
+        .progress_chars("=> "),
+    );
+    for (id, title, attachment) in attachments {
+        bar.inc(1);
+        let what = format!("attachment {id} {:?}", short(title.trim()));
+        let attachment = match attachment {
+            Ok(attachment) => attachment,
+            Err(why) => {
+                summary.skipped.push((what, why));
+                continue;
+            }
+        };
+        let file = dir.join(&attachment.file);
+        let bytes = match tokio::fs::read(&file).await {
+            Ok(bytes) => bytes,
+            Err(err) => {
+                let why = if err.kind() == std::io::ErrorKind::NotFound {
+                    format!("{} is not in {}", attachment.file, dir.display())
+                } else {
+                    format!("cannot read {}: {err}", file.display())
+                };
+                summary.skipped.push((what, why));
+                continue;
+            }
+        };
+        let image = crate::service::import::ImportedImage {
+            source_id: attachment.post_id.clone(),
+            filename: attachment
+                .file
+                .rsplit('/')
+                .next()
+                .unwrap_or(&attachment.file)
+                .to_owned(),
+            bytes: bytes.into(),
+            alt: attachment.alt.clone(),
+            caption: attachment.caption.clone(),
+        };
+        match crate::service::import::import_image(pool, &blobs, source, &image, dry_run).await {
+            Ok((made, outcome)) => {
+                match outcome {
+                    Outcome::Created => summary.images_imported += 1,
+                    Outcome::Updated => summary.images_updated += 1,
+                    Outcome::Unchanged => summary.images_unchanged += 1,
+                }
+                if let Some(made) = made {
+                    let alt = made.alt_text().to_owned();
+                    media
+                        .by_file
+                        .insert(attachment.file.clone(), (made.body_url().to_owned(), alt));
+                    media
+                        .by_attachment
+                        .insert(attachment.post_id.clone(), made.id);
+                }
+            }
+            Err(err) => summary.skipped.push((what, reason(err))),
+        }
+    }
+    bar.finish_and_clear();
+    Ok(())
+}

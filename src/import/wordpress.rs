@@ -39,7 +39,19 @@ pub struct WxrItem {
     pub post_type: String,
     /// `(domain, nicename)` of each `<category>`.
     pub terms: Vec<(String, String)>,
+    /// An attachment's address on the old site (`wp:attachment_url`).
+    pub attachment_url: String,
+    /// The post meta the import uses ([`KEPT_META`]), by key.
+    pub meta: HashMap<String, String>,
 }
+
+/// Post meta read from items: an attachment's file under `uploads/` and its alt text, and a
+/// post's featured image.
+pub const KEPT_META: [&str; 3] = [
+    "_wp_attached_file",
+    "_wp_attachment_image_alt",
+    "_thumbnail_id",
+];
 
 /// Why a file is not a WordPress export.
 #[derive(Debug, thiserror::Error)]
@@ -70,7 +82,8 @@ pub struct WxrReader<R: BufRead> {
 enum Record {
     Author(HashMap<String, String>),
     Term(&'static str, HashMap<String, String>),
-    Item(Box<WxrItem>, Option<(String, String)>),
+    /// The item, the `<category>` being read, and the `wp:postmeta` key being read.
+    Item(Box<WxrItem>, Option<(String, String)>, Option<String>),
 }
 
 impl WxrReader<std::io::BufReader<std::fs::File>> {
@@ -145,10 +158,10 @@ impl<R: BufRead> WxrReader<R> {
                         }
                         (2, "item") => {
                             self.check_wxr()?;
-                            self.record = Some(Record::Item(Box::default(), None));
+                            self.record = Some(Record::Item(Box::default(), None, None));
                         }
                         (3, "category") => {
-                            if let Some(Record::Item(_, term)) = &mut self.record {
+                            if let Some(Record::Item(_, term, _)) = &mut self.record {
                                 let attr = |key: &str| {
                                     start
                                         .try_get_attribute(key)
@@ -262,7 +275,7 @@ impl<R: BufRead> WxrReader<R> {
                 Some(Record::Author(map) | Record::Term(_, map)) => {
                     map.insert(field.to_owned(), text);
                 }
-                Some(Record::Item(item, term)) => {
+                Some(Record::Item(item, term, _)) => {
                     let value = text;
                     match field {
                         "title" => item.title = value,
@@ -276,6 +289,7 @@ impl<R: BufRead> WxrReader<R> {
                         "wp:post_name" => item.post_name = value.trim().to_owned(),
                         "wp:status" => item.status = value.trim().to_owned(),
                         "wp:post_type" => item.post_type = value.trim().to_owned(),
+                        "wp:attachment_url" => item.attachment_url = value.trim().to_owned(),
                         "category" => {
                             if let Some((domain, nicename)) = term.take() {
                                 item.terms.push((domain, nicename));
@@ -286,6 +300,22 @@ impl<R: BufRead> WxrReader<R> {
                 }
                 None => {}
             },
+            (4, field) => {
+                if let Some(Record::Item(item, _, key)) = &mut self.record {
+                    match field {
+                        "wp:meta_key" => {
+                            let name = text.trim();
+                            *key = KEPT_META.contains(&name).then(|| name.to_owned());
+                        }
+                        "wp:meta_value" => {
+                            if let Some(name) = key.take() {
+                                item.meta.insert(name, text.trim().to_owned());
+                            }
+                        }
+                        _ => {}
+                    }
+                }
+            }
             _ => {}
         }
         Ok(None)
@@ -345,8 +375,76 @@ fn finish(record: Record) -> Option<WxrEvent> {
                 description: get(description_key),
             }))
         }
-        Record::Item(item, _) => Some(WxrEvent::Item(*item)),
+        Record::Item(item, _, _) => Some(WxrEvent::Item(*item)),
     }
+}
+
+/// An attachment item and its file under the uploads folder (`--media-from`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct WxrAttachment {
+    pub post_id: String,
+    pub title: String,
+    /// Its path under `uploads/` (`2019/05/chart.png`).
+    pub file: String,
+    pub alt: String,
+    pub caption: String,
+}
+
+/// Image files an import reads (what the media library takes).
+const IMAGE_EXTENSIONS: [&str; 5] = ["jpg", "jpeg", "png", "gif", "webp"];
+
+/// An attachment item as an image to import: `None` for any other item, else the attachment
+/// or why it is skipped. Its file is `_wp_attached_file`, else found from its address; its
+/// alt text is WordPress's (`_wp_attachment_image_alt`), else its caption.
+pub fn attachment(item: &WxrItem) -> Option<Result<WxrAttachment, String>> {
+    if item.post_type != "attachment" {
+        return None;
+    }
+    let file = item
+        .meta
+        .get("_wp_attached_file")
+        .and_then(|f| rules::relative_upload(f))
+        .or_else(|| rules::uploads_path(&item.attachment_url));
+    let Some(file) = file else {
+        return Some(Err(
+            "names no file under uploads/ (no _wp_attached_file or attachment URL)".into(),
+        ));
+    };
+    let extension = file
+        .rsplit_once('.')
+        .map(|(_, e)| e.to_ascii_lowercase())
+        .unwrap_or_default();
+    if !IMAGE_EXTENSIONS.contains(&extension.as_str()) {
+        return Some(Err(format!(
+            "{file} is not an image (JPEG, PNG, GIF or WebP): it keeps its old address"
+        )));
+    }
+    let caption = super::content::plain_text(&item.excerpt);
+    let mut alt = decode(item.meta.get("_wp_attachment_image_alt").map_or("", |a| a));
+    if alt.is_empty() {
+        alt.clone_from(&caption);
+    }
+    if alt.is_empty() {
+        return Some(Err(format!(
+            "{file} has no alt text (nor a caption) in WordPress: add it there, or upload the \
+             image in Dateline with a description"
+        )));
+    }
+    Some(Ok(WxrAttachment {
+        post_id: item.post_id.clone(),
+        title: decode(&item.title),
+        file,
+        alt,
+        caption,
+    }))
+}
+
+/// Images imported from the uploads folder: by their path under it (the address bodies
+/// show them at, and their alt text), and by attachment ID (for featured images).
+#[derive(Debug, Clone, Default)]
+pub struct ImportedMedia {
+    pub by_file: HashMap<String, (String, String)>,
+    pub by_attachment: HashMap<String, uuid::Uuid>,
 }
 
 /// WordPress's default category, which says nothing about a story: not made a topic.
@@ -358,6 +456,7 @@ pub fn post_story(
     item: &WxrItem,
     topics: &HashMap<String, String>,
     people: &HashMap<String, String>,
+    media: &ImportedMedia,
     now: OffsetDateTime,
 ) -> Result<ImportedStory, String> {
     let status = rules::wordpress_status(&item.post_type, &item.status)?;
@@ -369,7 +468,19 @@ pub fn post_story(
     if title.is_empty() {
         return Err("has no title".into());
     }
-    let body_markdown = super::content::wordpress_to_markdown(&item.content);
+    let mut body_markdown = super::content::wordpress_to_markdown(&item.content);
+    if !media.by_file.is_empty() {
+        body_markdown = rules::link_uploads(
+            &body_markdown,
+            |path| media.by_file.get(path).cloned(),
+            super::content::alt_from_file,
+        );
+    }
+    let lead_image = item
+        .meta
+        .get("_thumbnail_id")
+        .and_then(|id| media.by_attachment.get(id))
+        .copied();
     let excerpt = super::content::plain_text(&item.excerpt);
     let dek = rules::dek(
         &excerpt,
@@ -419,6 +530,7 @@ pub fn post_story(
         topics: story_topics,
         authors,
         redirects,
+        lead_image,
     })
 }
 
@@ -499,7 +611,8 @@ It does.]]></content:encoded>
         );
         let topics = HashMap::from([("category:sleep".to_owned(), "sleep".to_owned())]);
         let people = HashMap::from([("ana".to_owned(), "ana-ruiz".to_owned())]);
-        let story = post_story(item, &topics, &people, OffsetDateTime::now_utc()).unwrap();
+        let media = ImportedMedia::default();
+        let story = post_story(item, &topics, &people, &media, OffsetDateTime::now_utc()).unwrap();
         assert_eq!(story.body_markdown, "A nap helps.\n\nIt does.");
         assert_eq!(story.dek, "A nap helps.");
         assert_eq!(story.redirects, vec!["/2019/05/naps/", "/?p=12"]);

@@ -63,6 +63,7 @@ pub async fn import_topic(
         article_id: None,
         topic_id: Some(id),
         person_id: None,
+        media_id: None,
         fingerprint: String::new(),
     };
     db::imports::record(&mut *tx, source, "term", &topic.source_id, &target).await?;
@@ -151,6 +152,7 @@ pub async fn import_person(
         article_id: None,
         topic_id: None,
         person_id: Some(id),
+        media_id: None,
         fingerprint: String::new(),
     };
     db::imports::record(&mut *tx, source, "author", &imported.source_id, &target).await?;
@@ -189,6 +191,10 @@ pub struct ImportedStory {
     pub authors: Vec<String>,
     /// Old paths that answer 301 to the story (`/2019/05/a-study/`, `/?p=42`).
     pub redirects: Vec<String>,
+    /// The featured image, when its file was imported (`--media-from`). Left out of the
+    /// fingerprint when there is none, so stories imported before keep theirs.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub lead_image: Option<uuid::Uuid>,
 }
 
 impl ImportedStory {
@@ -198,4 +204,143 @@ impl ImportedStory {
         let json = serde_json::to_vec(self).unwrap_or_default();
         hex::encode(sha2::Sha256::digest(json))
     }
+}
+
+/// An attachment of the old site with its file (`--media-from`), as an image.
+#[derive(Debug, Clone)]
+pub struct ImportedImage {
+    /// The source's id of the attachment (WordPress's post ID).
+    pub source_id: String,
+    pub filename: String,
+    pub bytes: axum::body::Bytes,
+    pub alt: String,
+    pub caption: String,
+}
+
+impl ImportedImage {
+    /// `<sha256 of the file>:<sha256 of the alt text and caption>`: which of the two changed.
+    fn fingerprint(&self) -> String {
+        use sha2::Digest as _;
+        let text = sha2::Sha256::digest(format!("{}\u{0}{}", self.alt, self.caption));
+        format!(
+            "{}:{}",
+            crate::media::store::hash(&self.bytes),
+            hex::encode(text)
+        )
+    }
+}
+
+/// The image for `image`: the one made by an earlier run (its alt text and caption brought up
+/// to date when they changed at the source; a changed file becomes a new image), else an image
+/// already uploaded from the same bytes, else a new upload through [`super::media::store`]
+/// with its renditions. Returns the image, or `None` in a dry run, which checks the file and
+/// its text and writes nothing.
+pub async fn import_image(
+    pool: &sqlx::PgPool,
+    blobs: &dyn crate::media::store::BlobStore,
+    source: &str,
+    image: &ImportedImage,
+    dry_run: bool,
+) -> Result<(Option<crate::domain::media::Media>, Outcome), AppError> {
+    use crate::domain::media::{MediaText, check_text};
+    let fingerprint = image.fingerprint();
+    let text = MediaText {
+        alt: Some(image.alt.clone()),
+        decorative: Some(false),
+        caption: Some(image.caption.clone()),
+        credit: None,
+    };
+    let clean = check_text(&text, None).map_err(AppError::fields)?;
+    let found = db::imports::find(pool, source, "attachment", &image.source_id).await?;
+    let earlier = match found.and_then(|f| f.media_id.map(|id| (id, f.fingerprint))) {
+        Some((id, old)) => db::media::find(pool, id).await?.map(|m| (m, old)),
+        None => None,
+    };
+    let record = |media_id| db::imports::SourceRow {
+        article_id: None,
+        topic_id: None,
+        person_id: None,
+        media_id: Some(media_id),
+        fingerprint: fingerprint.clone(),
+    };
+    if let Some((media, old)) = earlier {
+        if old == fingerprint {
+            return Ok((Some(media), Outcome::Unchanged));
+        }
+        let same_file = old.split(':').next() == fingerprint.split(':').next();
+        if same_file {
+            if dry_run {
+                return Ok((None, Outcome::Updated));
+            }
+            let mut tx = pool.begin().await?;
+            db::media::update_text(&mut *tx, media.id, &clean).await?;
+            db::audit::record(
+                &mut *tx,
+                None,
+                "media.update",
+                "media",
+                Some(media.id),
+                serde_json::json!({ "source": source, "source_id": image.source_id }),
+            )
+            .await?;
+            db::imports::record(
+                &mut *tx,
+                source,
+                "attachment",
+                &image.source_id,
+                &record(media.id),
+            )
+            .await?;
+            let event = ChangeEvent::media("media.update", media.id);
+            events::emit(&mut tx, &event).await?;
+            let updated = db::media::find(&mut *tx, media.id)
+                .await?
+                .ok_or(AppError::NotFound)?;
+            tx.commit().await?;
+            return Ok((Some(updated), Outcome::Updated));
+        }
+        // A new file for the same attachment: a new image; the old one stays in the library.
+        let made = upload(pool, blobs, source, image, dry_run, &record).await?;
+        return Ok((made, Outcome::Updated));
+    }
+    let made = upload(pool, blobs, source, image, dry_run, &record).await?;
+    Ok((made, Outcome::Created))
+}
+
+/// Stores `image` (or finds the image of the same bytes) and records what it became.
+async fn upload(
+    pool: &sqlx::PgPool,
+    blobs: &dyn crate::media::store::BlobStore,
+    source: &str,
+    image: &ImportedImage,
+    dry_run: bool,
+    record: &dyn Fn(uuid::Uuid) -> db::imports::SourceRow,
+) -> Result<Option<crate::domain::media::Media>, AppError> {
+    if dry_run {
+        // What an upload would refuse, without decoding the whole image.
+        crate::media::process::inspect(&image.bytes)?;
+        return Ok(None);
+    }
+    let hash = crate::media::store::hash(&image.bytes);
+    let id = match db::media::find_by_original(pool, &hash).await? {
+        Some(id) => id,
+        None => {
+            let upload = super::media::Upload {
+                bytes: image.bytes.clone(),
+                filename: image.filename.clone(),
+                text: crate::domain::media::MediaText {
+                    alt: Some(image.alt.clone()),
+                    decorative: Some(false),
+                    caption: Some(image.caption.clone()),
+                    credit: None,
+                },
+            };
+            super::media::store(pool, blobs, None, upload)
+                .await?
+                .value
+                .id
+        }
+    };
+    db::imports::record(pool, source, "attachment", &image.source_id, &record(id)).await?;
+    Ok(db::media::find(pool, id).await?)
 }

@@ -19,6 +19,7 @@ mod health;
 mod hostile;
 mod import;
 mod import_ghost;
+mod import_media;
 mod localpg;
 mod maintenance;
 mod migrations;

@@ -48,6 +48,7 @@ pub async fn import_story(
         article_id: Some(doc.id),
         topic_id: None,
         person_id: None,
+        media_id: None,
         fingerprint,
     };
     db::imports::record(&mut *tx, source, "post", &story.source_id, &target).await?;
@@ -61,6 +62,8 @@ fn changes(story: &ImportedStory) -> ArticleChanges {
         body_markdown: Some(story.body_markdown.clone()),
         topics: Some(story.topics.clone()),
         authors: Some(story.authors.clone()),
+        // A featured image only sets the lead image: one chosen in Dateline is not taken away.
+        lead_image: story.lead_image.map(Some),
         ..ArticleChanges::default()
     }
 }
@@ -130,7 +133,7 @@ async fn create(
             archive_reason: None,
             study: None,
             review: None,
-            lead_image: None,
+            lead_image: article.lead_image,
             seo_title: None,
             meta_description: None,
             version: 1,

@@ -230,13 +230,7 @@ impl ItemPage {
     /// The Markdown that shows this image in a story's body (the 1200-pixel rendition, or
     /// the widest below it).
     pub fn markdown(&self) -> String {
-        let own: Vec<_> = self.media.in_format(&self.media.content_type).collect();
-        let url = own
-            .iter()
-            .rev()
-            .find(|r| r.width <= 1200)
-            .or(own.first())
-            .map_or(self.media.url.as_str(), |r| r.url.as_str());
+        let url = self.media.body_url();
         let alt = self.media.alt_text().replace(['[', ']'], "");
         format!("![{alt}]({url})")
     }
