@@ -336,9 +336,11 @@ mod tests {
                     [![Trial arms](https://old.example/wp-content/uploads/2019/05/chart.png \"t\")](https://old.example/wp-content/uploads/2019/05/chart.png)\n\n\
                     ![x](https://elsewhere.example/wp-content/uploads/2019/05/other.png) [site](https://old.example/about/)";
         let out = link_uploads(body, imported, |url| {
-            (url.ends_with("chart.png") || url.ends_with("other.png"))
-                .then(|| "Trial arms".to_owned())
-                .unwrap_or_default()
+            if url.ends_with("chart.png") || url.ends_with("other.png") {
+                "Trial arms".to_owned()
+            } else {
+                String::new()
+            }
         });
         assert_eq!(
             out,

@@ -20,7 +20,7 @@ pub enum WxrEvent {
     /// A category or tag (`wp:category`, `wp:tag`); `source_id` is `category:<slug>` or
     /// `post_tag:<slug>`, as items name them.
     Term(ImportedTopic),
-    Item(WxrItem),
+    Item(Box<WxrItem>),
 }
 
 /// An `<item>` as the file holds it.
@@ -375,7 +375,7 @@ fn finish(record: Record) -> Option<WxrEvent> {
                 description: get(description_key),
             }))
         }
-        Record::Item(item, _, _) => Some(WxrEvent::Item(*item)),
+        Record::Item(item, _, _) => Some(WxrEvent::Item(item)),
     }
 }
 
