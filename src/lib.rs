@@ -31,6 +31,7 @@ pub mod deploy_check;
 pub mod domain;
 pub mod error;
 pub mod generate;
+pub mod healthcheck;
 pub mod import;
 pub mod jobs;
 pub mod localpg;
