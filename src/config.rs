@@ -146,12 +146,7 @@ pub struct ConfigArgs {
     /// Varnish servers to purge when a change commits (comma-separated `http://host:port/`,
     /// see docs/deploy/dateline.vcl): each gets `PURGE` with the change's surrogate keys in
     /// `xkey-purge`. Unset: no purges are sent.
-    #[arg(
-        long,
-        env = "DATELINE_PURGE_URL",
-        value_delimiter = ',',
-        global = true
-    )]
+    #[arg(long, env = "DATELINE_PURGE_URL", value_delimiter = ',', global = true)]
     pub purge_url: Vec<String>,
 
     /// Folder of the project-local PostgreSQL cluster (used only when DATABASE_URL is unset).

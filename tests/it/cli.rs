@@ -202,11 +202,7 @@ async fn bad_settings_are_refused_with_a_message_naming_the_setting() {
             "http://127.0.0.1:6081/,https://cdn.example.org/",
             "DATELINE_PURGE_URL entries must be http://host:port/",
         ),
-        (
-            "DATELINE_PURGE_URL",
-            "varnish:6081",
-            "DATELINE_PURGE_URL",
-        ),
+        ("DATELINE_PURGE_URL", "varnish:6081", "DATELINE_PURGE_URL"),
     ] {
         let output = Command::new(env!("CARGO_BIN_EXE_dateline"))
             .args(["migrate"])

@@ -257,7 +257,10 @@ async fn varnish_caches_pages_and_every_instance_purges_what_an_edit_changes(poo
         }));
         // The other story's page is not purged by the edit.
         let (_, x_cache, body) = varnish.get(other).await;
-        assert_eq!(x_cache, "HIT", "after edit {n}, the other story is still cached");
+        assert_eq!(
+            x_cache, "HIT",
+            "after edit {n}, the other story is still cached"
+        );
         assert!(body.contains("Sleep and memory"));
     }
     took.sort();
@@ -282,4 +285,65 @@ async fn varnish_caches_pages_and_every_instance_purges_what_an_edit_changes(poo
     );
     let (_, x_cache, _) = varnish.get(other).await;
     assert_eq!(x_cache, "HIT", "B's edit leaves the other story cached");
+
+    // A change no request makes: the scheduler archives the story. No after-commit hook runs
+    // for it; the instances' change listeners purge it.
+    let (_, x_cache, _) = varnish.get(story).await;
+    assert_eq!(x_cache, "HIT");
+    let at = (time::OffsetDateTime::now_utc() + time::Duration::seconds(2))
+        .format(&time::format_description::well_known::Rfc3339)
+        .unwrap();
+    let (status, body) = exchange(
+        &a,
+        "POST",
+        &format!("/api/v1/articles/{edited}/archive"),
+        &[("Authorization", &auth)],
+        Some(&json!({ "at": at })),
+    )
+    .await;
+    assert_eq!(status, 200, "{body}");
+    let (_, _, body) = varnish.get(story).await;
+    assert!(!body.contains("Archived story"), "archived only when due");
+    assert!(
+        varnish
+            .visible_within(story, "Archived story", Duration::from_secs(5))
+            .await
+            .is_some(),
+        "the scheduled archiving shows through Varnish within a second of running"
+    );
+}
+
+#[sqlx::test]
+async fn an_unreachable_purge_endpoint_never_holds_up_an_edit_and_is_logged(pool: PgPool) {
+    let token = token_for(&pool, Role::Editor).await;
+    let auth = format!("Bearer {token}");
+    let nobody = format!("http://127.0.0.1:{}/", free_port());
+    let (_a, mut log, a) =
+        start_server_with(&pool, &[("DATELINE_PURGE_URL", nobody.as_str())]).await;
+    let started = Instant::now();
+    let id = publish(&a, &auth, "Fasting and migraine", "fasting").await;
+    retitle(&a, &auth, &id, "Fasting and migraine, retitled").await;
+    assert!(
+        started.elapsed() < Duration::from_secs(2),
+        "the edits answered without waiting for the purges"
+    );
+    let warned = tokio::time::timeout(Duration::from_secs(10), async {
+        while let Some(line) = log.next_line().await.unwrap() {
+            let json: serde_json::Value = serde_json::from_str(&line).unwrap();
+            if json["level"] == "WARN" && json["fields"]["message"] == "purge failed; retrying" {
+                return json;
+            }
+        }
+        panic!("the server exited");
+    })
+    .await
+    .expect("a failed purge is logged at warn");
+    assert_eq!(warned["fields"]["endpoint"], nobody.as_str());
+    assert!(
+        warned["fields"]["keys"]
+            .as_str()
+            .unwrap()
+            .contains(&format!("article-{id}")),
+        "{warned}"
+    );
 }
