@@ -119,12 +119,22 @@ impl Varnish {
 
     /// A GET through Varnish: status, `X-Cache`, body.
     async fn get(&self, path: &str) -> (u16, String, String) {
+        self.get_with(path, "").await
+    }
+
+    /// A GET through Varnish with one more header line (`Name: value`, or empty).
+    async fn get_with(&self, path: &str, header: &str) -> (u16, String, String) {
         let mut stream = tokio::net::TcpStream::connect(&self.address).await.unwrap();
+        let header = if header.is_empty() {
+            String::new()
+        } else {
+            format!("{header}\r\n")
+        };
         stream
             .write_all(
                 format!(
                     "GET {path} HTTP/1.1\r\nHost: news.test\r\nAccept-Encoding: identity\r\n\
-                     Connection: close\r\n\r\n"
+                     {header}Connection: close\r\n\r\n"
                 )
                 .as_bytes(),
             )
@@ -250,9 +260,24 @@ async fn varnish_caches_pages_and_every_instance_purges_what_an_edit_changes(poo
         let (status, x_cache, _) = varnish.get(path).await;
         assert_eq!((status, x_cache.as_str()), (200, "HIT"), "{path}");
     }
-    // The admin and the API are never cached.
-    let (_, x_cache, _) = varnish.get("/admin/login").await;
-    assert_eq!(x_cache, "PASS");
+    // The admin and the API are never cached, nor anything asked for with a session.
+    for _ in 0..2 {
+        let (_, x_cache, _) = varnish.get("/admin/login").await;
+        assert_eq!(x_cache, "PASS", "/admin/login");
+        let (status, x_cache, _) = varnish.get("/api/v1/articles").await;
+        assert_eq!(
+            (status, x_cache.as_str()),
+            (401, "PASS"),
+            "/api/v1/articles"
+        );
+        let (status, x_cache, _) = varnish
+            .get_with(other, "Cookie: theme=dark; dateline_session=abc")
+            .await;
+        assert_eq!((status, x_cache.as_str()), (200, "PASS"), "with a session");
+    }
+    // Other cookies do not keep a reader from the cache.
+    let (_, x_cache, _) = varnish.get_with(other, "Cookie: theme=dark").await;
+    assert_eq!(x_cache, "HIT", "with an unrelated cookie");
 
     // Edits through A: each new headline shows through Varnish within a second.
     let mut took = Vec::with_capacity(EDITS);
