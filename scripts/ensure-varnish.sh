@@ -3,7 +3,7 @@
 # varnish-modules; tests/it/varnish.rs runs varnishd as the `varnish` user).
 set -euo pipefail
 
-if command -v varnishd >/dev/null 2>&1 \
+if { command -v varnishd >/dev/null 2>&1 || [ -x /usr/sbin/varnishd ]; } \
   && ls /usr/lib/*/varnish/vmods/libvmod_xkey.so >/dev/null 2>&1; then
   exit 0
 fi

@@ -41,13 +41,23 @@ fn free_port() -> u16 {
         .port()
 }
 
+/// The `varnishd` to run: on PATH, else Debian's /usr/sbin (not on a normal user's PATH).
+fn varnishd() -> Option<PathBuf> {
+    ["varnishd", "/usr/sbin/varnishd"]
+        .into_iter()
+        .map(PathBuf::from)
+        .find(|candidate| {
+            std::process::Command::new(candidate)
+                .arg("-V")
+                .stdout(Stdio::null())
+                .stderr(Stdio::null())
+                .status()
+                .is_ok_and(|status| status.success())
+        })
+}
+
 fn varnishd_installed() -> bool {
-    std::process::Command::new("varnishd")
-        .arg("-V")
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .status()
-        .is_ok_and(|status| status.success())
+    varnishd().is_some()
 }
 
 fn running_as_root() -> bool {
@@ -86,7 +96,7 @@ impl Varnish {
         } else {
             "none"
         };
-        let child = Command::new("varnishd")
+        let child = Command::new(varnishd().expect("varnishd is installed"))
             .args(["-F", "-a", &address, "-f"])
             .arg(&vcl)
             .arg("-n")
