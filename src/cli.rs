@@ -1,5 +1,6 @@
 //! The command line of CONTRACT §7: `serve`, `migrate`, `demo`, `user add`, `token add`, plus
-//! `token list`, `token revoke`, `local-db`, `export` and `import` (CONTRACT §11).
+//! `token list`, `token revoke`, `local-db`, `export` and `import` (CONTRACT §11), and
+//! `healthcheck` for containers.
 
 use clap::{Parser, Subcommand};
 
@@ -33,6 +34,9 @@ pub enum Command {
     /// Check the settings for a production deployment (as `serve` does at start-up when the
     /// base URL is https); exits 1 and prints what to fix when one is unsafe.
     Check,
+    /// Ask the server on this machine (the port of DATELINE_BIND) whether it is ready
+    /// (`/readyz`); exits 0 when it is, 1 otherwise. The container's HEALTHCHECK.
+    Healthcheck,
     /// Load the demo stories and topics (idempotent).
     Demo,
     /// Generate a large data set of published stories for benchmarks (loads the demo topics first).
@@ -213,6 +217,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
                 anyhow::bail!("{}", crate::deploy_check::report(&findings).trim_end());
             }
         }
+        Command::Healthcheck => crate::healthcheck::check(config.bind).await,
         Command::Migrate => {
             crate::db::connect_and_migrate(&config).await?;
             println!("migrations applied");

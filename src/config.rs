@@ -143,6 +143,12 @@ pub struct ConfigArgs {
     #[arg(long, env = "DATELINE_HTTP_THREADS", global = true)]
     pub http_threads: Option<usize>,
 
+    /// Varnish servers to purge when a change commits (comma-separated `http://host:port/`,
+    /// see docs/deploy/dateline.vcl): each gets `PURGE` with the change's surrogate keys in
+    /// `xkey-purge`. Unset: no purges are sent.
+    #[arg(long, env = "DATELINE_PURGE_URL", value_delimiter = ',', global = true)]
+    pub purge_url: Vec<String>,
+
     /// Folder of the project-local PostgreSQL cluster (used only when DATABASE_URL is unset).
     #[arg(
         long,
@@ -194,6 +200,8 @@ pub struct Config {
     pub search_per_minute: u32,
     /// Threads serving HTTP (at least 1).
     pub http_threads: usize,
+    /// Varnish servers purged on every change (empty: none).
+    pub purge_urls: Vec<url::Url>,
     pub local_pg: crate::localpg::LocalPgConfig,
 }
 
@@ -225,7 +233,26 @@ impl Config {
             Some(n) => n,
             None => std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get),
         };
+        let purge_urls = args
+            .purge_url
+            .iter()
+            .map(|raw| raw.trim())
+            .filter(|raw| !raw.is_empty())
+            .map(|raw| {
+                let url = url::Url::parse(raw).with_context(|| {
+                    format!("DATELINE_PURGE_URL has an entry that is not a URL: {raw:?}")
+                })?;
+                if url.scheme() != "http" || url.host().is_none() {
+                    bail!(
+                        "DATELINE_PURGE_URL entries must be http://host:port/ (Varnish speaks \
+                         plain HTTP), got {raw:?}"
+                    );
+                }
+                Ok(url)
+            })
+            .collect::<anyhow::Result<Vec<_>>>()?;
         Ok(Self {
+            purge_urls,
             database_url: args.database_url.clone().filter(|url| !url.is_empty()),
             bind: args.bind,
             base_url,
@@ -272,6 +299,7 @@ impl Config {
             // Tests search far more often than a reader; the limit's own tests set one.
             search_per_minute: 0,
             http_threads: 1,
+            purge_urls: Vec::new(),
             local_pg: crate::localpg::LocalPgConfig {
                 dir: PathBuf::from(".dateline/postgres"),
                 port: 54329,

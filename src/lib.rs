@@ -12,12 +12,13 @@
 //!   [`domain::events::ChangeEvent`]s; [`state`] holds [`state::AppState`], which evicts from
 //!   them ([`state::AppState::after_commit`]).
 //! - [`cache`] keeps rendered pages, tagged by what they show, and turns change events into
-//!   keys; [`db`] holds every SQL query; [`domain`] holds pure types and rules.
+//!   keys (and purges them from a Varnish in front); [`db`] holds every SQL query; [`domain`] holds pure types and rules.
 //! - [`jobs`] (scheduler, maintenance) and [`signals`] (feedback batches, page views) run in
 //!   the background; [`error`] is the one error type; [`assets`] serves hashed static files.
 //! - [`archive`] writes and reads a portable copy of a site (`dateline export`);
 //!   [`demo`] loads the demo stories; [`generate`] makes benchmark data;
-//!   [`deploy_check`] refuses unsafe production settings; [`telemetry`] sets up logging.
+//!   [`deploy_check`] refuses unsafe production settings; [`telemetry`] sets up logging;
+//!   [`healthcheck`] is the container's readiness probe.
 
 pub mod app;
 pub mod archive;
@@ -31,6 +32,7 @@ pub mod deploy_check;
 pub mod domain;
 pub mod error;
 pub mod generate;
+pub mod healthcheck;
 pub mod import;
 pub mod jobs;
 pub mod localpg;

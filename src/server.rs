@@ -38,7 +38,10 @@ pub async fn serve(config: Config, pool: PgPool) -> anyhow::Result<()> {
         .context("could not read the feedback form key")?;
     let views = state.views.clone();
     let stories = state.stories.clone();
-    let listener_task = crate::cache::invalidate::spawn_listener(pool.clone(), state.cache.clone());
+    let purger = crate::cache::purge::Purger::new(&state.config.purge_urls)
+        .context("could not set up the purges (DATELINE_PURGE_URL)")?;
+    let listener_task =
+        crate::cache::invalidate::spawn_listener(pool.clone(), state.cache.clone(), purger);
     let app = build_app(state);
     let scheduler = crate::jobs::scheduler::spawn(pool.clone());
     let upkeep = crate::jobs::maintenance::spawn(pool.clone());

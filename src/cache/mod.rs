@@ -4,11 +4,13 @@
 //! [`http::serve`] middleware then keeps the page as gzip and brotli copies ([`encoding`]) with
 //! a strong ETag and the tags, keyed by path and query ([`store`]), and answers later requests
 //! (and `304`s) without the handler; the front of the stack answers most hits even earlier
-//! (`crate::web::front`). Change events evict precisely by tag ([`invalidate`]).
+//! (`crate::web::front`). Change events evict precisely by tag ([`invalidate`]), and purge the
+//! same keys from a Varnish in front ([`purge`]).
 
 pub mod encoding;
 pub mod http;
 pub mod invalidate;
+pub mod purge;
 pub mod store;
 pub mod tags;
 

@@ -197,6 +197,12 @@ async fn bad_settings_are_refused_with_a_message_naming_the_setting() {
             "0",
             "DATELINE_HTTP_THREADS must be at least 1",
         ),
+        (
+            "DATELINE_PURGE_URL",
+            "http://127.0.0.1:6081/,https://cdn.example.org/",
+            "DATELINE_PURGE_URL entries must be http://host:port/",
+        ),
+        ("DATELINE_PURGE_URL", "varnish:6081", "DATELINE_PURGE_URL"),
     ] {
         let output = Command::new(env!("CARGO_BIN_EXE_dateline"))
             .args(["migrate"])
@@ -209,6 +215,38 @@ async fn bad_settings_are_refused_with_a_message_naming_the_setting() {
         let stderr = String::from_utf8_lossy(&output.stderr);
         assert!(stderr.contains(message), "{name}={value}: {stderr}");
     }
+}
+
+#[sqlx::test(migrations = false)]
+async fn healthcheck_exits_0_when_the_server_is_ready_and_1_when_nothing_answers(pool: PgPool) {
+    let (_server, _lines, address) = start_server(&pool).await;
+    let port = address.rsplit_once(':').unwrap().1;
+    // As in the container: the server listens on every address, the check asks the loopback.
+    let ready = dateline(&pool)
+        .arg("healthcheck")
+        .env("DATELINE_BIND", format!("0.0.0.0:{port}"))
+        .output()
+        .await
+        .unwrap();
+    assert!(
+        ready.status.success(),
+        "{}",
+        String::from_utf8_lossy(&ready.stderr)
+    );
+
+    let nobody = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap();
+    let down = dateline(&pool)
+        .arg("healthcheck")
+        .env("DATELINE_BIND", nobody.to_string())
+        .output()
+        .await
+        .unwrap();
+    assert_eq!(down.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&down.stderr);
+    assert!(stderr.contains("/readyz"), "{stderr}");
 }
 
 #[tokio::test]

@@ -26,3 +26,4 @@ mod migrations;
 mod outage;
 pub(crate) mod public;
 mod validity;
+mod varnish;
