@@ -39,9 +39,19 @@ pub async fn serve(config: Config, pool: PgPool) -> anyhow::Result<()> {
     let views = state.views.clone();
     let stories = state.stories.clone();
     let listener_task = crate::cache::invalidate::spawn_listener(pool.clone(), state.cache.clone());
+    let state_config = state.config.clone();
     let app = build_app(state);
     let scheduler = crate::jobs::scheduler::spawn(pool.clone());
     let upkeep = crate::jobs::maintenance::spawn(pool.clone());
+    let webhooks = crate::jobs::webhooks::spawn(
+        pool.clone(),
+        crate::jobs::webhooks::Settings {
+            base_url: state_config.base_url.clone(),
+            allow_hosts: state_config.webhook_allow_hosts.clone(),
+            timeout: state_config.webhook_timeout,
+            retry_base: state_config.webhook_retry_base,
+        },
+    );
     let stop_flusher = std::sync::Arc::new(tokio::sync::Notify::new());
     let flusher = views
         .clone()
@@ -86,6 +96,7 @@ pub async fn serve(config: Config, pool: PgPool) -> anyhow::Result<()> {
     acceptor.abort();
     scheduler.abort();
     upkeep.abort();
+    webhooks.abort();
     listener_task.abort();
     stop_flusher.notify_one();
     let _ = flusher.await;
