@@ -149,12 +149,24 @@ pub struct ConfigArgs {
     pub webhook_allow_hosts: Vec<String>,
 
     /// Hidden, for tests: seconds before a webhook attempt times out (default 10).
-    #[arg(long, env = "DATELINE_WEBHOOK_TIMEOUT_SECS", default_value_t = 10, global = true, hide = true)]
+    #[arg(
+        long,
+        env = "DATELINE_WEBHOOK_TIMEOUT_SECS",
+        default_value_t = 10,
+        global = true,
+        hide = true
+    )]
     pub webhook_timeout_secs: u64,
 
     /// Hidden, for tests: milliseconds before the first retry of a failed webhook delivery
     /// (doubling each time; default 30000).
-    #[arg(long, env = "DATELINE_WEBHOOK_RETRY_BASE_MS", default_value_t = 30_000, global = true, hide = true)]
+    #[arg(
+        long,
+        env = "DATELINE_WEBHOOK_RETRY_BASE_MS",
+        default_value_t = 30_000,
+        global = true,
+        hide = true
+    )]
     pub webhook_retry_base_ms: u64,
 
     /// Threads that serve HTTP, each with its own event loop, as nginx's worker processes do;
@@ -270,11 +282,18 @@ impl Config {
             webhook_allow_hosts: args
                 .webhook_allow_hosts
                 .iter()
-                .map(|h| h.trim().trim_start_matches('[').trim_end_matches(']').to_ascii_lowercase())
+                .map(|h| {
+                    h.trim()
+                        .trim_start_matches('[')
+                        .trim_end_matches(']')
+                        .to_ascii_lowercase()
+                })
                 .filter(|h| !h.is_empty())
                 .collect(),
             webhook_timeout: std::time::Duration::from_secs(args.webhook_timeout_secs.clamp(1, 60)),
-            webhook_retry_base: std::time::Duration::from_millis(args.webhook_retry_base_ms.max(100)),
+            webhook_retry_base: std::time::Duration::from_millis(
+                args.webhook_retry_base_ms.max(100),
+            ),
             http_threads,
             local_pg: crate::localpg::LocalPgConfig {
                 dir: args.local_pg_dir.clone(),

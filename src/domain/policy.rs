@@ -203,8 +203,7 @@ mod tests {
                     Some(article),
                 );
                 assert!(admin, "admin may {action:?} ({label})");
-                let editor_expected =
-                    !matches!(
+                let editor_expected = !matches!(
                     action,
                     ManageUsers | ViewAuditLog | RestoreDeletedArticle | ManageWebhooks
                 );

@@ -81,7 +81,10 @@ pub fn body(
     base_url: &str,
 ) -> String {
     if let Some(object) = data.as_object_mut()
-        && let Some(path) = object.get("path").and_then(|p| p.as_str()).map(str::to_owned)
+        && let Some(path) = object
+            .get("path")
+            .and_then(|p| p.as_str())
+            .map(str::to_owned)
     {
         object.insert(
             "url".to_owned(),
@@ -158,7 +161,8 @@ pub struct Target {
 /// URL (or `http` to an allowed host) with a host, no user name or password, and, when the
 /// host is an address, not a forbidden one. The message says what is wrong.
 pub fn check_url(raw: &str, allow_hosts: &[String]) -> Result<Target, String> {
-    let url = url::Url::parse(raw.trim()).map_err(|_| "must be an absolute https URL".to_owned())?;
+    let url =
+        url::Url::parse(raw.trim()).map_err(|_| "must be an absolute https URL".to_owned())?;
     let host = match url.host() {
         Some(url::Host::Domain(name)) => name.trim_end_matches('.').to_ascii_lowercase(),
         Some(url::Host::Ipv4(ip)) => ip.to_string(),
@@ -239,7 +243,9 @@ pub const GIVE_UP_AFTER: Duration = Duration::from_secs(24 * 3600 + 600);
 /// [`MAX_RETRY_DELAY`], times `jitter` (from 0.8 to 1.2, so that retries of many deliveries
 /// spread out).
 pub fn retry_delay(attempt: i32, base: Duration, jitter: f64) -> Duration {
-    let doublings = u32::try_from(attempt.saturating_sub(1)).unwrap_or(0).min(20);
+    let doublings = u32::try_from(attempt.saturating_sub(1))
+        .unwrap_or(0)
+        .min(20);
     let delay = base.saturating_mul(1 << doublings).min(MAX_RETRY_DELAY);
     delay.mul_f64(jitter.clamp(0.8, 1.2))
 }

@@ -55,7 +55,7 @@ struct CheckedResolver {
 impl reqwest::dns::Resolve for CheckedResolver {
     fn resolve(&self, name: reqwest::dns::Name) -> reqwest::dns::Resolving {
         let host = name.as_str().trim_end_matches('.').to_ascii_lowercase();
-        let allowed = self.allow_hosts.iter().any(|h| *h == host);
+        let allowed = self.allow_hosts.contains(&host);
         Box::pin(async move {
             let addresses = crate::service::webhooks::resolve(&host, 0).await?;
             if !allowed && let Some(ip) = rules::first_forbidden(&addresses) {

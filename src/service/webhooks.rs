@@ -39,12 +39,18 @@ pub async fn check_url(raw: &str, allow_hosts: &[String]) -> Result<rules::Targe
     Ok(target)
 }
 
+/// The longest wait for a name lookup.
+pub const LOOKUP_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(5);
+
 /// The addresses `host` resolves to (at least one).
 pub async fn resolve(host: &str, port: u16) -> std::io::Result<Vec<IpAddr>> {
-    let addresses: Vec<IpAddr> = tokio::net::lookup_host((host, port))
-        .await?
-        .map(|a| a.ip())
-        .collect();
+    // A resolver that does not answer is an error, not a request left hanging.
+    let found = tokio::time::timeout(LOOKUP_TIMEOUT, tokio::net::lookup_host((host, port)))
+        .await
+        .map_err(|_| {
+            std::io::Error::new(std::io::ErrorKind::TimedOut, "name lookup timed out")
+        })??;
+    let addresses: Vec<IpAddr> = found.map(|a| a.ip()).collect();
     if addresses.is_empty() {
         return Err(std::io::Error::new(
             std::io::ErrorKind::NotFound,
@@ -74,10 +80,7 @@ pub async fn create(
             Some(_) => {}
             None => errors.push(FieldError::new(
                 format!("events[{index}]"),
-                format!(
-                    "is not a known event (known: {})",
-                    rules::EVENTS.join(", ")
-                ),
+                format!("is not a known event (known: {})", rules::EVENTS.join(", ")),
             )),
         }
     }

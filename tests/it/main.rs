@@ -25,3 +25,4 @@ mod migrations;
 mod outage;
 pub(crate) mod public;
 mod validity;
+mod webhooks;
