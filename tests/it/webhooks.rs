@@ -674,3 +674,139 @@ async fn two_instances_send_each_attempt_once(pool: PgPool) {
         .unwrap();
     assert_eq!(attempts, 12);
 }
+
+#[sqlx::test]
+async fn admins_manage_webhooks_from_the_admin_pages_and_others_do_not_see_them(pool: PgPool) {
+    use crate::helpers::admin::{PASSWORD, csrf_in, get, post, sign_in};
+    let receiver = Receiver::start().await;
+    let app = TestApp::with_config(pool.clone(), allowing_loopback());
+    dateline::service::users::create_user(
+        &pool,
+        "root@example.org",
+        "Ada Admin",
+        Role::Admin,
+        PASSWORD,
+    )
+    .await
+    .unwrap();
+    crate::helpers::admin::editor(&pool, "ed@example.org").await;
+
+    // An editor sees no link, and the pages are refused.
+    let editor = sign_in(&app, "ed@example.org").await;
+    let dashboard = get(&app, "/admin", &editor).await;
+    assert!(!dashboard.text.contains("/admin/webhooks"));
+    assert_eq!(get(&app, "/admin/webhooks", &editor).await.status, 403);
+
+    let cookie = sign_in(&app, "root@example.org").await;
+    let dashboard = get(&app, "/admin", &cookie).await;
+    assert!(dashboard.text.contains("href=\"/admin/webhooks\""));
+    let page = get(&app, "/admin/webhooks", &cookie).await;
+    assert_eq!(page.status, 200);
+    let csrf = csrf_in(&page.text);
+
+    // Refused: named field errors, the form kept.
+    let refused = post(
+        &app,
+        "/admin/webhooks",
+        &cookie,
+        &[("csrf", &csrf), ("url", "https://10.0.0.1/x")],
+        &[],
+    )
+    .await;
+    assert_eq!(refused.status, 422);
+    assert!(refused.text.contains("w-url-error"), "{}", refused.text);
+    assert!(refused.text.contains("w-events-error"));
+    assert!(refused.text.contains("https://10.0.0.1/x"));
+
+    // Added: the secret is shown once.
+    let url = receiver.url();
+    let created = post(
+        &app,
+        "/admin/webhooks",
+        &cookie,
+        &[
+            ("csrf", &csrf),
+            ("url", &url),
+            ("events", "article.published"),
+            ("events", "feedback.created"),
+        ],
+        &[],
+    )
+    .await;
+    assert_eq!(created.status, 200, "{}", created.text);
+    let doc = scraper::Html::parse_document(&created.text);
+    let secret_selector = scraper::Selector::parse("#webhook-secret").unwrap();
+    let secret: String = doc
+        .select(&secret_selector)
+        .next()
+        .expect("the secret")
+        .text()
+        .collect();
+    assert!(secret.starts_with("whsec_"));
+    receiver.control(json!({"secret": secret})).await;
+    let listed = get(&app, "/admin/webhooks", &cookie).await;
+    assert!(listed.text.contains(&url));
+    assert!(!listed.text.contains("whsec_"), "shown once only");
+    let id = sqlx::query_scalar::<_, Uuid>("SELECT id FROM webhooks")
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+
+    // Send a test event: the page says what was queued, and it arrives verified.
+    let sender = dateline::jobs::webhooks::spawn(pool.clone(), settings(&["127.0.0.1"], 5));
+    let queued = post(
+        &app,
+        &format!("/admin/webhooks/{id}/test"),
+        &cookie,
+        &[("csrf", &csrf)],
+        &[],
+    )
+    .await;
+    assert_eq!(queued.status, 200, "{}", queued.text);
+    assert!(queued.text.contains("webhook.test"));
+    let records = receiver.wait_until(20, |r| accepted(r).len() == 1).await;
+    assert!(
+        queued.text.contains(records[0]["id"].as_str().unwrap()),
+        "the page names the event id the receiver saw"
+    );
+    // The delivery log page lists the attempt.
+    let log_page = tokio::time::timeout(Duration::from_secs(10), async {
+        loop {
+            let page = get(&app, &format!("/admin/webhooks/{id}"), &cookie).await;
+            if page.text.contains("HTTP 200") {
+                return page;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    })
+    .await
+    .expect("the log shows the delivery");
+    sender.abort();
+    assert!(log_page.text.contains("delivered"));
+    assert!(log_page.text.contains("webhook.test"));
+
+    // A post without the form token is refused; deleting asks first.
+    let forged = post(
+        &app,
+        &format!("/admin/webhooks/{id}/delete"),
+        &cookie,
+        &[],
+        &[],
+    )
+    .await;
+    assert_eq!(forged.status, 403);
+    let confirm = get(&app, &format!("/admin/webhooks/{id}/delete"), &cookie).await;
+    assert_eq!(confirm.status, 200);
+    assert!(confirm.text.contains("Delete webhook"));
+    let deleted = post(
+        &app,
+        &format!("/admin/webhooks/{id}/delete"),
+        &cookie,
+        &[("csrf", &csrf)],
+        &[],
+    )
+    .await;
+    assert_eq!(deleted.status, 303);
+    let after = get(&app, "/admin/webhooks?deleted=1", &cookie).await;
+    assert!(after.text.contains("no-webhooks"));
+}
