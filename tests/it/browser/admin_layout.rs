@@ -77,7 +77,10 @@ async fn every_admin_page_wears_the_admin_layout_and_fits_390_px(pool: PgPool) {
     let webhook = dateline::db::webhooks::insert(
         &pool,
         "https://hooks.example.org/a/really/long/path/that/does/not/break/anywhere/at/all/ever",
-        &["article.published".to_owned(), "feedback.created".to_owned()],
+        &[
+            "article.published".to_owned(),
+            "feedback.created".to_owned(),
+        ],
         &dateline::domain::webhooks::new_secret(),
         None,
     )
