@@ -22,6 +22,9 @@ pub const EVENTS: [&str; 6] = [
     "feedback.created",
 ];
 
+/// The longest webhook URL, in characters.
+pub const MAX_URL_CHARS: usize = 2000;
+
 /// The event of "Send test event": sent to one webhook, whatever it subscribes to.
 pub const TEST_EVENT: &str = "webhook.test";
 
@@ -161,8 +164,19 @@ pub struct Target {
 /// URL (or `http` to an allowed host) with a host, no user name or password, and, when the
 /// host is an address, not a forbidden one. The message says what is wrong.
 pub fn check_url(raw: &str, allow_hosts: &[String]) -> Result<Target, String> {
+    if raw.chars().count() > MAX_URL_CHARS {
+        return Err(format!("must be at most {MAX_URL_CHARS} characters"));
+    }
+    if raw.chars().any(char::is_control) {
+        return Err("must not contain control characters".to_owned());
+    }
     let url =
         url::Url::parse(raw.trim()).map_err(|_| "must be an absolute https URL".to_owned())?;
+    if url.as_str().len() > MAX_URL_CHARS {
+        return Err(format!(
+            "must be at most {MAX_URL_CHARS} characters once encoded"
+        ));
+    }
     let host = match url.host() {
         Some(url::Host::Domain(name)) => name.trim_end_matches('.').to_ascii_lowercase(),
         Some(url::Host::Ipv4(ip)) => ip.to_string(),

@@ -7,8 +7,8 @@
 //!
 //! What no schema can state is left to the server and listed in `scripts/schemathesis.sh`:
 //! whether a topic or a superseded-by story exists, a review due before it was done, a slug
-//! another story holds (`409`), and `body_markdown`'s limit in bytes (stated as characters here,
-//! with the bytes in its description).
+//! another story holds (`409`), `body_markdown`'s limit in bytes (stated as characters here,
+//! with the bytes in its description), and the addresses a webhook URL may reach.
 
 use serde_json::{Map, Value, json};
 
@@ -235,6 +235,18 @@ fn property_rules() -> Vec<(&'static str, &'static str, Value)> {
             "status",
             json!({"type": ["string", "null"], "enum": ["new", "read", "resolved", "spam", null],
                    "description": "The triage status: `new`, `read`, `resolved` or `spam`."}),
+        ),
+        (
+            "NewWebhook",
+            "url",
+            json!({"type": "string", "minLength": 1, "maxLength": crate::domain::webhooks::MAX_URL_CHARS,
+                   "pattern": text::NO_NUL_PATTERN}),
+        ),
+        (
+            "NewWebhook",
+            "events",
+            json!({"type": "array", "minItems": 1,
+                   "items": {"type": "string", "enum": crate::domain::webhooks::EVENTS}}),
         ),
         (
             "UpdateFeedback",
