@@ -360,6 +360,12 @@ fn parameter_rules() -> Vec<(&'static str, &'static str, Value)> {
             "per_page",
             per_page.clone(),
         ),
+        ("/api/v1/webhooks/{id}/deliveries", "page", page.clone()),
+        (
+            "/api/v1/webhooks/{id}/deliveries",
+            "per_page",
+            per_page.clone(),
+        ),
         ("/api/v1/feedback", "page", page),
         ("/api/v1/feedback", "per_page", per_page),
     ]
