@@ -169,6 +169,17 @@ pub struct ConfigArgs {
     )]
     pub webhook_retry_base_ms: u64,
 
+    /// Hidden, for tests: seconds after which a delivery still failing is given up (default
+    /// 87000, a little over 24 hours).
+    #[arg(
+        long,
+        env = "DATELINE_WEBHOOK_GIVE_UP_SECS",
+        default_value_t = 87_000,
+        global = true,
+        hide = true
+    )]
+    pub webhook_give_up_secs: u64,
+
     /// Threads that serve HTTP, each with its own event loop, as nginx's worker processes do;
     /// new connections are handed to them in turn. Default: one per core.
     #[arg(long, env = "DATELINE_HTTP_THREADS", global = true)]
@@ -229,6 +240,8 @@ pub struct Config {
     pub webhook_timeout: std::time::Duration,
     /// The wait before the first retry of a failed delivery.
     pub webhook_retry_base: std::time::Duration,
+    /// How long a delivery is retried before it is given up.
+    pub webhook_give_up: std::time::Duration,
     /// Threads serving HTTP (at least 1).
     pub http_threads: usize,
     pub local_pg: crate::localpg::LocalPgConfig,
@@ -294,6 +307,7 @@ impl Config {
             webhook_retry_base: std::time::Duration::from_millis(
                 args.webhook_retry_base_ms.max(100),
             ),
+            webhook_give_up: std::time::Duration::from_secs(args.webhook_give_up_secs.max(1)),
             http_threads,
             local_pg: crate::localpg::LocalPgConfig {
                 dir: args.local_pg_dir.clone(),
@@ -326,6 +340,7 @@ impl Config {
             webhook_allow_hosts: Vec::new(),
             webhook_timeout: std::time::Duration::from_secs(10),
             webhook_retry_base: std::time::Duration::from_secs(30),
+            webhook_give_up: crate::domain::webhooks::GIVE_UP_AFTER,
             http_threads: 1,
             local_pg: crate::localpg::LocalPgConfig {
                 dir: PathBuf::from(".dateline/postgres"),

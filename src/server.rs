@@ -50,6 +50,7 @@ pub async fn serve(config: Config, pool: PgPool) -> anyhow::Result<()> {
             allow_hosts: state_config.webhook_allow_hosts.clone(),
             timeout: state_config.webhook_timeout,
             retry_base: state_config.webhook_retry_base,
+            give_up_after: state_config.webhook_give_up,
         },
     );
     let stop_flusher = std::sync::Arc::new(tokio::sync::Notify::new());

@@ -36,6 +36,9 @@ pub struct Settings {
     pub timeout: Duration,
     /// The wait before the first retry.
     pub retry_base: Duration,
+    /// How long after it was queued a delivery still failing is given up (at least 24 hours
+    /// but in tests: [`rules::GIVE_UP_AFTER`]).
+    pub give_up_after: Duration,
 }
 
 impl Settings {
@@ -157,7 +160,7 @@ pub async fn attempt(
     let now = time::OffsetDateTime::now_utc();
     let given_up = !delivered
         && now - delivery.created_at
-            >= time::Duration::try_from(rules::GIVE_UP_AFTER).unwrap_or(time::Duration::DAY);
+            >= time::Duration::try_from(settings.give_up_after).unwrap_or(time::Duration::DAY);
     let (outcome, next_retry_at) = if delivered {
         ("delivered", None)
     } else if given_up {

@@ -102,6 +102,14 @@ impl Receiver {
     }
 }
 
+fn moment(value: &Value) -> time::OffsetDateTime {
+    time::OffsetDateTime::parse(
+        value.as_str().unwrap(),
+        &time::format_description::well_known::Rfc3339,
+    )
+    .unwrap()
+}
+
 /// Deliveries the receiver verified and accepted with a 200.
 fn accepted(records: &[Value]) -> Vec<&Value> {
     records
@@ -122,6 +130,7 @@ fn settings(allow: &[&str], timeout_secs: u64) -> Settings {
         allow_hosts: allow.iter().map(|h| (*h).to_owned()).collect(),
         timeout: Duration::from_secs(timeout_secs),
         retry_base: Duration::from_millis(200),
+        give_up_after: dateline::domain::webhooks::GIVE_UP_AFTER,
     }
 }
 
@@ -809,4 +818,69 @@ async fn admins_manage_webhooks_from_the_admin_pages_and_others_do_not_see_them(
     assert_eq!(deleted.status, 303);
     let after = get(&app, "/admin/webhooks?deleted=1", &cookie).await;
     assert!(after.text.contains("no-webhooks"));
+}
+
+#[sqlx::test]
+async fn a_delivery_failing_past_the_give_up_time_is_given_up_and_the_next_goes(pool: PgPool) {
+    let receiver = Receiver::start().await;
+    let app = TestApp::with_config(pool.clone(), allowing_loopback());
+    let token = token_for(&pool, Role::Admin).await;
+    let webhook = subscribe(
+        &app,
+        &token,
+        &receiver,
+        &["article.published", "article.archived"],
+    )
+    .await;
+    receiver.control(json!({"fail_next": 1000})).await;
+    let id = published_story(&app, &token, "given-up").await;
+    app.action(&token, &id, "archive", None).await;
+    // Given up after 2 s of failures (the hidden DATELINE_WEBHOOK_GIVE_UP_SECS in production
+    // terms); the archive waits for it, then fails on its own.
+    let mut quick = settings(&["127.0.0.1"], 5);
+    quick.give_up_after = Duration::from_secs(2);
+    let sender = dateline::jobs::webhooks::spawn(pool.clone(), quick);
+    let records = receiver
+        .wait_until(30, |r| r.iter().any(|r| r["type"] == "article.archived"))
+        .await;
+    sender.abort();
+    let first_archived = records
+        .iter()
+        .position(|r| r["type"] == "article.archived")
+        .unwrap();
+    assert!(
+        records[..first_archived]
+            .iter()
+            .all(|r| r["type"] == "article.published"),
+        "{records:#?}"
+    );
+    let log = log(&app, &token, &webhook).await;
+    let items = log["items"].as_array().unwrap();
+    let published_gave_up = items
+        .iter()
+        .find(|i| i["outcome"] == "gave_up" && i["event_type"] == "article.published")
+        .expect("the publication was given up");
+    assert!(published_gave_up["next_retry_at"].is_null());
+    assert_eq!(published_gave_up["status_code"], 500);
+    assert_eq!(
+        items
+            .iter()
+            .filter(|i| i["event_type"] == "article.published" && i["outcome"] == "failed")
+            .count()
+            + 1,
+        items
+            .iter()
+            .filter(|i| i["event_type"] == "article.published")
+            .count(),
+        "only the last attempt is given up: {log:#}"
+    );
+    // The archive (queued as long ago, so given up at its first failure too) was first tried
+    // only once the publication was given up.
+    let archived_first = items
+        .iter()
+        .filter(|i| i["event_type"] == "article.archived")
+        .map(|i| moment(&i["at"]))
+        .min()
+        .unwrap();
+    assert!(archived_first >= moment(&published_gave_up["at"]));
 }
