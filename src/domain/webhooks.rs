@@ -333,6 +333,61 @@ mod tests {
     }
 
     #[test]
+    fn only_changes_readers_see_make_events() {
+        let doc: Article = serde_json::from_value(serde_json::json!({
+            "id": "00000000-0000-0000-0000-000000000001", "slug": "s", "title": "T", "dek": "",
+            "body_markdown": "", "body_html": "", "status": "published", "published_at": null,
+            "updated_at": "2026-12-01T00:00:00Z", "archived": false, "archived_at": null,
+            "archive_reason": null, "superseded_by": null, "topics": [], "study": null,
+            "review": null, "version": 3, "created_at": "2026-12-01T00:00:00Z",
+            "created_by": null, "updated_by": null
+        }))
+        .unwrap();
+        let event = |action, kind, doc: &Article| story_event(action, kind, doc);
+        assert_eq!(
+            event("publish", ChangeKind::Minor, &doc),
+            Some("article.published")
+        );
+        assert_eq!(
+            event("update", ChangeKind::Correction, &doc),
+            Some("article.corrected")
+        );
+        assert_eq!(
+            event("update", ChangeKind::Minor, &doc),
+            Some("article.updated")
+        );
+        assert_eq!(
+            event("archive", ChangeKind::Minor, &doc),
+            Some("article.archived")
+        );
+        assert_eq!(
+            event("withdraw", ChangeKind::Minor, &doc),
+            Some("article.withdrawn")
+        );
+        assert_eq!(event("unpublish", ChangeKind::Minor, &doc), None);
+        assert_eq!(event("create", ChangeKind::Minor, &doc), None);
+        let mut draft = doc.clone();
+        draft.status = ArticleStatus::Draft;
+        assert_eq!(event("update", ChangeKind::Update, &draft), None);
+        let mut scheduled = doc;
+        scheduled.status = ArticleStatus::Scheduled;
+        assert_eq!(event("publish", ChangeKind::Minor, &scheduled), None);
+        let body = body(
+            "article.published",
+            time::OffsetDateTime::UNIX_EPOCH,
+            story_data(&draft, ChangeKind::Minor, None),
+            "https://news.example.org",
+        );
+        let body: serde_json::Value = serde_json::from_str(&body).unwrap();
+        assert_eq!(
+            body["data"]["url"],
+            "https://news.example.org/research-news/s"
+        );
+        assert_eq!(body["timestamp"], "1970-01-01T00:00:00Z");
+        assert_eq!(body["data"]["revision"], 3);
+    }
+
+    #[test]
     fn events_are_known_by_name() {
         assert_eq!(event("article.published"), Some("article.published"));
         assert_eq!(event("article.deleted"), None);
