@@ -818,6 +818,22 @@ async fn admins_manage_webhooks_from_the_admin_pages_and_others_do_not_see_them(
     assert_eq!(deleted.status, 303);
     let after = get(&app, "/admin/webhooks?deleted=1", &cookie).await;
     assert!(after.text.contains("no-webhooks"));
+
+    // Every page of it is valid HTML.
+    let pages: Vec<(String, String)> = [
+        ("refused form", refused),
+        ("created", created),
+        ("list", listed),
+        ("test queued", queued),
+        ("log", log_page),
+        ("confirm delete", confirm),
+        ("after delete", after),
+    ]
+    .into_iter()
+    .map(|(name, page)| (name.to_owned(), page.text))
+    .collect();
+    let errors = crate::validity::vnu_errors(&pages);
+    assert!(errors.is_empty(), "{}", errors.join("\n"));
 }
 
 #[sqlx::test]
