@@ -172,6 +172,59 @@ async fn every_admin_page_wears_the_admin_layout_and_fits_390_px(pool: PgPool) {
             );
             assert_accessible(&client, &at).await;
         }
+        // The answers of two webhook forms: a refused URL, and a test event queued.
+        client
+            .goto(&format!("{base}/admin/webhooks"))
+            .await
+            .unwrap();
+        client
+            .find(Locator::Css("#w-url"))
+            .await
+            .unwrap()
+            .send_keys("https://10.0.0.1/hook")
+            .await
+            .unwrap();
+        client
+            .find(Locator::Css("form.admin-form button[type=submit]"))
+            .await
+            .unwrap()
+            .send_keys("\u{E007}")
+            .await
+            .unwrap();
+        client
+            .wait()
+            .for_element(Locator::Css("#w-url-error"))
+            .await
+            .unwrap();
+        let facts = layout_facts(&client).await;
+        assert!(
+            facts["scroll"].as_i64() <= facts["width"].as_i64(),
+            "refused webhook at {width}: {facts}"
+        );
+        assert_accessible(&client, &format!("refused webhook at {width}")).await;
+        client
+            .goto(&format!("{base}/admin/webhooks/{webhook}"))
+            .await
+            .unwrap();
+        client
+            .find(Locator::Css("#send-test button[type=submit]"))
+            .await
+            .unwrap()
+            .send_keys("\u{E007}")
+            .await
+            .unwrap();
+        client
+            .wait()
+            .for_element(Locator::Css("#test-queued"))
+            .await
+            .unwrap();
+        let facts = layout_facts(&client).await;
+        assert!(
+            facts["scroll"].as_i64() <= facts["width"].as_i64(),
+            "test event queued at {width}: {facts}"
+        );
+        assert_accessible(&client, &format!("test event queued at {width}")).await;
+
         // An unknown admin address: the admin's own 404, pointing back to the dashboard.
         client
             .goto(&format!("{base}/admin/no-such-page"))
