@@ -243,7 +243,5 @@ fn describe(err: &reqwest::Error) -> String {
     } else {
         "request failed"
     };
-    let mut text = format!("{kind}: {message}");
-    text.truncate(500);
-    text
+    format!("{kind}: {message}").chars().take(500).collect()
 }
