@@ -55,7 +55,7 @@ echo "plover-quartz-lantern-47" | $BIN user add --email fuzz@example.org --name 
 token=$($BIN token add --email fuzz@example.org --name schemathesis | tail -n 1)
 log=$(mktemp)
 # tower_http at debug logs one "finished processing request" line per answer: the request count.
-RUST_LOG=warn,tower_http=debug DATELINE_LOG_FORMAT=json $BIN serve --bind 127.0.0.1:$PORT >"$log" 2>&1 &
+RUST_LOG=warn,tower_http=debug DATELINE_LOG_FORMAT=json DATELINE_WEBHOOK_ALLOW_HOSTS=127.0.0.1 $BIN serve --bind 127.0.0.1:$PORT >"$log" 2>&1 &
 server=$!
 trap 'kill $server 2>/dev/null || true; rm -f "$log"' EXIT
 for _ in $(seq 1 100); do curl -sf "http://127.0.0.1:$PORT/readyz" >/dev/null && break; sleep 0.1; done

@@ -138,6 +138,48 @@ pub struct ConfigArgs {
     )]
     pub search_per_minute: u32,
 
+    /// Webhook hosts that may be reached over http and at any address, loopback and private
+    /// ones included (comma-separated host names or addresses; for development and tests).
+    #[arg(
+        long,
+        env = "DATELINE_WEBHOOK_ALLOW_HOSTS",
+        value_delimiter = ',',
+        global = true
+    )]
+    pub webhook_allow_hosts: Vec<String>,
+
+    /// Hidden, for tests: seconds before a webhook attempt times out (default 10).
+    #[arg(
+        long,
+        env = "DATELINE_WEBHOOK_TIMEOUT_SECS",
+        default_value_t = 10,
+        global = true,
+        hide = true
+    )]
+    pub webhook_timeout_secs: u64,
+
+    /// Hidden, for tests: milliseconds before the first retry of a failed webhook delivery
+    /// (doubling each time; default 30000).
+    #[arg(
+        long,
+        env = "DATELINE_WEBHOOK_RETRY_BASE_MS",
+        default_value_t = 30_000,
+        global = true,
+        hide = true
+    )]
+    pub webhook_retry_base_ms: u64,
+
+    /// Hidden, for tests: seconds after which a delivery still failing is given up (default
+    /// 87000, a little over 24 hours).
+    #[arg(
+        long,
+        env = "DATELINE_WEBHOOK_GIVE_UP_SECS",
+        default_value_t = 87_000,
+        global = true,
+        hide = true
+    )]
+    pub webhook_give_up_secs: u64,
+
     /// Threads that serve HTTP, each with its own event loop, as nginx's worker processes do;
     /// new connections are handed to them in turn. Default: one per core.
     #[arg(long, env = "DATELINE_HTTP_THREADS", global = true)]
@@ -198,6 +240,14 @@ pub struct Config {
     pub media_cache_bytes: u64,
     /// Searches a client may make a minute (0: no limit).
     pub search_per_minute: u32,
+    /// Webhook hosts allowed over http and at any address (`DATELINE_WEBHOOK_ALLOW_HOSTS`).
+    pub webhook_allow_hosts: Vec<String>,
+    /// Longest wait for a webhook receiver's answer.
+    pub webhook_timeout: std::time::Duration,
+    /// The wait before the first retry of a failed delivery.
+    pub webhook_retry_base: std::time::Duration,
+    /// How long a delivery is retried before it is given up.
+    pub webhook_give_up: std::time::Duration,
     /// Threads serving HTTP (at least 1).
     pub http_threads: usize,
     /// Varnish servers purged on every change (empty: none).
@@ -269,6 +319,22 @@ impl Config {
             cache_ttl: std::time::Duration::from_secs(args.cache_ttl_secs.max(1)),
             media_cache_bytes: args.media_cache_mb.saturating_mul(1024 * 1024),
             search_per_minute: args.search_per_minute,
+            webhook_allow_hosts: args
+                .webhook_allow_hosts
+                .iter()
+                .map(|h| {
+                    h.trim()
+                        .trim_start_matches('[')
+                        .trim_end_matches(']')
+                        .to_ascii_lowercase()
+                })
+                .filter(|h| !h.is_empty())
+                .collect(),
+            webhook_timeout: std::time::Duration::from_secs(args.webhook_timeout_secs.clamp(1, 60)),
+            webhook_retry_base: std::time::Duration::from_millis(
+                args.webhook_retry_base_ms.max(100),
+            ),
+            webhook_give_up: std::time::Duration::from_secs(args.webhook_give_up_secs.max(1)),
             http_threads,
             local_pg: crate::localpg::LocalPgConfig {
                 dir: args.local_pg_dir.clone(),
@@ -298,6 +364,10 @@ impl Config {
             media_cache_bytes: 16 * 1024 * 1024,
             // Tests search far more often than a reader; the limit's own tests set one.
             search_per_minute: 0,
+            webhook_allow_hosts: Vec::new(),
+            webhook_timeout: std::time::Duration::from_secs(10),
+            webhook_retry_base: std::time::Duration::from_secs(30),
+            webhook_give_up: crate::domain::webhooks::GIVE_UP_AFTER,
             http_threads: 1,
             purge_urls: Vec::new(),
             local_pg: crate::localpg::LocalPgConfig {

@@ -101,6 +101,16 @@ pub fn check(config: &Config, rust_log: &str, demo: bool) -> Vec<Finding> {
             fix: "use `info` (the default) or `warn`".into(),
         });
     }
+    if !config.webhook_allow_hosts.is_empty() {
+        findings.push(Finding {
+            setting: "DATELINE_WEBHOOK_ALLOW_HOSTS",
+            problem: format!(
+                "lets webhooks reach {} over http and at private addresses",
+                config.webhook_allow_hosts.join(", ")
+            ),
+            fix: "unset it: it is for development and tests".into(),
+        });
+    }
     let (cookie, secure) = crate::web::admin::session_cookie(&config.base_url);
     if !secure || !cookie.starts_with("__Host-") {
         findings.push(Finding {
@@ -172,6 +182,16 @@ mod tests {
             check(&config, "info", false)[0]
                 .problem
                 .contains("distinct")
+        );
+    }
+
+    #[test]
+    fn webhook_hosts_allowed_inside_are_reported() {
+        let mut config = production();
+        config.webhook_allow_hosts = vec!["127.0.0.1".into()];
+        assert_eq!(
+            settings(&check(&config, "info", false)),
+            ["DATELINE_WEBHOOK_ALLOW_HOSTS"]
         );
     }
 

@@ -42,9 +42,20 @@ pub async fn serve(config: Config, pool: PgPool) -> anyhow::Result<()> {
         .context("could not set up the purges (DATELINE_PURGE_URL)")?;
     let listener_task =
         crate::cache::invalidate::spawn_listener(pool.clone(), state.cache.clone(), purger);
+    let state_config = state.config.clone();
     let app = build_app(state);
     let scheduler = crate::jobs::scheduler::spawn(pool.clone());
     let upkeep = crate::jobs::maintenance::spawn(pool.clone());
+    let webhooks = crate::jobs::webhooks::spawn(
+        pool.clone(),
+        crate::jobs::webhooks::Settings {
+            base_url: state_config.base_url.clone(),
+            allow_hosts: state_config.webhook_allow_hosts.clone(),
+            timeout: state_config.webhook_timeout,
+            retry_base: state_config.webhook_retry_base,
+            give_up_after: state_config.webhook_give_up,
+        },
+    );
     let stop_flusher = std::sync::Arc::new(tokio::sync::Notify::new());
     let flusher = views
         .clone()
@@ -89,6 +100,7 @@ pub async fn serve(config: Config, pool: PgPool) -> anyhow::Result<()> {
     acceptor.abort();
     scheduler.abort();
     upkeep.abort();
+    webhooks.abort();
     listener_task.abort();
     stop_flusher.notify_one();
     let _ = flusher.await;

@@ -233,6 +233,9 @@ pub async fn insert_batch(
         .bind(PER_DAY)
         .fetch_all(&mut *tx)
         .await?;
+    // feedback.created for webhooks, in the same commit as the entries (CONTRACT §12).
+    let stored: Vec<Uuid> = rows.iter().filter_map(|row| row.inserted).collect();
+    crate::db::webhooks::queue_feedback(&mut tx, &stored).await?;
     tx.commit().await?;
     // One row per entry, numbered from 1 (the slug is unique among stories not deleted).
     let mut outcomes: Vec<Option<InsertOutcome>> = vec![None; entries.len()];

@@ -30,6 +30,7 @@ pub mod stories;
 pub mod synonyms;
 pub mod topics;
 pub mod users;
+pub mod webhooks;
 
 use std::str::FromStr;
 use std::time::Duration;

@@ -18,3 +18,4 @@ pub mod seo;
 pub mod slug;
 pub mod synonyms;
 pub mod text;
+pub mod webhooks;

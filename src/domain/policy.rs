@@ -73,6 +73,8 @@ pub enum Action {
     TriageFeedback,
     ManageUsers,
     ViewAuditLog,
+    /// Webhook subscriptions and their delivery log (they carry signing secrets).
+    ManageWebhooks,
 }
 
 /// The facts about an article that decide access.
@@ -87,7 +89,10 @@ pub fn can(actor: Actor, action: Action, article: Option<ArticleFacts>) -> bool 
     use Action::*;
     match actor.role {
         Role::Admin => true,
-        Role::Editor => !matches!(action, ManageUsers | ViewAuditLog | RestoreDeletedArticle),
+        Role::Editor => !matches!(
+            action,
+            ManageUsers | ViewAuditLog | RestoreDeletedArticle | ManageWebhooks
+        ),
         Role::Contributor => {
             let own = article.is_some_and(|a| a.created_by == Some(actor.id));
             let own_draft = own && article.is_some_and(|a| a.status == ArticleStatus::Draft);
@@ -110,7 +115,8 @@ pub fn can(actor: Actor, action: Action, article: Option<ArticleFacts>) -> bool 
                 | ViewFeedback
                 | TriageFeedback
                 | ManageUsers
-                | ViewAuditLog => false,
+                | ViewAuditLog
+                | ManageWebhooks => false,
             }
         }
     }
@@ -121,7 +127,7 @@ mod tests {
     use super::*;
     use Action::*;
 
-    const ALL: [Action; 24] = [
+    const ALL: [Action; 25] = [
         ListArticles,
         CreateArticle,
         ViewArticle,
@@ -146,6 +152,7 @@ mod tests {
         TriageFeedback,
         ManageUsers,
         ViewAuditLog,
+        ManageWebhooks,
     ];
 
     /// The full matrix: role × action × (own draft, own non-draft, someone else's draft).
@@ -196,8 +203,10 @@ mod tests {
                     Some(article),
                 );
                 assert!(admin, "admin may {action:?} ({label})");
-                let editor_expected =
-                    !matches!(action, ManageUsers | ViewAuditLog | RestoreDeletedArticle);
+                let editor_expected = !matches!(
+                    action,
+                    ManageUsers | ViewAuditLog | RestoreDeletedArticle | ManageWebhooks
+                );
                 assert_eq!(editor, editor_expected, "editor {action:?} ({label})");
                 let contributor_expected = match action {
                     ListArticles | CreateArticle | UploadMedia => true,

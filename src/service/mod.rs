@@ -15,6 +15,7 @@ pub mod previews;
 pub mod search;
 pub mod topics;
 pub mod users;
+pub mod webhooks;
 
 /// `Forbidden` unless `actor` may do `action` (an action not on one article).
 pub(crate) fn require(

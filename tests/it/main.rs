@@ -27,3 +27,4 @@ mod outage;
 pub(crate) mod public;
 mod validity;
 mod varnish;
+mod webhooks;

@@ -13,7 +13,7 @@ use crate::helpers::admin::{editor, get, sign_in};
 use crate::helpers::{TestApp, id_of, token_for};
 
 /// The Nu HTML Checker's errors for each page, as `page: message (line)`.
-fn vnu_errors(pages: &[(String, String)]) -> Vec<String> {
+pub(crate) fn vnu_errors(pages: &[(String, String)]) -> Vec<String> {
     let jar = std::env::var("DATELINE_VNU")
         .expect("DATELINE_VNU names vnu.jar (make test installs the npm package vnu-jar)");
     let dir = tempfile::tempdir().unwrap();

@@ -11,6 +11,7 @@ use crate::domain::article::Article;
 use crate::domain::events::ChangeEvent;
 use crate::domain::policy::{Action, Actor};
 use crate::domain::text;
+use crate::domain::webhooks;
 use crate::error::AppError;
 
 pub(super) use crate::service::now;
@@ -83,6 +84,11 @@ pub(super) async fn record_change(
     }
     let event = ChangeEvent::story(doc.id, action, slugs, all_topics).crediting(people);
     events::emit(tx, &event).await?;
+    // Webhooks' outbox, in the same transaction: the event is queued only if the change commits.
+    if let Some(event_type) = webhooks::story_event(action, meta.kind, &doc) {
+        let data = webhooks::story_data(&doc, meta.kind, note);
+        db::webhooks::queue(tx, event_type, Some(doc.id), &data, None).await?;
+    }
     Ok((doc, event))
 }
 

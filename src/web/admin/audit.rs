@@ -21,7 +21,7 @@ use crate::web::pages::{Layout, render};
 const PER_PAGE: i64 = 50;
 
 /// The filter choices: an action prefix and its label.
-pub const KINDS: [(&str, &str); 8] = [
+pub const KINDS: [(&str, &str); 9] = [
     ("", "Everything"),
     ("article.", "Stories"),
     ("user.login", "Sign-ins and failed sign-ins"),
@@ -30,6 +30,7 @@ pub const KINDS: [(&str, &str); 8] = [
     ("topic.", "Topics"),
     ("feedback.", "Feedback"),
     ("preview_link.", "Preview links"),
+    ("webhook.", "Webhooks"),
 ];
 
 #[derive(Debug, Deserialize)]

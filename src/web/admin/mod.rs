@@ -16,6 +16,7 @@ mod revisions;
 mod synonyms;
 mod topics;
 pub mod users;
+mod webhooks;
 
 use axum::Router;
 
@@ -119,6 +120,8 @@ pub struct AdminNav {
     pub deleted: bool,
     /// May see and change the archive policy.
     pub archive_policy: bool,
+    /// May manage webhooks (admins).
+    pub webhooks: bool,
 }
 
 impl AdminNav {
@@ -136,6 +139,7 @@ impl AdminNav {
             audit: allows(Action::ViewAuditLog),
             deleted: allows(Action::RestoreDeletedArticle),
             archive_policy: allows(Action::ArchiveArticle),
+            webhooks: allows(Action::ManageWebhooks),
         }
     }
 }
@@ -235,6 +239,16 @@ pub fn routes(state: AppState) -> Router<AppState> {
             "/admin/archive-policy",
             get(archive_policy::show).post(archive_policy::save),
         )
+        .route(
+            "/admin/webhooks",
+            get(webhooks::list).post(webhooks::create),
+        )
+        .route("/admin/webhooks/{id}", get(webhooks::show))
+        .route(
+            "/admin/webhooks/{id}/delete",
+            get(webhooks::confirm_delete).post(webhooks::delete),
+        )
+        .route("/admin/webhooks/{id}/test", post(webhooks::send_test))
         .route("/admin/audit", get(audit::show))
         .route("/admin/users", get(users::list).post(users::create))
         .route("/admin/users/{id}", get(users::show))

@@ -13,6 +13,7 @@ pub mod people;
 pub mod rules;
 pub mod search;
 pub mod topics;
+pub mod webhooks;
 
 use std::sync::Arc;
 
@@ -137,6 +138,10 @@ pub fn v1_router() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(feedback::list_feedback))
         .routes(routes!(feedback::update_feedback))
         .routes(routes!(feedback::show_article_stats))
+        .routes(routes!(webhooks::list_webhooks, webhooks::create_webhook))
+        .routes(routes!(webhooks::delete_webhook))
+        .routes(routes!(webhooks::test_webhook))
+        .routes(routes!(webhooks::list_deliveries))
         .routes(routes!(show_me))
         .split_for_parts()
         .map_second(document_problems)

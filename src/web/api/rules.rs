@@ -7,8 +7,8 @@
 //!
 //! What no schema can state is left to the server and listed in `scripts/schemathesis.sh`:
 //! whether a topic or a superseded-by story exists, a review due before it was done, a slug
-//! another story holds (`409`), and `body_markdown`'s limit in bytes (stated as characters here,
-//! with the bytes in its description).
+//! another story holds (`409`), `body_markdown`'s limit in bytes (stated as characters here,
+//! with the bytes in its description), and the addresses a webhook URL may reach.
 
 use serde_json::{Map, Value, json};
 
@@ -237,6 +237,18 @@ fn property_rules() -> Vec<(&'static str, &'static str, Value)> {
                    "description": "The triage status: `new`, `read`, `resolved` or `spam`."}),
         ),
         (
+            "NewWebhook",
+            "url",
+            json!({"type": "string", "minLength": 1, "maxLength": crate::domain::webhooks::MAX_URL_CHARS,
+                   "pattern": text::NO_NUL_PATTERN}),
+        ),
+        (
+            "NewWebhook",
+            "events",
+            json!({"type": "array", "minItems": 1,
+                   "items": {"type": "string", "enum": crate::domain::webhooks::EVENTS}}),
+        ),
+        (
             "UpdateFeedback",
             "email",
             json!({"type": "null", "description": "Only `null`: deletes the reply address the reader gave."}),
@@ -345,6 +357,12 @@ fn parameter_rules() -> Vec<(&'static str, &'static str, Value)> {
         ("/api/v1/archive-policy/preview", "page", page.clone()),
         (
             "/api/v1/archive-policy/preview",
+            "per_page",
+            per_page.clone(),
+        ),
+        ("/api/v1/webhooks/{id}/deliveries", "page", page.clone()),
+        (
+            "/api/v1/webhooks/{id}/deliveries",
             "per_page",
             per_page.clone(),
         ),

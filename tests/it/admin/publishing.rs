@@ -271,6 +271,7 @@ async fn each_role_is_offered_only_what_the_policy_lets_it_do(pool: PgPool) {
             "Synonyms",
             "Archive policy",
             "Users",
+            "Webhooks",
             "Audit log",
             "Deleted stories",
             "Password"

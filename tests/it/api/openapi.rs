@@ -8,7 +8,7 @@ use sqlx::PgPool;
 use crate::helpers::{TestApp, token_for};
 
 /// CONTRACT §4, §8 and §9, method and path.
-const CONTRACT: [(&str, &str); 43] = [
+const CONTRACT: [(&str, &str); 48] = [
     ("get", "/api/v1/articles"),
     ("post", "/api/v1/articles"),
     ("get", "/api/v1/articles/{id}"),
@@ -50,6 +50,11 @@ const CONTRACT: [(&str, &str); 43] = [
     ("get", "/api/v1/archive-policy"),
     ("put", "/api/v1/archive-policy"),
     ("get", "/api/v1/archive-policy/preview"),
+    ("get", "/api/v1/webhooks"),
+    ("post", "/api/v1/webhooks"),
+    ("delete", "/api/v1/webhooks/{id}"),
+    ("post", "/api/v1/webhooks/{id}/test"),
+    ("get", "/api/v1/webhooks/{id}/deliveries"),
     ("get", "/api/openapi.json"),
     ("get", "/api/docs"),
 ];

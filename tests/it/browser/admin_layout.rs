@@ -74,6 +74,39 @@ async fn every_admin_page_wears_the_admin_layout_and_fits_390_px(pool: PgPool) {
         .await
         .unwrap();
 
+    let webhook = dateline::db::webhooks::insert(
+        &pool,
+        "https://hooks.example.org/a/really/long/path/that/does/not/break/anywhere/at/all/ever",
+        &[
+            "article.published".to_owned(),
+            "feedback.created".to_owned(),
+        ],
+        &dateline::domain::webhooks::new_secret(),
+        None,
+    )
+    .await
+    .unwrap()
+    .id;
+    let mut conn = pool.acquire().await.unwrap();
+    dateline::db::webhooks::queue(
+        &mut conn,
+        "webhook.test",
+        None,
+        &serde_json::json!({}),
+        Some(webhook),
+    )
+    .await
+    .unwrap();
+    drop(conn);
+    sqlx::query(
+        "INSERT INTO webhook_attempts (id, delivery_id, webhook_id, attempt, error, duration_ms, outcome, next_retry_at)
+         SELECT gen_random_uuid(), id, webhook_id, 1, 'could not connect: averyveryverylongerrormessagewithoutanyspacesinsideitatall', 10000, 'failed', now()
+         FROM webhook_deliveries",
+    )
+    .execute(&pool)
+    .await
+    .unwrap();
+
     let base = serve(pool.clone()).await;
     let browser = browser().await;
     let client = browser.client.clone();
@@ -97,6 +130,9 @@ async fn every_admin_page_wears_the_admin_layout_and_fits_390_px(pool: PgPool) {
         "/admin/users".to_owned(),
         format!("/admin/users/{user}"),
         "/admin/audit".to_owned(),
+        "/admin/webhooks".to_owned(),
+        format!("/admin/webhooks/{webhook}"),
+        format!("/admin/webhooks/{webhook}/delete"),
         "/admin/deleted".to_owned(),
         "/admin/password".to_owned(),
     ];
@@ -136,6 +172,59 @@ async fn every_admin_page_wears_the_admin_layout_and_fits_390_px(pool: PgPool) {
             );
             assert_accessible(&client, &at).await;
         }
+        // The answers of two webhook forms: a refused URL, and a test event queued.
+        client
+            .goto(&format!("{base}/admin/webhooks"))
+            .await
+            .unwrap();
+        client
+            .find(Locator::Css("#w-url"))
+            .await
+            .unwrap()
+            .send_keys("https://10.0.0.1/hook")
+            .await
+            .unwrap();
+        client
+            .find(Locator::Css("form.admin-form button[type=submit]"))
+            .await
+            .unwrap()
+            .send_keys("\u{E007}")
+            .await
+            .unwrap();
+        client
+            .wait()
+            .for_element(Locator::Css("#w-url-error"))
+            .await
+            .unwrap();
+        let facts = layout_facts(&client).await;
+        assert!(
+            facts["scroll"].as_i64() <= facts["width"].as_i64(),
+            "refused webhook at {width}: {facts}"
+        );
+        assert_accessible(&client, &format!("refused webhook at {width}")).await;
+        client
+            .goto(&format!("{base}/admin/webhooks/{webhook}"))
+            .await
+            .unwrap();
+        client
+            .find(Locator::Css("#send-test button[type=submit]"))
+            .await
+            .unwrap()
+            .send_keys("\u{E007}")
+            .await
+            .unwrap();
+        client
+            .wait()
+            .for_element(Locator::Css("#test-queued"))
+            .await
+            .unwrap();
+        let facts = layout_facts(&client).await;
+        assert!(
+            facts["scroll"].as_i64() <= facts["width"].as_i64(),
+            "test event queued at {width}: {facts}"
+        );
+        assert_accessible(&client, &format!("test event queued at {width}")).await;
+
         // An unknown admin address: the admin's own 404, pointing back to the dashboard.
         client
             .goto(&format!("{base}/admin/no-such-page"))
