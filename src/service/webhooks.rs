@@ -21,15 +21,18 @@ pub struct Created {
 }
 
 /// Checks a webhook URL: the rules of [`rules::check_url`], then, unless the host is allowed,
-/// every address its name resolves to. The error message says what is wrong.
+/// every address its name resolves to (a name that does not resolve yet is accepted: each
+/// delivery checks the addresses again). The error message says what is wrong.
 pub async fn check_url(raw: &str, allow_hosts: &[String]) -> Result<rules::Target, String> {
     let target = rules::check_url(raw, allow_hosts)?;
     if target.allowed_host || target.ip.is_some() {
         return Ok(target);
     }
-    let addresses = resolve(&target.host, target.port)
-        .await
-        .map_err(|_| format!("names a host that could not be resolved ({})", target.host))?;
+    // A name that does not resolve now (no DNS here yet, a receiver still being set up) may
+    // resolve later; every delivery checks what it resolves to then, so it is accepted.
+    let Ok(addresses) = resolve(&target.host, target.port).await else {
+        return Ok(target);
+    };
     if let Some(ip) = rules::first_forbidden(&addresses) {
         return Err(format!(
             "must not resolve to a loopback, private or link-local address ({} resolves to {ip})",
