@@ -138,6 +138,22 @@ pub struct ConfigArgs {
     )]
     pub search_per_minute: u32,
 
+    /// Editor API calls (`/api/v1`) a token may make a minute, counted over every instance
+    /// (calls without a valid token: per client address); more are answered `429` with
+    /// `Retry-After`. 0 turns the limit off.
+    #[arg(
+        long,
+        env = "DATELINE_API_PER_MINUTE",
+        default_value_t = 1200,
+        global = true
+    )]
+    pub api_per_minute: u32,
+
+    /// Address of a separate listener that serves Prometheus metrics at `GET /metrics` (keep it
+    /// off the public network). Unset: no metrics listener, nothing is recorded.
+    #[arg(long, env = "DATELINE_METRICS_BIND", global = true)]
+    pub metrics_bind: Option<SocketAddr>,
+
     /// Threads that serve HTTP, each with its own event loop, as nginx's worker processes do;
     /// new connections are handed to them in turn. Default: one per core.
     #[arg(long, env = "DATELINE_HTTP_THREADS", global = true)]
@@ -192,6 +208,10 @@ pub struct Config {
     pub media_cache_bytes: u64,
     /// Searches a client may make a minute (0: no limit).
     pub search_per_minute: u32,
+    /// API calls a token may make a minute (0: no limit).
+    pub api_per_minute: u32,
+    /// Where `/metrics` is served; `None`: nowhere.
+    pub metrics_bind: Option<SocketAddr>,
     /// Threads serving HTTP (at least 1).
     pub http_threads: usize,
     pub local_pg: crate::localpg::LocalPgConfig,
@@ -242,6 +262,8 @@ impl Config {
             cache_ttl: std::time::Duration::from_secs(args.cache_ttl_secs.max(1)),
             media_cache_bytes: args.media_cache_mb.saturating_mul(1024 * 1024),
             search_per_minute: args.search_per_minute,
+            api_per_minute: args.api_per_minute,
+            metrics_bind: args.metrics_bind,
             http_threads,
             local_pg: crate::localpg::LocalPgConfig {
                 dir: args.local_pg_dir.clone(),
@@ -271,6 +293,8 @@ impl Config {
             media_cache_bytes: 16 * 1024 * 1024,
             // Tests search far more often than a reader; the limit's own tests set one.
             search_per_minute: 0,
+            api_per_minute: 0,
+            metrics_bind: None,
             http_threads: 1,
             local_pg: crate::localpg::LocalPgConfig {
                 dir: PathBuf::from(".dateline/postgres"),

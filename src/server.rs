@@ -28,6 +28,9 @@ pub async fn serve(config: Config, pool: PgPool) -> anyhow::Result<()> {
     let header_timeout = config.header_timeout;
     let threads = config.http_threads;
     let base_url = config.base_url.clone();
+    let metrics_bind = config.metrics_bind;
+    // Before the state: the caches resolve their series as they are made.
+    let metrics_handle = metrics_bind.map(|_| crate::metrics::install());
     let state = AppState::new(config, pool.clone());
     // Story pages are rendered on the HTTP threads, which must not use the pool: the form
     // key their feedback widget signs with is read now, once.
@@ -36,6 +39,20 @@ pub async fn serve(config: Config, pool: PgPool) -> anyhow::Result<()> {
         .form_key(&pool)
         .await
         .context("could not read the feedback form key")?;
+    let metrics_listener = match (metrics_bind, metrics_handle) {
+        (Some(address), Some(handle)) => Some(
+            crate::metrics::spawn_listener(
+                address,
+                crate::metrics::Sampled {
+                    handle,
+                    pool: pool.clone(),
+                    caches: vec![("pages", state.cache.clone()), ("media", state.media_cache.clone())],
+                },
+            )
+            .await?,
+        ),
+        _ => None,
+    };
     let views = state.views.clone();
     let stories = state.stories.clone();
     let listener_task = crate::cache::invalidate::spawn_listener(pool.clone(), state.cache.clone());
@@ -87,6 +104,9 @@ pub async fn serve(config: Config, pool: PgPool) -> anyhow::Result<()> {
     scheduler.abort();
     upkeep.abort();
     listener_task.abort();
+    if let Some(metrics_listener) = metrics_listener {
+        metrics_listener.abort();
+    }
     stop_flusher.notify_one();
     let _ = flusher.await;
     match views.flush(&pool).await {

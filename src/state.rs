@@ -38,12 +38,13 @@ pub struct AppState {
 
 impl AppState {
     pub fn new(config: Config, pool: PgPool) -> Self {
-        let cache = PageCache::new(config.cache_bytes, config.cache_ttl);
+        let cache = PageCache::new(config.cache_bytes, config.cache_ttl).counted_as("pages");
         // Files at content-hashed addresses never change: a day, then memory decides.
         let media_cache = PageCache::new(
             config.media_cache_bytes,
             std::time::Duration::from_secs(24 * 3600),
-        );
+        )
+        .counted_as("media");
         Self {
             media_cache: Arc::new(media_cache),
             blobs: Arc::new(crate::media::store::PgBlobs::new(pool.clone())),
