@@ -26,6 +26,9 @@ pub struct AppState {
     pub cache: Arc<PageCache>,
     /// Searches a minute per client, shared by every instance.
     pub search_limit: Arc<crate::signals::ratelimit::SharedLimit>,
+    /// Editor API calls a minute per token (per client address without one), shared by every
+    /// instance.
+    pub api_limit: Arc<crate::signals::ratelimit::SharedLimit>,
     /// Where the recent part of a search starts.
     pub search_window: Arc<crate::db::search::RecentWindow>,
     /// Story pages' rows, read in batches under load.
@@ -61,6 +64,7 @@ impl AppState {
                 "search",
                 config.search_per_minute,
             ),
+            api_limit: crate::signals::ratelimit::SharedLimit::new("api", config.api_per_minute),
             config: Arc::new(config),
         }
     }
