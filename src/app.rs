@@ -71,18 +71,18 @@ fn router_with(state: AppState, security: SecurityHeaders, ids: RequestIds) -> R
                         .on_request(())
                         .on_response(())
                         .make_span_with(|request: &Request<_>| {
-                        let request_id = request
-                            .headers()
-                            .get("x-request-id")
-                            .and_then(|v| v.to_str().ok())
-                            .unwrap_or("-");
-                        tracing::info_span!(
-                            "request",
-                            method = %request.method(),
-                            path = %request.uri().path(),
-                            request_id,
-                        )
-                    }),
+                            let request_id = request
+                                .headers()
+                                .get("x-request-id")
+                                .and_then(|v| v.to_str().ok())
+                                .unwrap_or("-");
+                            tracing::info_span!(
+                                "request",
+                                method = %request.method(),
+                                path = %request.uri().path(),
+                                request_id,
+                            )
+                        }),
                 )
                 .layer(PropagateRequestIdLayer::new(x_request_id))
                 .layer(MapResponseLayer::new(

@@ -98,8 +98,15 @@ fn describe() {
         WEBHOOK_DELIVERIES,
         "Webhook delivery attempts by outcome (delivered, failed, gave_up)"
     );
-    // Present from the first scrape, before anything is submitted.
+    // Present from the first scrape (with their help text), before anything happens.
     metrics::gauge!(FEEDBACK_QUEUE).set(0.0);
+    for outcome in ["delivered", "failed", "gave_up"] {
+        metrics::counter!(WEBHOOK_DELIVERIES, "outcome" => outcome).increment(0);
+    }
+    for outcome in ["ok", "error"] {
+        metrics::counter!(SCHEDULER_RUNS, "task" => "scheduled_job", "outcome" => outcome)
+            .increment(0);
+    }
 }
 
 /// The request series of one route template, resolved once so that counting a request is a

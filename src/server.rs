@@ -46,7 +46,10 @@ pub async fn serve(config: Config, pool: PgPool) -> anyhow::Result<()> {
                 crate::metrics::Sampled {
                     handle,
                     pool: pool.clone(),
-                    caches: vec![("pages", state.cache.clone()), ("media", state.media_cache.clone())],
+                    caches: vec![
+                        ("pages", state.cache.clone()),
+                        ("media", state.media_cache.clone()),
+                    ],
                 },
             )
             .await?,

@@ -85,7 +85,8 @@ impl PageCache {
     /// Counts this cache's hits and misses as `cache="<name>"` (with the metrics recorder
     /// installed).
     pub fn counted_as(mut self, name: &'static str) -> Self {
-        self.hits = metrics::counter!(crate::metrics::CACHE_REQUESTS, "cache" => name, "result" => "hit");
+        self.hits =
+            metrics::counter!(crate::metrics::CACHE_REQUESTS, "cache" => name, "result" => "hit");
         self.misses =
             metrics::counter!(crate::metrics::CACHE_REQUESTS, "cache" => name, "result" => "miss");
         self

@@ -145,7 +145,8 @@ where
             self.inner
                 .call(request)
                 .map(move |answer| {
-                    let response = without_zero_length(answer.unwrap_or_else(|never| match never {}));
+                    let response =
+                        without_zero_length(answer.unwrap_or_else(|never| match never {}));
                     crate::web::access::record(&method, uri.path(), started, &response);
                     Ok(response)
                 })

@@ -22,6 +22,7 @@ mod import_ghost;
 mod localpg;
 mod maintenance;
 mod migrations;
+mod operations;
 mod outage;
 pub(crate) mod public;
 mod validity;

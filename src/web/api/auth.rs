@@ -123,8 +123,7 @@ async fn refuse_unknown(
     {
         return over_limit(over);
     }
-    if sent_token
-        && let Err(err) = crate::service::auth::token_rejected(&state.pool, &client).await
+    if sent_token && let Err(err) = crate::service::auth::token_rejected(&state.pool, &client).await
     {
         return ApiError(err).into_response();
     }
@@ -136,7 +135,9 @@ fn limit_key(kind: &[u8], id: &[u8]) -> Vec<u8> {
     [kind, id].concat()
 }
 
-fn over_limit(crate::signals::ratelimit::OverLimit(secs): crate::signals::ratelimit::OverLimit) -> Response {
+fn over_limit(
+    crate::signals::ratelimit::OverLimit(secs): crate::signals::ratelimit::OverLimit,
+) -> Response {
     ApiError(AppError::TooManyRequests {
         retry_after_secs: secs,
     })
