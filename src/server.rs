@@ -163,6 +163,8 @@ fn spawn_http_thread(
                 serve_connections(listener, app, header_timeout, stop).await;
                 Ok(())
             });
+            // The access lines this thread has not sent yet.
+            crate::web::access::line::flush_this_thread();
             // Its connection belongs to the runtime, which ends with this closure.
             crate::db::batch::StoryReads::leave_this_thread();
             drop(runtime);

@@ -41,11 +41,17 @@ pub fn init(args: &LogArgs) -> Option<WorkerGuard> {
         ));
     let registry = tracing_subscriber::registry().with(filter);
     let result = match args.log_format {
-        LogFormat::Text => registry.with(fmt::layer().with_writer(writer)).try_init(),
+        LogFormat::Text => registry
+            .with(fmt::layer().with_writer(writer.clone()))
+            .try_init(),
         LogFormat::Json => registry
-            .with(fmt::layer().json().with_writer(writer))
+            .with(fmt::layer().json().with_writer(writer.clone()))
             .try_init(),
     };
     // A second init (tests) is harmless; its writer thread ends with the guard.
-    result.ok().map(|()| guard)
+    result.ok().map(|()| {
+        // Access lines are batched per thread into the same writer (`crate::web::access`).
+        crate::web::access::line::set_sink(args.log_format, writer);
+        guard
+    })
 }
