@@ -257,8 +257,7 @@ pub mod line {
                 route: "/research-news/{slug}",
             };
             format_line(&mut batch, format, &line);
-            let text = String::from_utf8(std::mem::take(&mut batch.bytes)).unwrap();
-            text
+            String::from_utf8(std::mem::take(&mut batch.bytes)).unwrap()
         }
 
         #[test]
