@@ -61,21 +61,28 @@ fn router_with(state: AppState, security: SecurityHeaders, ids: RequestIds) -> R
         .with_state(state)
         .layer(
             ServiceBuilder::new()
+                // The route's series, for the access log the front writes.
+                .layer(axum::middleware::from_fn(crate::web::access::tag_route))
                 .layer(SetRequestIdLayer::new(x_request_id.clone(), ids))
                 .layer(
-                    TraceLayer::new_for_http().make_span_with(|request: &Request<_>| {
-                        let request_id = request
-                            .headers()
-                            .get("x-request-id")
-                            .and_then(|v| v.to_str().ok())
-                            .unwrap_or("-");
-                        tracing::info_span!(
-                            "request",
-                            method = %request.method(),
-                            path = %request.uri().path(),
-                            request_id,
-                        )
-                    }),
+                    // A span only: the access log line is the front's (`crate::web::access`),
+                    // so no event here, whatever the level.
+                    TraceLayer::new_for_http()
+                        .on_request(())
+                        .on_response(())
+                        .make_span_with(|request: &Request<_>| {
+                            let request_id = request
+                                .headers()
+                                .get("x-request-id")
+                                .and_then(|v| v.to_str().ok())
+                                .unwrap_or("-");
+                            tracing::info_span!(
+                                "request",
+                                method = %request.method(),
+                                path = %request.uri().path(),
+                                request_id,
+                            )
+                        }),
                 )
                 .layer(PropagateRequestIdLayer::new(x_request_id))
                 .layer(MapResponseLayer::new(

@@ -179,6 +179,21 @@ pub struct ConfigArgs {
         hide = true
     )]
     pub webhook_give_up_secs: u64,
+    /// Editor API calls (`/api/v1`) a token may make a minute, counted over every instance
+    /// (calls without a valid token: per client address); more are answered `429` with
+    /// `Retry-After`. 0 turns the limit off.
+    #[arg(
+        long,
+        env = "DATELINE_API_PER_MINUTE",
+        default_value_t = 1200,
+        global = true
+    )]
+    pub api_per_minute: u32,
+
+    /// Address of a separate listener that serves Prometheus metrics at `GET /metrics` (keep it
+    /// off the public network). Unset: no metrics listener, nothing is recorded.
+    #[arg(long, env = "DATELINE_METRICS_BIND", global = true)]
+    pub metrics_bind: Option<SocketAddr>,
 
     /// Threads that serve HTTP, each with its own event loop, as nginx's worker processes do;
     /// new connections are handed to them in turn. Default: one per core.
@@ -248,6 +263,10 @@ pub struct Config {
     pub webhook_retry_base: std::time::Duration,
     /// How long a delivery is retried before it is given up.
     pub webhook_give_up: std::time::Duration,
+    /// API calls a token may make a minute (0: no limit).
+    pub api_per_minute: u32,
+    /// Where `/metrics` is served; `None`: nowhere.
+    pub metrics_bind: Option<SocketAddr>,
     /// Threads serving HTTP (at least 1).
     pub http_threads: usize,
     /// Varnish servers purged on every change (empty: none).
@@ -335,6 +354,8 @@ impl Config {
                 args.webhook_retry_base_ms.max(100),
             ),
             webhook_give_up: std::time::Duration::from_secs(args.webhook_give_up_secs.max(1)),
+            api_per_minute: args.api_per_minute,
+            metrics_bind: args.metrics_bind,
             http_threads,
             local_pg: crate::localpg::LocalPgConfig {
                 dir: args.local_pg_dir.clone(),
@@ -368,6 +389,8 @@ impl Config {
             webhook_timeout: std::time::Duration::from_secs(10),
             webhook_retry_base: std::time::Duration::from_secs(30),
             webhook_give_up: crate::domain::webhooks::GIVE_UP_AFTER,
+            api_per_minute: 0,
+            metrics_bind: None,
             http_threads: 1,
             purge_urls: Vec::new(),
             local_pg: crate::localpg::LocalPgConfig {

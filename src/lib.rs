@@ -17,7 +17,8 @@
 //!   the background; [`error`] is the one error type; [`assets`] serves hashed static files.
 //! - [`archive`] writes and reads a portable copy of a site (`dateline export`);
 //!   [`demo`] loads the demo stories; [`generate`] makes benchmark data;
-//!   [`deploy_check`] refuses unsafe production settings; [`telemetry`] sets up logging;
+//!   [`deploy_check`] refuses unsafe production settings; [`telemetry`] sets up logging and
+//!   [`metrics`] the Prometheus series; [`web::access`] logs and counts every request;
 //!   [`healthcheck`] is the container's readiness probe.
 
 pub mod app;
@@ -37,6 +38,7 @@ pub mod import;
 pub mod jobs;
 pub mod localpg;
 pub mod media;
+pub mod metrics;
 pub mod server;
 pub mod service;
 pub mod signals;

@@ -28,6 +28,9 @@ pub async fn serve(config: Config, pool: PgPool) -> anyhow::Result<()> {
     let header_timeout = config.header_timeout;
     let threads = config.http_threads;
     let base_url = config.base_url.clone();
+    let metrics_bind = config.metrics_bind;
+    // Before the state: the caches resolve their series as they are made.
+    let metrics_handle = metrics_bind.map(|_| crate::metrics::install());
     let state = AppState::new(config, pool.clone());
     // Story pages are rendered on the HTTP threads, which must not use the pool: the form
     // key their feedback widget signs with is read now, once.
@@ -36,6 +39,23 @@ pub async fn serve(config: Config, pool: PgPool) -> anyhow::Result<()> {
         .form_key(&pool)
         .await
         .context("could not read the feedback form key")?;
+    let metrics_listener = match (metrics_bind, metrics_handle) {
+        (Some(address), Some(handle)) => Some(
+            crate::metrics::spawn_listener(
+                address,
+                crate::metrics::Sampled {
+                    handle,
+                    pool: pool.clone(),
+                    caches: vec![
+                        ("pages", state.cache.clone()),
+                        ("media", state.media_cache.clone()),
+                    ],
+                },
+            )
+            .await?,
+        ),
+        _ => None,
+    };
     let views = state.views.clone();
     let stories = state.stories.clone();
     let purger = crate::cache::purge::Purger::new(&state.config.purge_urls)
@@ -102,6 +122,9 @@ pub async fn serve(config: Config, pool: PgPool) -> anyhow::Result<()> {
     upkeep.abort();
     webhooks.abort();
     listener_task.abort();
+    if let Some(metrics_listener) = metrics_listener {
+        metrics_listener.abort();
+    }
     stop_flusher.notify_one();
     let _ = flusher.await;
     match views.flush(&pool).await {
@@ -155,6 +178,8 @@ fn spawn_http_thread(
                 serve_connections(listener, app, header_timeout, stop).await;
                 Ok(())
             });
+            // The access lines this thread has not sent yet.
+            crate::web::access::line::flush_this_thread();
             // Its connection belongs to the runtime, which ends with this closure.
             crate::db::batch::StoryReads::leave_this_thread();
             drop(runtime);

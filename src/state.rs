@@ -26,6 +26,9 @@ pub struct AppState {
     pub cache: Arc<PageCache>,
     /// Searches a minute per client, shared by every instance.
     pub search_limit: Arc<crate::signals::ratelimit::SharedLimit>,
+    /// Editor API calls a minute per token (per client address without one), shared by every
+    /// instance.
+    pub api_limit: Arc<crate::signals::ratelimit::SharedLimit>,
     /// Where the recent part of a search starts.
     pub search_window: Arc<crate::db::search::RecentWindow>,
     /// Story pages' rows, read in batches under load.
@@ -38,12 +41,13 @@ pub struct AppState {
 
 impl AppState {
     pub fn new(config: Config, pool: PgPool) -> Self {
-        let cache = PageCache::new(config.cache_bytes, config.cache_ttl);
+        let cache = PageCache::new(config.cache_bytes, config.cache_ttl).counted_as("pages");
         // Files at content-hashed addresses never change: a day, then memory decides.
         let media_cache = PageCache::new(
             config.media_cache_bytes,
             std::time::Duration::from_secs(24 * 3600),
-        );
+        )
+        .counted_as("media");
         Self {
             media_cache: Arc::new(media_cache),
             blobs: Arc::new(crate::media::store::PgBlobs::new(pool.clone())),
@@ -60,6 +64,7 @@ impl AppState {
                 "search",
                 config.search_per_minute,
             ),
+            api_limit: crate::signals::ratelimit::SharedLimit::new("api", config.api_per_minute),
             config: Arc::new(config),
         }
     }

@@ -1,5 +1,6 @@
 //! Logging: `tracing` with an `EnvFilter` (`RUST_LOG`, default `info`), as text or JSON lines.
 
+use tracing_appender::non_blocking::WorkerGuard;
 use tracing_subscriber::{EnvFilter, fmt, prelude::*};
 
 /// How log lines are written.
@@ -20,19 +21,37 @@ pub struct LogArgs {
     pub log_format: LogFormat,
 }
 
-/// Installs the global subscriber once. Safe to call more than once (later calls do nothing).
-pub fn init(args: &LogArgs) {
+/// Installs the global subscriber once; keep the guard until the process ends (dropping it
+/// writes out every line still queued). Safe to call more than once (later calls do nothing
+/// and return no guard).
+///
+/// Lines go to standard error through a writer thread, so a request never waits for a `write`:
+/// the thread gathers the lines that queued meanwhile into one write. Nothing is dropped: when
+/// its queue is full a request waits for room instead (docs/BENCHMARKS.md, "Metrics and access
+/// log overhead").
+pub fn init(args: &LogArgs) -> Option<WorkerGuard> {
     let filter =
         EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info,sqlx=warn"));
+    let (writer, guard) = tracing_appender::non_blocking::NonBlockingBuilder::default()
+        .lossy(false)
+        .thread_name("dateline-log")
+        .finish(std::io::BufWriter::with_capacity(
+            64 * 1024,
+            std::io::stderr(),
+        ));
     let registry = tracing_subscriber::registry().with(filter);
     let result = match args.log_format {
         LogFormat::Text => registry
-            .with(fmt::layer().with_writer(std::io::stderr))
+            .with(fmt::layer().with_writer(writer.clone()))
             .try_init(),
         LogFormat::Json => registry
-            .with(fmt::layer().json().with_writer(std::io::stderr))
+            .with(fmt::layer().json().with_writer(writer.clone()))
             .try_init(),
     };
-    // A second init (tests) is harmless.
-    let _ = result;
+    // A second init (tests) is harmless; its writer thread ends with the guard.
+    result.ok().map(|()| {
+        // Access lines are batched per thread into the same writer (`crate::web::access`).
+        crate::web::access::line::set_sink(args.log_format, writer);
+        guard
+    })
 }

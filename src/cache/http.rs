@@ -162,7 +162,12 @@ pub fn answer_hit(
         entry = Arc::new(with_identity);
         cache.store(key.into_owned(), entry.clone(), generation);
     }
-    Some(respond(&entry, None, headers, head))
+    cache.hits.increment(1);
+    let mut response = respond(&entry, None, headers, head);
+    if let Some(route) = &entry.route {
+        response.extensions_mut().insert(route.clone());
+    }
+    Some(response)
 }
 
 fn count_view(views: &ViewCounter, entry: &Entry, headers: &HeaderMap) {
@@ -214,6 +219,11 @@ pub async fn serve(State(state): State<CacheState>, request: Request, next: Next
     ) {
         return response;
     }
+    cache.misses.increment(1);
+    let route = request
+        .extensions()
+        .get::<axum::extract::MatchedPath>()
+        .map(|path| crate::metrics::route(path.as_str()));
     let key = cache_key(request.uri()).into_owned();
     let generation = cache.generation.load(Ordering::Acquire);
     let request_headers = request.headers().clone();
@@ -254,6 +264,7 @@ pub async fn serve(State(state): State<CacheState>, request: Request, next: Next
             keys: tags.keys,
             view_of: None,
             immutable: true,
+            route,
         };
         let response = respond(&entry, Some(&identity), &request_headers, head);
         cache.store(key, Arc::new(entry), generation);
@@ -294,6 +305,7 @@ pub async fn serve(State(state): State<CacheState>, request: Request, next: Next
         keys: tags.keys,
         view_of: tags.view_of,
         immutable: false,
+        route,
     };
     let response = respond(&entry, Some(&identity), &request_headers, head);
     cache.store(key, Arc::new(entry), generation);
@@ -376,6 +388,7 @@ mod tests {
             keys: vec!["list".into()],
             view_of: None,
             immutable: false,
+            route: None,
         });
         cache.store("/".into(), entry, cache.generation.load(Ordering::Acquire));
         let uri: Uri = "/".parse().unwrap();

@@ -31,6 +31,9 @@ pub struct Entry {
     pub(super) view_of: Option<Uuid>,
     /// A file kept as it is (`identity`), never compressed, cached for a year.
     pub(super) immutable: bool,
+    /// The request series of the route template the page was rendered under: a hit counts
+    /// there too.
+    pub(super) route: Option<Arc<crate::metrics::RouteSeries>>,
 }
 
 impl Entry {
@@ -47,6 +50,9 @@ pub struct PageCache {
     /// Bumped by every eviction, so that a page rendered before an eviction is not stored
     /// after it (it may show the state before the change).
     pub(super) generation: AtomicU64,
+    /// `dateline_page_cache_requests_total` of this cache, resolved once.
+    pub(super) hits: metrics::Counter,
+    pub(super) misses: metrics::Counter,
 }
 
 impl std::fmt::Debug for PageCache {
@@ -71,7 +77,19 @@ impl PageCache {
         Self {
             pages,
             generation: AtomicU64::new(0),
+            hits: metrics::Counter::noop(),
+            misses: metrics::Counter::noop(),
         }
+    }
+
+    /// Counts this cache's hits and misses as `cache="<name>"` (with the metrics recorder
+    /// installed).
+    pub fn counted_as(mut self, name: &'static str) -> Self {
+        self.hits =
+            metrics::counter!(crate::metrics::CACHE_REQUESTS, "cache" => name, "result" => "hit");
+        self.misses =
+            metrics::counter!(crate::metrics::CACHE_REQUESTS, "cache" => name, "result" => "miss");
+        self
     }
 
     pub fn enabled(&self) -> bool {
@@ -146,6 +164,7 @@ mod tests {
                 keys: keys.iter().map(|k| (*k).to_owned()).collect(),
                 view_of: None,
                 immutable: false,
+                route: None,
             })
         };
         let id = Uuid::now_v7();

@@ -8,6 +8,8 @@ use std::time::Duration;
 use sqlx::PgPool;
 use tokio::task::JoinHandle;
 
+use crate::jobs::scheduler::counted_run;
+
 /// How often each instance asks whether a task is due.
 pub const TICK: Duration = Duration::from_secs(60);
 
@@ -35,8 +37,12 @@ pub async fn run_due(pool: &PgPool) -> Vec<&'static str> {
                 Ok(done) => {
                     tracing::info!(archived = done.value, "archive policy applied");
                     ran.push("archive_policy.apply");
+                    counted_run("archive_policy.apply", "ok");
                 }
-                Err(err) => tracing::warn!(error = %err, "could not apply the archive policy"),
+                Err(err) => {
+                    counted_run("archive_policy.apply", "error");
+                    tracing::warn!(error = %err, "could not apply the archive policy");
+                }
             },
             Ok(false) => {}
             Err(err) => tracing::warn!(error = %err, "could not claim the archive policy run"),
@@ -47,8 +53,12 @@ pub async fn run_due(pool: &PgPool) -> Vec<&'static str> {
             Ok(deleted) => {
                 tracing::info!(deleted, "expired admin sessions deleted");
                 ran.push("sessions.delete_expired");
+                counted_run("sessions.delete_expired", "ok");
             }
-            Err(err) => tracing::warn!(error = %err, "could not delete expired sessions"),
+            Err(err) => {
+                counted_run("sessions.delete_expired", "error");
+                tracing::warn!(error = %err, "could not delete expired sessions");
+            }
         },
         Ok(false) => {}
         Err(err) => tracing::warn!(error = %err, "could not claim the session clean-up"),

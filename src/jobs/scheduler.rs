@@ -17,14 +17,24 @@ pub async fn run_due(pool: &PgPool) -> usize {
     let mut ran = 0;
     loop {
         match run_due_job(pool).await {
-            Ok(true) => ran += 1,
+            Ok(true) => {
+                ran += 1;
+                counted_run("scheduled_job", "ok");
+            }
             Ok(false) => return ran,
             Err(err) => {
+                counted_run("scheduled_job", "error");
                 tracing::warn!(error = %err, "scheduler could not run due jobs");
                 return ran;
             }
         }
     }
+}
+
+/// Counts one run of a background task in `dateline_scheduler_runs_total`.
+pub fn counted_run(task: &'static str, outcome: &'static str) {
+    metrics::counter!(crate::metrics::SCHEDULER_RUNS, "task" => task, "outcome" => outcome)
+        .increment(1);
 }
 
 /// Starts the scheduler loop; abort the handle to stop it.

@@ -68,6 +68,11 @@ impl SharedLimit {
         })
     }
 
+    /// No limit (`per_minute` 0).
+    pub fn is_off(&self) -> bool {
+        self.per_minute == 0
+    }
+
     fn lock(&self) -> std::sync::MutexGuard<'_, Window> {
         self.window
             .lock()

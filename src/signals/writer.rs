@@ -47,10 +47,29 @@ impl FeedbackWriter {
     ) -> Result<InsertOutcome, AppError> {
         let queue = self.queue.get_or_init(|| spawn_batcher(pool.clone()));
         let (reply, answer) = oneshot::channel();
+        // Waiting or being written: counted until this request has its outcome (or gives up).
+        let _depth = QueueDepth::enter();
         if queue.send(Job { entry, reply }).await.is_err() {
             return Err(AppError::Unavailable);
         }
         answer.await.unwrap_or(Err(AppError::Unavailable))
+    }
+}
+
+/// One entry in `dateline_feedback_queue_depth`, for as long as it lives.
+struct QueueDepth(metrics::Gauge);
+
+impl QueueDepth {
+    fn enter() -> Self {
+        let gauge = metrics::gauge!(crate::metrics::FEEDBACK_QUEUE);
+        gauge.increment(1.0);
+        Self(gauge)
+    }
+}
+
+impl Drop for QueueDepth {
+    fn drop(&mut self) {
+        self.0.decrement(1.0);
     }
 }
 

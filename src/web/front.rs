@@ -7,18 +7,22 @@
 //! two). A hit runs no handler that could time out, fail or touch the database. Requests over
 //! the header limits, every miss, every other method and every other path go through the whole
 //! stack (where each route says on which runtime it runs: `crate::web::runtime`).
+//!
+//! Every request, hit or not, is logged and counted here once, when its answer is ready
+//! (`crate::web::access`).
 
 use std::convert::Infallible;
 use std::panic::AssertUnwindSafe;
 use std::sync::Arc;
 use std::task::{Context, Poll};
+use std::time::Instant;
 
 use axum::body::HttpBody as _;
 use axum::extract::Request;
 use axum::http::{HeaderName, HeaderValue, StatusCode, header};
 use axum::response::Response;
 use futures_util::FutureExt as _;
-use futures_util::future::{Either, Map, Ready, ready};
+use futures_util::future::{BoxFuture, Either, Ready, ready};
 use tower::Service;
 
 use crate::cache::CacheState;
@@ -116,28 +120,39 @@ type Answer = Result<Response, Infallible>;
 impl<S> Service<Request> for CacheFront<S>
 where
     S: Service<Request, Response = Response, Error = Infallible>,
+    S::Future: Send + 'static,
 {
     type Response = Response;
     type Error = Infallible;
-    type Future = Either<Ready<Answer>, Map<S::Future, fn(Answer) -> Answer>>;
+    type Future = Either<Ready<Answer>, BoxFuture<'static, Answer>>;
 
     fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Self::Error>> {
         self.inner.poll_ready(cx)
     }
 
     fn call(&mut self, request: Request) -> Self::Future {
+        let started = Instant::now();
         // A fault here must not cost the connection: the full stack (with its panic
         // catching) answers instead.
         let hit = std::panic::catch_unwind(AssertUnwindSafe(|| self.front.answer(&request)));
         if let Ok(Some(response)) = hit {
+            crate::web::access::record(request.method(), request.uri().path(), started, &response);
             return Either::Left(ready(Ok(response)));
         }
-        Either::Right(self.inner.call(request).map(settle as fn(Answer) -> Answer))
+        let method = request.method().clone();
+        let uri = request.uri().clone();
+        Either::Right(
+            self.inner
+                .call(request)
+                .map(move |answer| {
+                    let response =
+                        without_zero_length(answer.unwrap_or_else(|never| match never {}));
+                    crate::web::access::record(&method, uri.path(), started, &response);
+                    Ok(response)
+                })
+                .boxed(),
+        )
     }
-}
-
-fn settle(answer: Answer) -> Answer {
-    answer.map(without_zero_length)
 }
 
 /// A `304` goes without `Content-Length`: axum's router gives every answer one from its body's

@@ -1,5 +1,6 @@
 //! HTTP only: handlers and the askama page structs they render, grouped by audience.
 
+pub mod access;
 pub mod admin;
 pub mod api;
 pub mod errors;

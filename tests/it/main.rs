@@ -23,6 +23,7 @@ mod import_media;
 mod localpg;
 mod maintenance;
 mod migrations;
+mod operations;
 mod outage;
 pub(crate) mod public;
 mod validity;

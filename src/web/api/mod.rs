@@ -159,7 +159,8 @@ impl<A, B> MapSecond<A, B> for (A, B) {
 
 /// Makes the document say what every operation really answers: problems as
 /// `application/problem+json`; `400`, `413` and `415` wherever a body is read; `400` wherever a
-/// query string is read; `503` everywhere (the database unreachable).
+/// query string is read; `429` on every `/api/v1` operation (the per-token limit); `503`
+/// everywhere (the database unreachable).
 fn document_problems(mut openapi: utoipa::openapi::OpenApi) -> utoipa::openapi::OpenApi {
     use utoipa::openapi::{ContentBuilder, Ref, RefOr, ResponseBuilder};
     let problem = |description: &str| {
@@ -175,7 +176,8 @@ fn document_problems(mut openapi: utoipa::openapi::OpenApi) -> utoipa::openapi::
                 .build(),
         )
     };
-    for item in openapi.paths.paths.values_mut() {
+    for (path, item) in &mut openapi.paths.paths {
+        let guarded = path.starts_with("/api/v1/");
         let operations = [
             &mut item.get,
             &mut item.post,
@@ -210,6 +212,12 @@ fn document_problems(mut openapi: utoipa::openapi::OpenApi) -> utoipa::openapi::
                 extra.push((
                     "400",
                     "The query string could not be read (a parameter given twice, say).",
+                ));
+            }
+            if guarded {
+                extra.push((
+                    "429",
+                    "Over DATELINE_API_PER_MINUTE calls this minute (per token; per client address without one); try again after Retry-After.",
                 ));
             }
             if operation.request_body.is_some() {

@@ -1,0 +1,292 @@
+//! The access log and the request series: every request, answered by the cache front or by
+//! the router, is logged once at `info` (target `dateline::access`: method, path, status,
+//! duration in ms, request id, route template) and counted once under its route template
+//! ([`crate::metrics::RouteSeries`]). Both happen in the front ([`crate::web::front`]), the
+//! only place every request passes; the router tells it the route by [`tag_route`].
+
+use std::sync::Arc;
+use std::time::Instant;
+
+use axum::extract::{MatchedPath, Request};
+use axum::http::{HeaderName, Method};
+use axum::middleware::Next;
+use axum::response::Response;
+
+use crate::metrics::RouteSeries;
+
+const X_REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
+
+/// Middleware on every route and the fallback: hands the matched route's series (resolved once
+/// per template) to the front with the answer.
+pub async fn tag_route(request: Request, next: Next) -> Response {
+    let series = crate::metrics::route(
+        request
+            .extensions()
+            .get::<MatchedPath>()
+            .map_or(crate::metrics::UNMATCHED, MatchedPath::as_str),
+    );
+    let mut response = next.run(request).await;
+    response.extensions_mut().insert(series);
+    response
+}
+
+/// Logs and counts one answered request.
+pub fn record(method: &Method, path: &str, started: Instant, response: &Response) {
+    let elapsed = started.elapsed();
+    let status = response.status();
+    let unmatched;
+    let series = match response.extensions().get::<Arc<RouteSeries>>() {
+        Some(series) => series,
+        None => {
+            unmatched = crate::metrics::route(crate::metrics::UNMATCHED);
+            &unmatched
+        }
+    };
+    series.record(status, elapsed);
+    if !tracing::enabled!(target: "dateline::access", tracing::Level::INFO) {
+        return;
+    }
+    let request_id = response
+        .headers()
+        .get(&X_REQUEST_ID)
+        .and_then(|id| id.to_str().ok())
+        .unwrap_or("-");
+    let line = Line {
+        method: method.as_str(),
+        path,
+        status: status.as_u16(),
+        micros: u64::try_from(elapsed.as_micros()).unwrap_or(u64::MAX),
+        request_id,
+        route: &series.route,
+    };
+    if !line::write(&line) {
+        tracing::info!(
+            target: "dateline::access",
+            method = line.method,
+            path,
+            status = line.status,
+            duration_ms = elapsed.as_secs_f64() * 1000.0,
+            request_id,
+            route = line.route,
+            "request"
+        );
+    }
+}
+
+/// One access-log line's fields.
+pub struct Line<'a> {
+    pub method: &'a str,
+    pub path: &'a str,
+    pub status: u16,
+    pub micros: u64,
+    pub request_id: &'a str,
+    pub route: &'a str,
+}
+
+/// Writes access lines the way `tracing-subscriber` would (same text and JSON layout), but
+/// formatted by hand into a buffer per HTTP thread and handed to the log's writer thread a
+/// batch at a time: at tens of thousands of requests a second the formatter and one hand-off
+/// per line cost a third of a cached page's throughput (docs/BENCHMARKS.md). A batch goes when
+/// it reaches [`BATCH_BYTES`], [`BATCH_DELAY`] after its first line, or when the thread ends;
+/// it goes through the same writer as every other line, so lines never interleave.
+pub mod line {
+    use std::cell::RefCell;
+    use std::io::Write as _;
+    use std::sync::OnceLock;
+    use std::time::Duration;
+
+    use tracing_appender::non_blocking::NonBlocking;
+
+    use super::Line;
+    use crate::telemetry::LogFormat;
+
+    /// A batch goes out at this size.
+    pub const BATCH_BYTES: usize = 16 * 1024;
+    /// … or this long after its first line.
+    pub const BATCH_DELAY: Duration = Duration::from_millis(20);
+
+    static SINK: OnceLock<(LogFormat, NonBlocking)> = OnceLock::new();
+
+    /// Called once by `crate::telemetry::init` with the log's writer.
+    pub fn set_sink(format: LogFormat, writer: NonBlocking) {
+        let _ = SINK.set((format, writer));
+    }
+
+    #[derive(Default)]
+    struct Batch {
+        bytes: Vec<u8>,
+        /// The second `stamp` was formatted for, and the stamp (`2026-12-06T18:11:13`).
+        second: u64,
+        stamp: String,
+    }
+
+    impl Drop for Batch {
+        fn drop(&mut self) {
+            send(&mut self.bytes);
+        }
+    }
+
+    thread_local! {
+        static BATCH: RefCell<Batch> = RefCell::default();
+    }
+
+    fn send(bytes: &mut Vec<u8>) {
+        if !bytes.is_empty()
+            && let Some((_, writer)) = SINK.get()
+        {
+            let _ = writer.clone().write_all(bytes);
+            bytes.clear();
+        }
+    }
+
+    /// Sends this thread's batch now (an HTTP thread as it ends).
+    pub fn flush_this_thread() {
+        let _ = BATCH.try_with(|batch| send(&mut batch.borrow_mut().bytes));
+    }
+
+    /// Adds `line` to this thread's batch; `false` when there is no writer to batch for, or no
+    /// single-threaded runtime to send the batch later (tracing writes the line then).
+    pub fn write(line: &Line<'_>) -> bool {
+        let Some((format, _)) = SINK.get() else {
+            return false;
+        };
+        let Ok(runtime) = tokio::runtime::Handle::try_current() else {
+            return false;
+        };
+        if runtime.runtime_flavor() != tokio::runtime::RuntimeFlavor::CurrentThread {
+            return false;
+        }
+        BATCH
+            .try_with(|batch| {
+                let mut batch = batch.borrow_mut();
+                let first = batch.bytes.is_empty();
+                format_line(&mut batch, *format, line);
+                if batch.bytes.len() >= BATCH_BYTES {
+                    send(&mut batch.bytes);
+                } else if first {
+                    // This runtime runs on this thread only: the task sends this batch.
+                    runtime.spawn(async {
+                        tokio::time::sleep(BATCH_DELAY).await;
+                        flush_this_thread();
+                    });
+                }
+            })
+            .is_ok()
+    }
+
+    fn format_line(batch: &mut Batch, format: LogFormat, line: &Line<'_>) {
+        let now = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap_or_default();
+        if batch.second != now.as_secs() || batch.stamp.is_empty() {
+            batch.second = now.as_secs();
+            let at = time::OffsetDateTime::from_unix_timestamp(
+                i64::try_from(now.as_secs()).unwrap_or_default(),
+            )
+            .unwrap_or(time::OffsetDateTime::UNIX_EPOCH);
+            batch.stamp = format!(
+                "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}",
+                at.year(),
+                u8::from(at.month()),
+                at.day(),
+                at.hour(),
+                at.minute(),
+                at.second()
+            );
+        }
+        let Batch { bytes, stamp, .. } = batch;
+        let micros = now.subsec_micros();
+        let (ms, frac) = (line.micros / 1000, line.micros % 1000);
+        match format {
+            LogFormat::Json => {
+                let _ = write!(
+                    bytes,
+                    "{{\"timestamp\":\"{stamp}.{micros:06}Z\",\"level\":\"INFO\",\"fields\":{{\"message\":\"request\",\"method\":"
+                );
+                json_string(bytes, line.method);
+                bytes.extend_from_slice(b",\"path\":");
+                json_string(bytes, line.path);
+                let _ = write!(
+                    bytes,
+                    ",\"status\":{},\"duration_ms\":{ms}.{frac:03},\"request_id\":",
+                    line.status
+                );
+                json_string(bytes, line.request_id);
+                bytes.extend_from_slice(b",\"route\":");
+                json_string(bytes, line.route);
+                bytes.extend_from_slice(b"},\"target\":\"dateline::access\"}\n");
+            }
+            LogFormat::Text => {
+                let _ = writeln!(
+                    bytes,
+                    "{stamp}.{micros:06}Z  INFO dateline::access: request method={} path={} status={} duration_ms={ms}.{frac:03} request_id={} route={}",
+                    line.method, line.path, line.status, line.request_id, line.route
+                );
+            }
+        }
+    }
+
+    /// `value` as a JSON string.
+    fn json_string(bytes: &mut Vec<u8>, value: &str) {
+        bytes.push(b'"');
+        for &b in value.as_bytes() {
+            match b {
+                b'"' => bytes.extend_from_slice(b"\\\""),
+                b'\\' => bytes.extend_from_slice(b"\\\\"),
+                0..=0x1f => {
+                    let _ = write!(bytes, "\\u{b:04x}");
+                }
+                _ => bytes.push(b),
+            }
+        }
+        bytes.push(b'"');
+    }
+
+    #[cfg(test)]
+    mod tests {
+        use super::*;
+
+        fn formatted(format: LogFormat, path: &str) -> String {
+            let mut batch = Batch::default();
+            let line = Line {
+                method: "GET",
+                path,
+                status: 304,
+                micros: 1_234,
+                request_id: "ab\"c-1",
+                route: "/research-news/{slug}",
+            };
+            format_line(&mut batch, format, &line);
+            String::from_utf8(std::mem::take(&mut batch.bytes)).unwrap()
+        }
+
+        #[test]
+        fn a_json_line_has_the_layout_of_tracing_json_lines() {
+            let line = formatted(LogFormat::Json, "/a\\b\u{1}é");
+            assert!(line.ends_with('\n'));
+            let json: serde_json::Value = serde_json::from_str(&line).unwrap();
+            assert_eq!(json["level"], "INFO");
+            assert_eq!(json["target"], "dateline::access");
+            let fields = &json["fields"];
+            assert_eq!(fields["message"], "request");
+            assert_eq!(fields["method"], "GET");
+            assert_eq!(fields["path"], "/a\\b\u{1}é");
+            assert_eq!(fields["status"], 304);
+            assert_eq!(fields["duration_ms"], 1.234);
+            assert_eq!(fields["request_id"], "ab\"c-1");
+            assert_eq!(fields["route"], "/research-news/{slug}");
+            let stamp = json["timestamp"].as_str().unwrap();
+            assert!(
+                time::OffsetDateTime::parse(stamp, &time::format_description::well_known::Rfc3339)
+                    .is_ok(),
+                "{stamp}"
+            );
+        }
+
+        #[test]
+        fn a_text_line_names_every_field() {
+            let line = formatted(LogFormat::Text, "/x");
+            assert!(line.contains("  INFO dateline::access: request method=GET path=/x status=304 duration_ms=1.234 request_id=ab\"c-1 route=/research-news/{slug}\n"), "{line}");
+        }
+    }
+}
