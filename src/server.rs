@@ -4,6 +4,7 @@
 //! the main runtime (`crate::web::runtime`). Why: docs/DESIGN.md.
 
 use std::net::SocketAddr;
+use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::Context;
@@ -47,8 +48,14 @@ pub async fn serve(config: Config, pool: PgPool) -> anyhow::Result<()> {
                     handle,
                     pool: pool.clone(),
                     caches: vec![
-                        ("pages", state.cache.clone()),
-                        ("media", state.media_cache.clone()),
+                        ("pages", {
+                            let cache = state.cache.clone();
+                            Arc::new(move || cache.entry_count())
+                        }),
+                        ("media", {
+                            let cache = state.media_cache.clone();
+                            Arc::new(move || cache.entry_count())
+                        }),
                     ],
                 },
             )

@@ -21,6 +21,16 @@ pub struct LogArgs {
     pub log_format: LogFormat,
 }
 
+/// The log's writer and format, for the access lines that `crate::web::access` formats and
+/// batches itself; unset until [`init`] installs the subscriber.
+static ACCESS_SINK: std::sync::OnceLock<(LogFormat, tracing_appender::non_blocking::NonBlocking)> =
+    std::sync::OnceLock::new();
+
+/// The writer access lines go to, with the log's format (`None` before [`init`]).
+pub fn access_sink() -> Option<&'static (LogFormat, tracing_appender::non_blocking::NonBlocking)> {
+    ACCESS_SINK.get()
+}
+
 /// Installs the global subscriber once; keep the guard until the process ends (dropping it
 /// writes out every line still queued). Safe to call more than once (later calls do nothing
 /// and return no guard).
@@ -51,7 +61,7 @@ pub fn init(args: &LogArgs) -> Option<WorkerGuard> {
     // A second init (tests) is harmless; its writer thread ends with the guard.
     result.ok().map(|()| {
         // Access lines are batched per thread into the same writer (`crate::web::access`).
-        crate::web::access::line::set_sink(args.log_format, writer);
+        let _ = ACCESS_SINK.set((args.log_format, writer));
         guard
     })
 }

@@ -92,10 +92,7 @@ pub struct Line<'a> {
 pub mod line {
     use std::cell::RefCell;
     use std::io::Write as _;
-    use std::sync::OnceLock;
     use std::time::Duration;
-
-    use tracing_appender::non_blocking::NonBlocking;
 
     use super::Line;
     use crate::telemetry::LogFormat;
@@ -104,13 +101,6 @@ pub mod line {
     pub const BATCH_BYTES: usize = 16 * 1024;
     /// … or this long after its first line.
     pub const BATCH_DELAY: Duration = Duration::from_millis(20);
-
-    static SINK: OnceLock<(LogFormat, NonBlocking)> = OnceLock::new();
-
-    /// Called once by `crate::telemetry::init` with the log's writer.
-    pub fn set_sink(format: LogFormat, writer: NonBlocking) {
-        let _ = SINK.set((format, writer));
-    }
 
     #[derive(Default)]
     struct Batch {
@@ -132,7 +122,7 @@ pub mod line {
 
     fn send(bytes: &mut Vec<u8>) {
         if !bytes.is_empty()
-            && let Some((_, writer)) = SINK.get()
+            && let Some((_, writer)) = crate::telemetry::access_sink()
         {
             let _ = writer.clone().write_all(bytes);
             bytes.clear();
@@ -147,31 +137,33 @@ pub mod line {
     /// Adds `line` to this thread's batch; `false` when there is no writer to batch for, or no
     /// single-threaded runtime to send the batch later (tracing writes the line then).
     pub fn write(line: &Line<'_>) -> bool {
-        let Some((format, _)) = SINK.get() else {
+        let Some((format, _)) = crate::telemetry::access_sink() else {
             return false;
         };
-        let Ok(runtime) = tokio::runtime::Handle::try_current() else {
-            return false;
-        };
-        if runtime.runtime_flavor() != tokio::runtime::RuntimeFlavor::CurrentThread {
-            return false;
-        }
         BATCH
             .try_with(|batch| {
                 let mut batch = batch.borrow_mut();
-                let first = batch.bytes.is_empty();
-                format_line(&mut batch, *format, line);
-                if batch.bytes.len() >= BATCH_BYTES {
-                    send(&mut batch.bytes);
-                } else if first {
-                    // This runtime runs on this thread only: the task sends this batch.
+                if batch.bytes.is_empty() {
+                    // A new batch: a task of this thread's own runtime sends it later, so the
+                    // runtime must run on this thread only.
+                    let Ok(runtime) = tokio::runtime::Handle::try_current() else {
+                        return false;
+                    };
+                    if runtime.runtime_flavor() != tokio::runtime::RuntimeFlavor::CurrentThread {
+                        return false;
+                    }
                     runtime.spawn(async {
                         tokio::time::sleep(BATCH_DELAY).await;
                         flush_this_thread();
                     });
                 }
+                format_line(&mut batch, *format, line);
+                if batch.bytes.len() >= BATCH_BYTES {
+                    send(&mut batch.bytes);
+                }
+                true
             })
-            .is_ok()
+            .unwrap_or(false)
     }
 
     fn format_line(batch: &mut Batch, format: LogFormat, line: &Line<'_>) {
@@ -195,35 +187,67 @@ pub mod line {
             );
         }
         let Batch { bytes, stamp, .. } = batch;
-        let micros = now.subsec_micros();
-        let (ms, frac) = (line.micros / 1000, line.micros % 1000);
+        // By hand rather than through `core::fmt`: this runs for every request.
+        let mut numbers = itoa::Buffer::new();
+        let stamp_with_micros = |bytes: &mut Vec<u8>| {
+            bytes.extend_from_slice(stamp.as_bytes());
+            bytes.push(b'.');
+            padded(bytes, u64::from(now.subsec_micros()), 6);
+            bytes.push(b'Z');
+        };
+        let duration = |bytes: &mut Vec<u8>, numbers: &mut itoa::Buffer| {
+            bytes.extend_from_slice(numbers.format(line.micros / 1000).as_bytes());
+            bytes.push(b'.');
+            padded(bytes, line.micros % 1000, 3);
+        };
         match format {
             LogFormat::Json => {
-                let _ = write!(
-                    bytes,
-                    "{{\"timestamp\":\"{stamp}.{micros:06}Z\",\"level\":\"INFO\",\"fields\":{{\"message\":\"request\",\"method\":"
+                bytes.extend_from_slice(b"{\"timestamp\":\"");
+                stamp_with_micros(bytes);
+                bytes.extend_from_slice(
+                    b"\",\"level\":\"INFO\",\"fields\":{\"message\":\"request\",\"method\":",
                 );
                 json_string(bytes, line.method);
                 bytes.extend_from_slice(b",\"path\":");
                 json_string(bytes, line.path);
-                let _ = write!(
-                    bytes,
-                    ",\"status\":{},\"duration_ms\":{ms}.{frac:03},\"request_id\":",
-                    line.status
-                );
+                bytes.extend_from_slice(b",\"status\":");
+                bytes.extend_from_slice(numbers.format(line.status).as_bytes());
+                bytes.extend_from_slice(b",\"duration_ms\":");
+                duration(bytes, &mut numbers);
+                bytes.extend_from_slice(b",\"request_id\":");
                 json_string(bytes, line.request_id);
                 bytes.extend_from_slice(b",\"route\":");
                 json_string(bytes, line.route);
                 bytes.extend_from_slice(b"},\"target\":\"dateline::access\"}\n");
             }
             LogFormat::Text => {
-                let _ = writeln!(
-                    bytes,
-                    "{stamp}.{micros:06}Z  INFO dateline::access: request method={} path={} status={} duration_ms={ms}.{frac:03} request_id={} route={}",
-                    line.method, line.path, line.status, line.request_id, line.route
-                );
+                stamp_with_micros(bytes);
+                bytes.extend_from_slice(b"  INFO dateline::access: request method=");
+                bytes.extend_from_slice(line.method.as_bytes());
+                bytes.extend_from_slice(b" path=");
+                bytes.extend_from_slice(line.path.as_bytes());
+                bytes.extend_from_slice(b" status=");
+                bytes.extend_from_slice(numbers.format(line.status).as_bytes());
+                bytes.extend_from_slice(b" duration_ms=");
+                duration(bytes, &mut numbers);
+                bytes.extend_from_slice(b" request_id=");
+                bytes.extend_from_slice(line.request_id.as_bytes());
+                bytes.extend_from_slice(b" route=");
+                bytes.extend_from_slice(line.route.as_bytes());
+                bytes.push(b'\n');
             }
         }
+    }
+
+    /// `value` in decimal with leading zeros to `width` digits (`width` ≤ 6).
+    fn padded(bytes: &mut Vec<u8>, value: u64, width: usize) {
+        let mut digits = [b'0'; 6];
+        let mut rest = value;
+        for slot in digits[..width].iter_mut().rev() {
+            *slot = b'0' + (rest % 10) as u8;
+            rest /= 10;
+        }
+        bytes.extend_from_slice(&digits[..width]);
     }
 
     /// `value` as a JSON string.
