@@ -47,6 +47,7 @@ cases=(
   "after, text log, metrics on|3922|$AFTER|DATELINE_METRICS_BIND=127.0.0.1:3932"
   "after, JSON log, metrics on|3923|$AFTER|DATELINE_METRICS_BIND=127.0.0.1:3933 DATELINE_LOG_FORMAT=json"
   "after, access log off, metrics on|3924|$AFTER|DATELINE_METRICS_BIND=127.0.0.1:3934 RUST_LOG=info,sqlx=warn,dateline::access=off"
+  "after, access log off, metrics off|3925|$AFTER|RUST_LOG=info,sqlx=warn,dateline::access=off"
 )
 for c in "${cases[@]}"; do
   IFS='|' read -r name port bin extra <<<"$c"
