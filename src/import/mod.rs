@@ -106,13 +106,13 @@ async fn begin<'a>(
     }
 }
 
-/// A progress bar on standard error (hidden when it is not a terminal).
-fn progress(total: u64, what: &str) -> indicatif::ProgressBar {
+/// A progress bar on standard error (hidden when it is not a terminal), counting `unit`s.
+fn progress(total: u64, what: &str, unit: &str) -> indicatif::ProgressBar {
     let bar = indicatif::ProgressBar::new(total);
     bar.set_style(
-        indicatif::ProgressStyle::with_template(
-            "{prefix} [{bar:40}] {pos}/{len} posts ({per_sec}, {eta} left)",
-        )
+        indicatif::ProgressStyle::with_template(&format!(
+            "{{prefix}} [{{bar:40}}] {{pos}}/{{len}} {unit} ({{per_sec}}, {{eta}} left)"
+        ))
         .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar())
         .progress_chars("=> "),
     );
@@ -194,7 +194,7 @@ pub async fn ghost(pool: &PgPool, path: &Path, dry_run: bool) -> anyhow::Result<
     let reading = tokio::task::spawn_blocking(move || {
         ghost::read_posts(file, move |post| sender.blocking_send(post).is_ok())
     });
-    let bar = progress(site.posts, "Ghost");
+    let bar = progress(site.posts, "Ghost", "posts");
     let now = crate::service::now();
     while let Some(post) = posts.recv().await {
         bar.inc(1);
@@ -284,7 +284,7 @@ pub async fn wordpress(
         )
         .await?;
     }
-    let bar = progress(total, "WordPress");
+    let bar = progress(total, "WordPress", "posts");
     let mut topics: HashMap<String, String> = HashMap::new();
     let mut people: HashMap<String, String> = HashMap::new();
     let now = crate::service::now();
@@ -368,14 +368,7 @@ async fn import_uploads(
     media: &mut wordpress::ImportedMedia,
 ) -> anyhow::Result<()> {
     let blobs = crate::media::store::PgBlobs::new(pool.clone());
-    let bar = progress(attachments.len() as u64, "images from the uploads folder");
-    bar.set_style(
-        indicatif::ProgressStyle::with_template(
-            "{prefix} [{bar:40}] {pos}/{len} ({per_sec}, {eta} left)",
-        )
-        .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar())
-        .progress_chars("=> "),
-    );
+    let bar = progress(attachments.len() as u64, "the uploads folder", "images");
     for (id, title, attachment) in attachments {
         bar.inc(1);
         let what = format!("attachment {id} {:?}", short(title.trim()));

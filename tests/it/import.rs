@@ -12,14 +12,16 @@ fn fixture() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/wordpress/site.wxr")
 }
 
-struct Run {
-    ok: bool,
-    code: Option<i32>,
-    stdout: String,
-    stderr: String,
+/// What a run of `dateline import wordpress` did.
+pub(crate) struct Run {
+    pub(crate) ok: bool,
+    pub(crate) code: Option<i32>,
+    pub(crate) stdout: String,
+    pub(crate) stderr: String,
 }
 
-async fn import(pool: &PgPool, file: &Path, extra: &[&str]) -> Run {
+/// Runs `dateline import wordpress FILE` with `extra` arguments on the test's database.
+pub(crate) async fn import(pool: &PgPool, file: &Path, extra: &[&str]) -> Run {
     let output = dateline(pool)
         .args(["import", "wordpress"])
         .arg(file)

@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 use sqlx::PgPool;
 
 use crate::helpers::TestApp;
-use crate::helpers::server::dateline;
+use crate::import::{Run, import};
 
 fn fixture() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/wordpress/media.wxr")
@@ -30,27 +30,6 @@ fn uploads() -> tempfile::TempDir {
     photo.save(dir.join("clinic-visit.jpg")).unwrap();
     chart.save(root.path().join("secret.png")).unwrap();
     root
-}
-
-struct Run {
-    ok: bool,
-    stdout: String,
-    stderr: String,
-}
-
-async fn import(pool: &PgPool, file: &Path, extra: &[&str]) -> Run {
-    let output = dateline(pool)
-        .args(["import", "wordpress"])
-        .arg(file)
-        .args(extra)
-        .output()
-        .await
-        .unwrap();
-    Run {
-        ok: output.status.success(),
-        stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
-        stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
-    }
 }
 
 async fn with_media(pool: &PgPool, file: &Path, uploads: &Path, extra: &[&str]) -> Run {
