@@ -16,10 +16,10 @@ fi
 
 export SQLX_OFFLINE=true
 
-step "Python clients used by the tests (feedparser, standardwebhooks), in .dateline/venv"
-if [ ! -x .dateline/venv/bin/python ] || ! .dateline/venv/bin/python -c 'import feedparser, standardwebhooks' 2>/dev/null; then
+step "Python clients used by the tests (feedparser, standardwebhooks, prometheus-client), in .dateline/venv"
+if [ ! -x .dateline/venv/bin/python ] || ! .dateline/venv/bin/python -c 'import feedparser, standardwebhooks, prometheus_client' 2>/dev/null; then
   python3 -m venv .dateline/venv
-  .dateline/venv/bin/pip install --quiet --disable-pip-version-check feedparser==6.0.11 standardwebhooks==1.3.0
+  .dateline/venv/bin/pip install --quiet --disable-pip-version-check feedparser==6.0.11 standardwebhooks==1.3.0 prometheus-client==0.26.0
 fi
 export DATELINE_PYTHON="$PWD/.dateline/venv/bin/python"
 

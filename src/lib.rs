@@ -42,6 +42,7 @@ pub mod metrics;
 pub mod server;
 pub mod service;
 pub mod signals;
+pub mod slots;
 pub mod state;
 pub mod telemetry;
 pub mod web;

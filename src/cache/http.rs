@@ -7,7 +7,7 @@ use std::sync::atomic::Ordering;
 
 use axum::body::{Body, Bytes};
 use axum::extract::{Request, State};
-use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, Uri, header};
+use axum::http::{HeaderMap, HeaderName, HeaderValue, Method, StatusCode, Uri, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 
@@ -16,6 +16,9 @@ use super::store::{Entry, PageCache};
 use super::tags::CacheTags;
 use super::{CacheState, NO_STORE, PUBLIC_CACHE_CONTROL};
 use crate::signals::views::ViewCounter;
+
+/// Named once (a name given as a string is parsed on every insert).
+const SURROGATE_KEY: HeaderName = HeaderName::from_static("surrogate-key");
 
 pub(super) fn if_none_match_hits(headers: &HeaderMap, etag: &str) -> bool {
     headers
@@ -75,7 +78,7 @@ fn respond(
         HeaderValue::from_static(PUBLIC_CACHE_CONTROL),
     );
     headers.insert(header::VARY, HeaderValue::from_static("Accept-Encoding"));
-    headers.insert("surrogate-key", entry.surrogate_key.clone());
+    headers.insert(SURROGATE_KEY, entry.surrogate_key.clone());
     if !not_modified {
         headers.insert(header::CONTENT_TYPE, entry.content_type.clone());
         if let Some(encoding) = encoding {
@@ -134,15 +137,16 @@ fn cache_key(uri: &Uri) -> std::borrow::Cow<'_, str> {
 }
 
 /// The answer to a `GET` or `HEAD` of a page the cache holds (a `304` when the client has it),
-/// counting a story's view; `None` when the request has to reach the handlers. Shared by the
-/// [`serve`] middleware and the front of the stack ([`crate::web::front`]).
+/// counting a story's view, with the request series of the route the page was rendered under;
+/// `None` when the request has to reach the handlers. Shared by the [`serve`] middleware and
+/// the front of the stack ([`crate::web::front`]).
 pub fn answer_hit(
     cache: &PageCache,
     views: &ViewCounter,
     method: &Method,
     uri: &Uri,
     headers: &HeaderMap,
-) -> Option<Response> {
+) -> Option<(Response, Option<&'static crate::metrics::RouteSeries>)> {
     let head = method == Method::HEAD;
     if (method != Method::GET && !head) || !cacheable_query(uri.path(), uri.query()) {
         return None;
@@ -162,12 +166,10 @@ pub fn answer_hit(
         entry = Arc::new(with_identity);
         cache.store(key.into_owned(), entry.clone(), generation);
     }
-    cache.hits.increment(1);
-    let mut response = respond(&entry, None, headers, head);
-    if let Some(route) = &entry.route {
-        response.extensions_mut().insert(route.clone());
+    if let Some(counters) = cache.counters {
+        counters.hit();
     }
-    Some(response)
+    Some((respond(&entry, None, headers, head), entry.route))
 }
 
 fn count_view(views: &ViewCounter, entry: &Entry, headers: &HeaderMap) {
@@ -210,7 +212,8 @@ pub async fn serve(State(state): State<CacheState>, request: Request, next: Next
         return next.run(request).await;
     }
     let cache = &state.cache;
-    if let Some(response) = answer_hit(
+    // (The route series goes out with the answer from `crate::web::access::tag_route`.)
+    if let Some((response, _)) = answer_hit(
         cache,
         &state.views,
         request.method(),
@@ -219,7 +222,9 @@ pub async fn serve(State(state): State<CacheState>, request: Request, next: Next
     ) {
         return response;
     }
-    cache.misses.increment(1);
+    if let Some(counters) = cache.counters {
+        counters.miss();
+    }
     let route = request
         .extensions()
         .get::<axum::extract::MatchedPath>()
@@ -393,7 +398,7 @@ mod tests {
         cache.store("/".into(), entry, cache.generation.load(Ordering::Acquire));
         let uri: Uri = "/".parse().unwrap();
         let weight_before = cache.get("/").unwrap().weight("/");
-        let answer = answer_hit(&cache, &views, &Method::GET, &uri, &headers(&[])).unwrap();
+        let (answer, _) = answer_hit(&cache, &views, &Method::GET, &uri, &headers(&[])).unwrap();
         assert!(answer.headers().get(header::CONTENT_ENCODING).is_none());
         let kept = cache.get("/").unwrap();
         assert_eq!(

@@ -33,7 +33,7 @@ pub struct Entry {
     pub(super) immutable: bool,
     /// The request series of the route template the page was rendered under: a hit counts
     /// there too.
-    pub(super) route: Option<Arc<crate::metrics::RouteSeries>>,
+    pub(super) route: Option<&'static crate::metrics::RouteSeries>,
 }
 
 impl Entry {
@@ -51,8 +51,7 @@ pub struct PageCache {
     /// after it (it may show the state before the change).
     pub(super) generation: AtomicU64,
     /// `dateline_page_cache_requests_total` of this cache, resolved once.
-    pub(super) hits: metrics::Counter,
-    pub(super) misses: metrics::Counter,
+    pub(super) counters: Option<&'static crate::metrics::CacheCounters>,
 }
 
 impl std::fmt::Debug for PageCache {
@@ -77,18 +76,14 @@ impl PageCache {
         Self {
             pages,
             generation: AtomicU64::new(0),
-            hits: metrics::Counter::noop(),
-            misses: metrics::Counter::noop(),
+            counters: None,
         }
     }
 
     /// Counts this cache's hits and misses as `cache="<name>"` (with the metrics recorder
     /// installed).
     pub fn counted_as(mut self, name: &'static str) -> Self {
-        self.hits =
-            metrics::counter!(crate::metrics::CACHE_REQUESTS, "cache" => name, "result" => "hit");
-        self.misses =
-            metrics::counter!(crate::metrics::CACHE_REQUESTS, "cache" => name, "result" => "miss");
+        self.counters = Some(crate::metrics::cache_counters(name));
         self
     }
 

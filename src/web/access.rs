@@ -4,7 +4,6 @@
 //! ([`crate::metrics::RouteSeries`]). Both happen in the front ([`crate::web::front`]), the
 //! only place every request passes; the router tells it the route by [`tag_route`].
 
-use std::sync::Arc;
 use std::time::Instant;
 
 use axum::extract::{MatchedPath, Request};
@@ -16,6 +15,10 @@ use crate::metrics::RouteSeries;
 
 const X_REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
 
+/// The route series an answer of the router carries to the front ([`tag_route`]).
+#[derive(Clone, Copy)]
+struct RouteTag(&'static RouteSeries);
+
 /// Middleware on every route and the fallback: hands the matched route's series (resolved once
 /// per template) to the front with the answer.
 pub async fn tag_route(request: Request, next: Next) -> Response {
@@ -26,22 +29,30 @@ pub async fn tag_route(request: Request, next: Next) -> Response {
             .map_or(crate::metrics::UNMATCHED, MatchedPath::as_str),
     );
     let mut response = next.run(request).await;
-    response.extensions_mut().insert(series);
+    response.extensions_mut().insert(RouteTag(series));
     response
 }
 
-/// Logs and counts one answered request.
-pub fn record(method: &Method, path: &str, started: Instant, response: &Response) {
-    let elapsed = started.elapsed();
+/// The route series of an answer of the router ([`tag_route`]; [`crate::metrics::UNMATCHED`]
+/// when it has none).
+pub fn route_of(response: &Response) -> &'static RouteSeries {
+    response
+        .extensions()
+        .get::<RouteTag>()
+        .map_or_else(crate::metrics::unmatched, |tag| tag.0)
+}
+
+/// Logs and counts one answered request under `series`.
+pub fn record(
+    method: &Method,
+    path: &str,
+    started: Instant,
+    response: &Response,
+    series: &'static RouteSeries,
+) {
+    let now = Instant::now();
+    let elapsed = now.saturating_duration_since(started);
     let status = response.status();
-    let unmatched;
-    let series = match response.extensions().get::<Arc<RouteSeries>>() {
-        Some(series) => series,
-        None => {
-            unmatched = crate::metrics::route(crate::metrics::UNMATCHED);
-            &unmatched
-        }
-    };
     series.record(status, elapsed);
     if !tracing::enabled!(target: "dateline::access", tracing::Level::INFO) {
         return;
@@ -52,12 +63,13 @@ pub fn record(method: &Method, path: &str, started: Instant, response: &Response
         .and_then(|id| id.to_str().ok())
         .unwrap_or("-");
     let line = Line {
+        at: now,
         method: method.as_str(),
         path,
         status: status.as_u16(),
         micros: u64::try_from(elapsed.as_micros()).unwrap_or(u64::MAX),
         request_id,
-        route: &series.route,
+        route: series.route,
     };
     if !line::write(&line) {
         tracing::info!(
@@ -75,6 +87,8 @@ pub fn record(method: &Method, path: &str, started: Instant, response: &Response
 
 /// One access-log line's fields.
 pub struct Line<'a> {
+    /// When the answer was ready.
+    pub at: Instant,
     pub method: &'a str,
     pub path: &'a str,
     pub status: u16,
@@ -92,15 +106,17 @@ pub struct Line<'a> {
 pub mod line {
     use std::cell::RefCell;
     use std::io::Write as _;
-    use std::time::Duration;
+    use std::time::{Duration, Instant};
 
     use super::Line;
     use crate::telemetry::LogFormat;
 
     /// A batch goes out at this size.
-    pub const BATCH_BYTES: usize = 16 * 1024;
+    pub const BATCH_BYTES: usize = 256 * 1024;
     /// … or this long after its first line.
     pub const BATCH_DELAY: Duration = Duration::from_millis(20);
+    /// How long a batch reckons the wall clock from one reading of it.
+    const ANCHOR_FOR: Duration = Duration::from_secs(1);
 
     #[derive(Default)]
     struct Batch {
@@ -108,6 +124,10 @@ pub mod line {
         /// The second `stamp` was formatted for, and the stamp (`2026-12-06T18:11:13`).
         second: u64,
         stamp: String,
+        /// A moment on the monotonic clock and the wall clock's time then (since the Unix
+        /// epoch), read again a second later: a line's time is reckoned from its `at`, so that
+        /// a line reads no clock of its own.
+        anchor: Option<(Instant, Duration)>,
     }
 
     impl Drop for Batch {
@@ -167,9 +187,19 @@ pub mod line {
     }
 
     fn format_line(batch: &mut Batch, format: LogFormat, line: &Line<'_>) {
-        let now = std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .unwrap_or_default();
+        let (mono, wall) = match batch.anchor {
+            Some((mono, wall)) if line.at.saturating_duration_since(mono) < ANCHOR_FOR => {
+                (mono, wall)
+            }
+            _ => {
+                let wall = std::time::SystemTime::now()
+                    .duration_since(std::time::UNIX_EPOCH)
+                    .unwrap_or_default();
+                batch.anchor = Some((line.at, wall));
+                (line.at, wall)
+            }
+        };
+        let now = wall + line.at.saturating_duration_since(mono);
         if batch.second != now.as_secs() || batch.stamp.is_empty() {
             batch.second = now.as_secs();
             let at = time::OffsetDateTime::from_unix_timestamp(
@@ -253,6 +283,16 @@ pub mod line {
     /// `value` as a JSON string.
     fn json_string(bytes: &mut Vec<u8>, value: &str) {
         bytes.push(b'"');
+        // Without an early exit, so that the compiler checks many bytes at a time.
+        let needs_escape = value
+            .bytes()
+            .fold(false, |any, b| any | (b < 0x20) | (b == b'"') | (b == b'\\'));
+        if !needs_escape {
+            // Almost always: paths, ids and templates have nothing to escape.
+            bytes.extend_from_slice(value.as_bytes());
+            bytes.push(b'"');
+            return;
+        }
         for &b in value.as_bytes() {
             match b {
                 b'"' => bytes.extend_from_slice(b"\\\""),
@@ -273,6 +313,7 @@ pub mod line {
         fn formatted(format: LogFormat, path: &str) -> String {
             let mut batch = Batch::default();
             let line = Line {
+                at: Instant::now(),
                 method: "GET",
                 path,
                 status: 304,
@@ -305,6 +346,41 @@ pub mod line {
                     .is_ok(),
                 "{stamp}"
             );
+        }
+
+        #[test]
+        fn a_line_is_stamped_with_the_wall_clock_time_of_its_answer() {
+            let stamp_of = |batch: &mut Batch, at: Instant| {
+                let line = Line {
+                    at,
+                    method: "GET",
+                    path: "/",
+                    status: 200,
+                    micros: 1,
+                    request_id: "-",
+                    route: "/",
+                };
+                format_line(batch, LogFormat::Json, &line);
+                let json: serde_json::Value =
+                    serde_json::from_slice(&std::mem::take(&mut batch.bytes)).unwrap();
+                time::OffsetDateTime::parse(
+                    json["timestamp"].as_str().unwrap(),
+                    &time::format_description::well_known::Rfc3339,
+                )
+                .unwrap()
+            };
+            let mut batch = Batch::default();
+            let start = Instant::now();
+            let first = stamp_of(&mut batch, start);
+            let off = (time::OffsetDateTime::now_utc() - first).abs();
+            assert!(off < time::Duration::milliseconds(50), "{off}");
+            // Reckoned from the same reading of the wall clock, and after it.
+            let later = stamp_of(&mut batch, start + Duration::from_millis(700));
+            assert_eq!(later - first, time::Duration::milliseconds(700));
+            // A second on, the wall clock is read again (and `at` taken as that reading).
+            let much_later = stamp_of(&mut batch, start + Duration::from_millis(2500));
+            let off = (time::OffsetDateTime::now_utc() - much_later).abs();
+            assert!(off < time::Duration::milliseconds(50), "{off}");
         }
 
         #[test]

@@ -63,8 +63,12 @@ impl Front {
         }
     }
 
-    /// The cached answer to this request, with every header the stack adds, if there is one.
-    fn answer(&self, request: &Request) -> Option<Response> {
+    /// The cached answer to this request, with every header the stack adds, and the series of
+    /// the route it was rendered under, if there is one.
+    fn answer(
+        &self,
+        request: &Request,
+    ) -> Option<(Response, Option<&'static crate::metrics::RouteSeries>)> {
         let cache = if request.uri().path().starts_with("/media/") {
             &self.media
         } else {
@@ -77,7 +81,7 @@ impl Front {
         {
             return None;
         }
-        let mut response = crate::cache::http::answer_hit(
+        let (mut response, route) = crate::cache::http::answer_hit(
             &cache.cache,
             &cache.views,
             request.method(),
@@ -104,7 +108,7 @@ impl Front {
         {
             headers.insert(X_REQUEST_ID, id);
         }
-        Some(response)
+        Some((response, route))
     }
 }
 
@@ -135,8 +139,14 @@ where
         // A fault here must not cost the connection: the full stack (with its panic
         // catching) answers instead.
         let hit = std::panic::catch_unwind(AssertUnwindSafe(|| self.front.answer(&request)));
-        if let Ok(Some(response)) = hit {
-            crate::web::access::record(request.method(), request.uri().path(), started, &response);
+        if let Ok(Some((response, route))) = hit {
+            crate::web::access::record(
+                request.method(),
+                request.uri().path(),
+                started,
+                &response,
+                route.unwrap_or_else(crate::metrics::unmatched),
+            );
             return Either::Left(ready(Ok(response)));
         }
         let method = request.method().clone();
@@ -147,7 +157,8 @@ where
                 .map(move |answer| {
                     let response =
                         without_zero_length(answer.unwrap_or_else(|never| match never {}));
-                    crate::web::access::record(&method, uri.path(), started, &response);
+                    let route = crate::web::access::route_of(&response);
+                    crate::web::access::record(&method, uri.path(), started, &response, route);
                     Ok(response)
                 })
                 .boxed(),

@@ -54,6 +54,36 @@ fn sample(metrics: &str, series: &str) -> Option<f64> {
     })
 }
 
+/// The families of a Prometheus text answer as Prometheus's own Python client parses them
+/// (installed by `make test`): `[{"name", "type", "samples"}]`; the parser fails on text it
+/// cannot read.
+fn prometheus_families(text: &str) -> Vec<serde_json::Value> {
+    let python = std::env::var("DATELINE_PYTHON")
+        .expect("DATELINE_PYTHON is set by `make test` (a venv with prometheus-client)");
+    let script = r#"
+import json, sys
+from prometheus_client.parser import text_string_to_metric_families
+families = [{"name": f.name, "type": f.type, "samples": len(f.samples)}
+            for f in text_string_to_metric_families(sys.stdin.read())]
+print(json.dumps(families))
+"#;
+    let mut child = std::process::Command::new(python)
+        .args(["-c", script])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    std::io::Write::write_all(&mut child.stdin.take().unwrap(), text.as_bytes()).unwrap();
+    let output = child.wait_with_output().unwrap();
+    assert!(
+        output.status.success(),
+        "the Prometheus parser refused the text: {}\n{text}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    serde_json::from_slice(&output.stdout).unwrap()
+}
+
 #[sqlx::test]
 async fn metrics_are_served_apart_with_route_templates_status_classes_cache_and_pool(pool: PgPool) {
     ArticleBuilder::new("Counted story")
@@ -172,6 +202,37 @@ async fn metrics_are_served_apart_with_route_templates_status_classes_cache_and_
             &format!(r#"dateline_http_requests_total{{{story},status="2xx"}}"#)
         ),
         Some(story_requests + 1.0)
+    );
+
+    // The whole answer is what Prometheus reads: each family once, with its type.
+    let families = prometheus_families(&metrics);
+    let mut names: Vec<&str> = families
+        .iter()
+        .map(|f| f["name"].as_str().unwrap())
+        .collect();
+    names.sort_unstable();
+    let count = names.len();
+    names.dedup();
+    assert_eq!(names.len(), count, "a family twice: {names:?}");
+    let kind = |name: &str| {
+        families
+            .iter()
+            .find(|f| f["name"] == name)
+            .map(|f| f["type"].as_str().unwrap().to_owned())
+    };
+    // (The parser names counters without their `_total`.)
+    assert_eq!(kind("dateline_http_requests").as_deref(), Some("counter"));
+    assert_eq!(
+        kind("dateline_page_cache_requests").as_deref(),
+        Some("counter")
+    );
+    assert_eq!(
+        kind("dateline_http_request_duration_seconds").as_deref(),
+        Some("histogram")
+    );
+    assert_eq!(
+        kind("dateline_db_pool_connections").as_deref(),
+        Some("gauge")
     );
 }
 
