@@ -7,23 +7,31 @@ use std::sync::Mutex;
 use std::time::Duration;
 
 use sqlx::PgPool;
+
+use crate::slots::{Padded, SLOTS};
 use tokio::task::JoinHandle;
 use uuid::Uuid;
 
-/// Pending counts.
+type Counts = HashMap<(Uuid, time::Date), i64>;
+
+/// Pending counts, one map per thread slot (`crate::slots`): every cache hit of a story counts
+/// here, and one lock shared by the HTTP threads cost more than the count.
 #[derive(Debug, Default)]
 pub struct ViewCounter {
-    pending: Mutex<HashMap<(Uuid, time::Date), i64>>,
+    pending: [Padded<Mutex<Counts>>; SLOTS],
+}
+
+fn lock(counts: &Mutex<Counts>) -> std::sync::MutexGuard<'_, Counts> {
+    counts
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
 }
 
 impl ViewCounter {
     /// Counts one view of a story today (UTC).
     pub fn record(&self, article_id: Uuid) {
         let day = time::OffsetDateTime::now_utc().date();
-        *self
-            .pending
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
+        *lock(&self.pending[crate::slots::mine()])
             .entry((article_id, day))
             .or_default() += 1;
     }
@@ -31,20 +39,24 @@ impl ViewCounter {
     /// Views counted but not yet written.
     pub fn pending(&self) -> i64 {
         self.pending
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
-            .values()
+            .iter()
+            .map(|counts| lock(counts).values().sum::<i64>())
             .sum()
     }
 
     /// Writes everything counted so far; returns how many views were written.
     pub async fn flush(&self, pool: &PgPool) -> sqlx::Result<i64> {
-        let batch: HashMap<(Uuid, time::Date), i64> = std::mem::take(
-            &mut *self
-                .pending
-                .lock()
-                .unwrap_or_else(std::sync::PoisonError::into_inner),
-        );
+        let mut batch = Counts::new();
+        for counts in &self.pending {
+            let taken = std::mem::take(&mut *lock(counts));
+            if batch.is_empty() {
+                batch = taken;
+            } else {
+                for (key, count) in taken {
+                    *batch.entry(key).or_default() += count;
+                }
+            }
+        }
         if batch.is_empty() {
             return Ok(0);
         }
@@ -57,10 +69,7 @@ impl ViewCounter {
         }
         if let Err(err) = crate::db::page_views::add(pool, &ids, &days, &counts).await {
             // Keep the counts for the next flush.
-            let mut pending = self
-                .pending
-                .lock()
-                .unwrap_or_else(std::sync::PoisonError::into_inner);
+            let mut pending = lock(&self.pending[0]);
             for (key, count) in batch {
                 *pending.entry(key).or_default() += count;
             }

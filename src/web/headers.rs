@@ -26,7 +26,6 @@ pub const STRICT_TRANSPORT_SECURITY: &str = "max-age=63072000; includeSubDomains
 #[derive(Debug, Clone)]
 pub struct RequestIds {
     prefix: Arc<str>,
-    next: Arc<std::sync::atomic::AtomicU64>,
 }
 
 impl Default for RequestIds {
@@ -34,18 +33,41 @@ impl Default for RequestIds {
         let prefix = uuid::Uuid::new_v4().simple().to_string();
         Self {
             prefix: Arc::from(&prefix[..12]),
-            next: Arc::default(),
         }
     }
 }
 
+/// Numbers taken from [`NEXT_ID`] by each thread at a time, so that the HTTP threads do not
+/// share one counter's cache line on every request (`crate::slots`).
+const ID_BLOCK: u64 = 1024;
+static NEXT_ID: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+
 impl RequestIds {
-    /// The next id.
+    /// The next id: the prefix, `-`, and a number in hex, unique in this process (numbers are
+    /// handed to each thread a block at a time, so ids are not in the order of their requests).
     pub fn next_id(&self) -> Option<HeaderValue> {
-        let n = self.next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-        // The formatted string becomes the header's bytes as it is (no copy).
-        HeaderValue::from_maybe_shared(axum::body::Bytes::from(format!("{}-{n:x}", self.prefix)))
-            .ok()
+        thread_local! {
+            /// The next number of this thread's block, and the block's end.
+            static BLOCK: std::cell::Cell<(u64, u64)> = const { std::cell::Cell::new((0, 0)) };
+        }
+        let n = BLOCK.with(|block| {
+            let (mut next, mut end) = block.get();
+            if next == end {
+                next = NEXT_ID.fetch_add(ID_BLOCK, std::sync::atomic::Ordering::Relaxed);
+                end = next + ID_BLOCK;
+            }
+            block.set((next + 1, end));
+            next
+        });
+        let mut id = Vec::with_capacity(self.prefix.len() + 17);
+        id.extend_from_slice(self.prefix.as_bytes());
+        id.push(b'-');
+        let digits = (64 - n.leading_zeros()).div_ceil(4).max(1);
+        for shift in (0..digits).rev() {
+            id.push(b"0123456789abcdef"[((n >> (shift * 4)) & 0xf) as usize]);
+        }
+        // The bytes become the header's as they are (no copy).
+        HeaderValue::from_maybe_shared(axum::body::Bytes::from(id)).ok()
     }
 }
 
@@ -98,5 +120,43 @@ impl SecurityHeaders {
             }
             headers.insert(name.clone(), value.clone());
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn request_ids_are_the_prefix_and_a_hex_number_unique_over_threads() {
+        let ids = RequestIds::default();
+        let first = ids.next_id().unwrap();
+        let first = first.to_str().unwrap();
+        let (prefix, number) = first.split_once('-').unwrap();
+        assert_eq!(prefix, &*ids.prefix);
+        assert!(!number.is_empty() && number.bytes().all(|b| b.is_ascii_hexdigit()));
+        assert!(!number.starts_with('0') || number == "0", "{number}");
+        let threads: Vec<_> = (0..4)
+            .map(|_| {
+                let ids = ids.clone();
+                std::thread::spawn(move || {
+                    (0..3000)
+                        .map(|_| ids.next_id().unwrap().to_str().unwrap().to_owned())
+                        .collect::<Vec<_>>()
+                })
+            })
+            .collect();
+        let mut all: Vec<String> = threads
+            .into_iter()
+            .flat_map(|t| t.join().unwrap())
+            .collect();
+        all.push(first.to_owned());
+        let count = all.len();
+        all.sort_unstable();
+        all.dedup();
+        assert_eq!(all.len(), count, "every id once");
+        // Numbers in hex, as written by hand.
+        let n = u64::from_str_radix(all[0].split_once('-').unwrap().1, 16).unwrap();
+        assert_eq!(all[0], format!("{}-{n:x}", ids.prefix));
     }
 }
