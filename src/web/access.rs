@@ -284,9 +284,9 @@ pub mod line {
     fn json_string(bytes: &mut Vec<u8>, value: &str) {
         bytes.push(b'"');
         // Without an early exit, so that the compiler checks many bytes at a time.
-        let needs_escape = value
-            .bytes()
-            .fold(false, |any, b| any | (b < 0x20) | (b == b'"') | (b == b'\\'));
+        let needs_escape = value.bytes().fold(false, |any, b| {
+            any | (b < 0x20) | (b == b'"') | (b == b'\\')
+        });
         if !needs_escape {
             // Almost always: paths, ids and templates have nothing to escape.
             bytes.extend_from_slice(value.as_bytes());
