@@ -97,7 +97,12 @@ for c in "${cases[@]}"; do
   printf '| %s | %.0f | %+.1f %% | %.2f µs | %+.1f %% |\n' "$name" "$mean" \
     "$(echo "($mean / $before - 1) * 100" | bc -l)" "$cpu" "$(echo "($cpu / $cpu_before - 1) * 100" | bc -l)"
 done
+rows=()
 for c in "${cases[@]}"; do
   IFS='|' read -r name port bin extra <<<"$c"
   if [ -f "$work/$port.log" ]; then echo "$name: $(wc -l <"$work/$port.log") log lines"; fi
+  rows+=("$name|$(echo "${total[$name]} / $ROUNDS" | bc -l)|$(echo "${cpu_total[$name]} / $ROUNDS" | bc -l)")
 done
+# The chart (docs/bench-overhead.svg); the table and its reading go into docs/BENCHMARKS.md by hand.
+python3 scripts/bench-report.py overhead "$(date -u '+%Y-%m-%d %H:%M UTC')" "${rows[@]}"
+echo "chart: docs/bench-overhead.svg"

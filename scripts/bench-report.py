@@ -10,7 +10,7 @@ import sys
 DOCS = pathlib.Path(__file__).resolve().parent.parent / "docs"
 
 
-def bar_chart(title, bars, unit):
+def bar_chart(title, bars, unit, digits=0):
     """A small horizontal bar chart; bars are (label, value, colour)."""
     width, left, bar_h, gap = 640, 230, 28, 14
     top = 44
@@ -26,7 +26,7 @@ def bar_chart(title, bars, unit):
         w = (width - left - 110) * value / peak
         out.append(f'<text x="16" y="{y + 19}" font-family="sans-serif" font-size="13" fill="#1f2933">{label}</text>')
         out.append(f'<rect x="{left}" y="{y}" width="{w:.1f}" height="{bar_h}" fill="{colour}"/>')
-        out.append(f'<text x="{left + w + 8:.1f}" y="{y + 19}" font-family="sans-serif" font-size="13" fill="#1f2933">{value:,.0f} {unit}</text>')
+        out.append(f'<text x="{left + w + 8:.1f}" y="{y + 19}" font-family="sans-serif" font-size="13" fill="#1f2933">{value:,.{digits}f} {unit}</text>')
     out.append("</svg>")
     return "\n".join(out) + "\n"
 
@@ -263,8 +263,24 @@ the router, as cached pages are.
     replace_section("media", body)
 
 
+def overhead(date, *rows):
+    """The chart of scripts/bench-overhead.sh: server CPU a request of each case (rows are
+    `name|requests a second|µs a request`, BEFORE first). Its table is written by hand into
+    docs/BENCHMARKS.md with the reading of it."""
+    bars = []
+    for i, row in enumerate(rows):
+        name, _, us = row.split("|")
+        bars.append((name.replace("after, ", ""), float(us), "#7b8794" if i == 0 else "#0b5cad"))
+    (DOCS / "bench-overhead.svg").write_text(bar_chart(
+        f"Cached story page: CPU a request ({date})",
+        bars, "µs", digits=2))
+
+
 def main():
     kind = sys.argv[1]
+    if kind == "overhead":
+        overhead(*sys.argv[2:])
+        return
     if kind == "media":
         media(*sys.argv[2:15])
         return
