@@ -371,7 +371,11 @@ async fn an_instance_purges_the_changes_another_instance_commits(pool: PgPool) {
     let varnish_port = free_port();
     let purge_url = format!("http://127.0.0.1:{varnish_port}/");
     // A serves Varnish and sends no purges; B, which serves nobody, is the only one purging.
-    let (_a, _a_log, a) = start_server_with(&pool, &[]).await;
+    // A keeps no pages of its own: with every instance purging (as deployed), each purge
+    // follows its own instance's eviction, but here B's purge could reach Varnish before A has
+    // evicted its copy, and Varnish would fetch that copy again. What this test shows is B's
+    // purge alone.
+    let (_a, _a_log, a) = start_server_with(&pool, &[("DATELINE_CACHE_MB", "0")]).await;
     let (_b, _b_log, b) = start_server_with(&pool, &[("DATELINE_PURGE_URL", &purge_url)]).await;
     let varnish = Varnish::start(varnish_port, port_of(&a)).await;
     let id = publish(&a, &auth, "Fasting and migraine", "fasting").await;
