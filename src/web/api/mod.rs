@@ -425,6 +425,18 @@ pub fn parse_page(
     ListPage { page, per_page }
 }
 
+/// [`parse_page`] for a list with no other query value to check: junk is a `422` naming the
+/// field.
+pub fn page_or_422(page: Option<&str>, per_page: Option<&str>) -> Result<ListPage, ApiError> {
+    let mut errors = Vec::new();
+    let page = parse_page(page, per_page, &mut errors);
+    if errors.is_empty() {
+        Ok(page)
+    } else {
+        Err(AppError::Validation(errors).into())
+    }
+}
+
 /// `true` / `false` (or `1` / `0`) query values; empty is none.
 pub fn parse_bool(raw: Option<&str>, field: &str, errors: &mut Vec<FieldError>) -> Option<bool> {
     match raw.filter(|v| !v.is_empty()) {

@@ -8,10 +8,9 @@ use axum::response::{IntoResponse, Response};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
-use super::{ListPage, parse_page};
+use super::{ListPage, page_or_422};
 use crate::db;
 use crate::domain::person::{Person, PersonChanges};
-use crate::error::AppError;
 use crate::service;
 use crate::state::AppState;
 use crate::web::api::auth::CurrentUser;
@@ -89,15 +88,8 @@ pub async fn list_people(
     _user: CurrentUser,
     ApiQuery(query): ApiQuery<PeopleQuery>,
 ) -> Result<Json<PersonList>, ApiError> {
-    let mut errors = Vec::new();
-    let ListPage { page, per_page } = parse_page(
-        query.page.as_deref(),
-        query.per_page.as_deref(),
-        &mut errors,
-    );
-    if !errors.is_empty() {
-        return Err(AppError::Validation(errors).into());
-    }
+    let ListPage { page, per_page } =
+        page_or_422(query.page.as_deref(), query.per_page.as_deref())?;
     let q = query
         .q
         .map(|q| crate::domain::search::clean_query(&q))

@@ -9,13 +9,12 @@ use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
 use crate::db::webhooks::{LogEntry, Webhook};
-use crate::error::AppError;
 use crate::service;
 use crate::state::AppState;
 use crate::web::api::auth::CurrentUser;
 use crate::web::api::extract::{ApiPath, ApiQuery};
 use crate::web::api::json::AppJson;
-use crate::web::api::{ListPage, parse_page};
+use crate::web::api::{ListPage, page_or_422};
 use crate::web::errors::{ApiError, Problem};
 
 /// A new subscription.
@@ -173,15 +172,8 @@ pub async fn list_deliveries(
     ApiPath(id): ApiPath<Uuid>,
     ApiQuery(query): ApiQuery<DeliveriesQuery>,
 ) -> Result<Json<DeliveryLog>, ApiError> {
-    let mut errors = Vec::new();
-    let ListPage { page, per_page } = parse_page(
-        query.page.as_deref(),
-        query.per_page.as_deref(),
-        &mut errors,
-    );
-    if !errors.is_empty() {
-        return Err(AppError::Validation(errors).into());
-    }
+    let ListPage { page, per_page } =
+        page_or_422(query.page.as_deref(), query.per_page.as_deref())?;
     let (_, items, total) = service::webhooks::deliveries(
         &state.pool,
         user.actor(),
