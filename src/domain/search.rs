@@ -102,16 +102,27 @@ pub fn mark_matches(text: &str, lexemes: &[String]) -> String {
             [c.next().unwrap_or(' '), c.next().unwrap_or(' ')]
         })
         .collect();
-    let mut word_start: Option<usize> = None;
-    let flush = |out: &mut String, word: &str| {
-        let mut c = word.chars().flat_map(char::to_lowercase);
-        let head = [c.next().unwrap_or(' '), c.next().unwrap_or(' ')];
-        let candidate = heads
+    // Whether `word` is a match: its first letters are compared first, so only a word that
+    // begins as some lexeme does is lower-cased and stemmed.
+    let matches = |word: &str| {
+        let bytes = word.as_bytes();
+        let head = if bytes[0].is_ascii() && bytes.get(1).is_none_or(u8::is_ascii) {
+            // The common case, without the Unicode case tables.
+            [
+                char::from(bytes[0].to_ascii_lowercase()),
+                bytes
+                    .get(1)
+                    .map_or(' ', |b| char::from(b.to_ascii_lowercase())),
+            ]
+        } else {
+            let mut c = word.chars().flat_map(char::to_lowercase);
+            [c.next().unwrap_or(' '), c.next().unwrap_or(' ')]
+        };
+        if !heads
             .iter()
-            .any(|h| h[0] == head[0] && (h[1] == head[1] || h[1] == ' '));
-        if !candidate {
-            out.push_str(word);
-            return;
+            .any(|h| h[0] == head[0] && (h[1] == head[1] || h[1] == ' '))
+        {
+            return false;
         }
         let lower = word.to_lowercase();
         let lexeme = if lower.chars().any(|c| c.is_ascii_digit()) {
@@ -119,27 +130,47 @@ pub fn mark_matches(text: &str, lexemes: &[String]) -> String {
         } else {
             STEMMER.stem(&lower).into_owned()
         };
-        if lexemes.contains(&lexeme) {
+        lexemes.contains(&lexeme)
+    };
+    // The char at `at` and whether it belongs to a word (letters and digits), read as a byte
+    // when it is ASCII.
+    let word_char = |at: usize| -> (bool, usize) {
+        let b = text.as_bytes()[at];
+        if b.is_ascii() {
+            (b.is_ascii_alphanumeric(), 1)
+        } else {
+            let c = text[at..].chars().next().unwrap_or(' ');
+            (c.is_alphanumeric(), c.len_utf8())
+        }
+    };
+    // Text is copied in runs, up to each marked word.
+    let mut copied = 0;
+    let mut at = 0;
+    while at < text.len() {
+        let (in_word, len) = word_char(at);
+        if !in_word {
+            at += len;
+            continue;
+        }
+        let start = at;
+        at += len;
+        while at < text.len() {
+            let (in_word, len) = word_char(at);
+            if !in_word {
+                break;
+            }
+            at += len;
+        }
+        let word = &text[start..at];
+        if matches(word) {
+            out.push_str(&text[copied..start]);
             out.push(START);
             out.push_str(word);
             out.push(STOP);
-        } else {
-            out.push_str(word);
-        }
-    };
-    for (i, c) in text.char_indices() {
-        if c.is_alphanumeric() {
-            word_start.get_or_insert(i);
-        } else {
-            if let Some(start) = word_start.take() {
-                flush(&mut out, &text[start..i]);
-            }
-            out.push(c);
+            copied = at;
         }
     }
-    if let Some(start) = word_start {
-        flush(&mut out, &text[start..]);
-    }
+    out.push_str(&text[copied..]);
     out
 }
 
@@ -257,19 +288,18 @@ impl Snippet {
         let mut blocks: Vec<Block<'_>> = text
             .split(BLOCK)
             .map(Block::new)
-            .filter(|b| !b.words.is_empty())
+            .filter(|b| !b.text.is_empty())
             .collect();
         if truncated && let Some(last) = blocks.last_mut() {
-            last.words.pop();
-            last.cut_at_end = true;
+            last.drop_last_word();
         }
-        blocks.retain(|b| !b.words.is_empty());
+        blocks.retain(|b| !b.text.is_empty());
         let best = |exclude: Option<usize>| {
             blocks
                 .iter()
                 .enumerate()
-                .filter(|(i, b)| Some(*i) != exclude && b.marks() > 0)
-                .max_by_key(|(i, b)| (!b.heading, b.marks(), std::cmp::Reverse(*i)))
+                .filter(|(i, b)| Some(*i) != exclude && b.marks > 0)
+                .max_by_key(|(i, b)| (!b.heading, b.marks, std::cmp::Reverse(*i)))
                 .map(|(i, _)| i)
         };
         let Some(first) = best(None).or_else(|| blocks.iter().position(|b| !b.heading)) else {
@@ -305,10 +335,14 @@ impl Snippet {
     }
 }
 
-/// One block of a story's marked text, as words (split at white space, marks inside).
+/// One block of a story's marked text. Only the blocks a snippet is taken from are split into
+/// words (at white space, marks inside).
 struct Block<'a> {
-    words: Vec<&'a str>,
+    /// The text, trimmed, without the heading's marker.
+    text: &'a str,
     heading: bool,
+    /// How many of its words have a match.
+    marks: usize,
     /// The text goes on after the last word (it was cut before it reached us).
     cut_at_end: bool,
 }
@@ -325,10 +359,11 @@ impl<'a> Block<'a> {
     fn new(raw: &'a str) -> Self {
         let trimmed = raw.trim();
         let heading = trimmed.starts_with(HEADING);
-        let body = trimmed.trim_start_matches(HEADING);
+        let text = trimmed.trim_start_matches(HEADING).trim_start();
         Self {
-            words: body.split_whitespace().collect(),
+            text,
             heading,
+            marks: Self::marks_in(text),
             cut_at_end: false,
         }
     }
@@ -337,8 +372,23 @@ impl<'a> Block<'a> {
         word.contains(START)
     }
 
-    fn marks(&self) -> usize {
-        self.words.iter().filter(|w| Self::marked(w)).count()
+    /// The words of `text` with a match (the text is searched once for any mark first: most
+    /// blocks have none).
+    fn marks_in(text: &str) -> usize {
+        if !text.contains(START) {
+            return 0;
+        }
+        text.split_whitespace().filter(|w| Self::marked(w)).count()
+    }
+
+    /// Leaves the last word out (it may be part of one) and says the text goes on.
+    fn drop_last_word(&mut self) {
+        self.text = self
+            .text
+            .rfind(char::is_whitespace)
+            .map_or("", |at| self.text[..at].trim_end());
+        self.marks = Self::marks_in(self.text);
+        self.cut_at_end = true;
     }
 
     /// At most `max` words around the first match: from the start of its sentence when that is
@@ -349,25 +399,26 @@ impl<'a> Block<'a> {
             let w = w.trim_end_matches([STOP, '"', '\'', '”', '’', ')']);
             w.ends_with(['.', '!', '?'])
         };
-        let first = self.words.iter().position(|w| Self::marked(w)).unwrap_or(0);
+        let words: Vec<&str> = self.text.split_whitespace().collect();
+        let first = words.iter().position(|w| Self::marked(w)).unwrap_or(0);
         let sentence_start = (0..=first)
             .rev()
             .take(21)
-            .find(|&i| i == 0 || ends_sentence(self.words[i - 1]));
+            .find(|&i| i == 0 || ends_sentence(words[i - 1]));
         let start = sentence_start.unwrap_or(first.saturating_sub(4));
-        let mut end = (start + max).min(self.words.len());
-        if end < self.words.len() {
+        let mut end = (start + max).min(words.len());
+        if end < words.len() {
             let floor = start + (max * 2 / 3).max(1);
-            if let Some(stop) = (floor..end).rev().find(|&i| ends_sentence(self.words[i])) {
+            if let Some(stop) = (floor..end).rev().find(|&i| ends_sentence(words[i])) {
                 end = stop + 1;
             }
         }
         // A mark opened before the window and closed inside it is dropped by `escaped`.
         Part {
-            text: self.words[start..end].join(" "),
+            text: words[start..end].join(" "),
             words: end - start,
             cut_start: start > 0,
-            cut_end: end < self.words.len() || self.cut_at_end,
+            cut_end: end < words.len() || self.cut_at_end,
         }
     }
 }
@@ -490,6 +541,26 @@ mod tests {
         // A cut text loses its last (maybe partial) word and says so.
         let s = Snippet::from_marked(&marked("Only [one] block of tex"), true);
         assert_eq!(s.as_str(), "Only <mark>one</mark> block of …");
+        // The cut word's match no longer counts: the blocks tie, and the earlier comes first.
+        let s = Snippet::from_marked(&marked("One [rare] word.|Two [remiss] and [remiss]"), true);
+        assert_eq!(
+            s.as_str(),
+            "One <mark>rare</mark> word. … Two <mark>remiss</mark> and …"
+        );
+        // A block of one cut word is left out altogether.
+        let s = Snippet::from_marked(&marked("Dek.|^Heading|Tex"), true);
+        assert_eq!(s.as_str(), "Dek.");
+    }
+
+    #[test]
+    fn words_are_marked_whatever_their_first_letters() {
+        let lexemes = query_lexemes("'östrogen' & 'ümlaut' & 'x' & 'b12'");
+        assert_eq!(
+            mark_matches("Östrogen, ÜMLAUTS, X-rays, B12 and x.", &lexemes)
+                .replace(START, "[")
+                .replace(STOP, "]"),
+            "[Östrogen], [ÜMLAUTS], [X]-rays, [B12] and [x]."
+        );
     }
 
     #[test]
