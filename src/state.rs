@@ -29,8 +29,6 @@ pub struct AppState {
     /// Editor API calls a minute per token (per client address without one), shared by every
     /// instance.
     pub api_limit: Arc<crate::signals::ratelimit::SharedLimit>,
-    /// Where the recent part of a search starts.
-    pub search_window: Arc<crate::db::search::RecentWindow>,
     /// Story pages' rows, read in batches under load.
     pub stories: Arc<crate::db::batch::StoryReads>,
     /// Served image files, kept apart from the pages.
@@ -59,7 +57,6 @@ impl AppState {
             )),
             views: Arc::default(),
             feedback_writer: Arc::default(),
-            search_window: Arc::default(),
             search_limit: crate::signals::ratelimit::SharedLimit::new(
                 "search",
                 config.search_per_minute,

@@ -103,7 +103,8 @@ pub const STORY_READ_CONNECTIONS: u32 = 2;
 /// on every execution, because a custom plan for the given slugs looks cheaper than the
 /// generic one: planning took 0.17 ms against 0.04 ms to run it, and the generic plan (the same
 /// index lookups) is planned once. Only these reads get it: a generic plan could serve other
-/// queries (search, filtered lists) worse.
+/// queries (filtered lists) worse. (Search keeps its plan through the function it calls,
+/// `dateline_search`, which sets the same for itself.)
 pub fn story_read_pool(pool: &PgPool) -> PgPool {
     let options = (*pool.connect_options())
         .clone()

@@ -207,7 +207,7 @@ pub struct CardExtras {
 
 /// [`CardExtras`] of the stories `ids`, in one query.
 pub async fn card_extras(
-    pool: &PgPool,
+    db: impl sqlx::PgExecutor<'_>,
     ids: &[Uuid],
 ) -> sqlx::Result<std::collections::HashMap<Uuid, CardExtras>> {
     let rows = sqlx::query!(
@@ -228,7 +228,7 @@ pub async fn card_extras(
         "#,
         ids
     )
-    .fetch_all(pool)
+    .fetch_all(db)
     .await?;
     Ok(rows
         .into_iter()

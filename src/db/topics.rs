@@ -135,12 +135,12 @@ pub async fn unknown_slugs(db: impl PgExecutor<'_>, slugs: &[String]) -> sqlx::R
 }
 
 /// Every topic, by name.
-pub async fn list(pool: &PgPool) -> sqlx::Result<Vec<Topic>> {
+pub async fn list(db: impl PgExecutor<'_>) -> sqlx::Result<Vec<Topic>> {
     sqlx::query_as!(
         Topic,
         "SELECT id, slug, name, description FROM topics ORDER BY name"
     )
-    .fetch_all(pool)
+    .fetch_all(db)
     .await
 }
 

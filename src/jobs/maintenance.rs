@@ -20,6 +20,10 @@ pub const SESSIONS_EVERY: Duration = Duration::from_secs(3600);
 /// The archive policy, when enabled, runs this often (CONTRACT §11: once a day).
 pub const ARCHIVE_POLICY_EVERY: Duration = Duration::from_secs(24 * 3600);
 
+/// The start of the recent stories of search moves this often (it steers only the work of a
+/// search, so an hour's new stories in the recent part cost nothing but a little speed).
+pub const SEARCH_WINDOW_EVERY: Duration = Duration::from_secs(3600);
+
 /// Runs every task that is due and claimed by this instance; returns the names of those run.
 pub async fn run_due(pool: &PgPool) -> Vec<&'static str> {
     let mut ran = Vec::new();
@@ -62,6 +66,27 @@ pub async fn run_due(pool: &PgPool) -> Vec<&'static str> {
         },
         Ok(false) => {}
         Err(err) => tracing::warn!(error = %err, "could not claim the session clean-up"),
+    }
+    match crate::db::maintenance::claim(pool, "search.move_recent_window", SEARCH_WINDOW_EVERY)
+        .await
+    {
+        Ok(true) => {
+            match crate::db::search::move_recent_window(pool, crate::db::search::RECENT_STORIES)
+                .await
+            {
+                Ok(since) => {
+                    tracing::info!(since = ?since, "search's recent stories moved");
+                    ran.push("search.move_recent_window");
+                    counted_run("search.move_recent_window", "ok");
+                }
+                Err(err) => {
+                    counted_run("search.move_recent_window", "error");
+                    tracing::warn!(error = %err, "could not move search's recent stories");
+                }
+            }
+        }
+        Ok(false) => {}
+        Err(err) => tracing::warn!(error = %err, "could not claim the search window move"),
     }
     ran
 }

@@ -5,8 +5,7 @@
 
 use std::collections::HashMap;
 
-use sqlx::PgPool;
-use time::OffsetDateTime;
+use sqlx::{PgConnection, PgExecutor, PgPool};
 
 use crate::db;
 use crate::db::events;
@@ -38,32 +37,26 @@ pub struct PageOf {
 }
 
 async fn run(
-    pool: &PgPool,
+    conn: &mut PgConnection,
     q: &str,
     filter: &SearchFilter,
     page: PageOf,
-    recent_since: Option<OffsetDateTime>,
 ) -> Result<(i64, Vec<SearchHit>), AppError> {
-    // The count and the page of results are independent: ask for both at once.
-    let (total, hits) = tokio::try_join!(
-        db::search::count(pool, q, filter),
-        db::search::search(pool, q, filter, page.limit, page.offset, recent_since),
-    )?;
-    Ok((total, hits))
+    let found = db::search::search(conn, q, filter, page.limit, page.offset).await?;
+    Ok((found.total, found.hits))
 }
 
 /// Published stories matching `q` (cleaned, not empty). When none match and spelling may be
 /// corrected, each word no published story uses is replaced by the closest one that a story
 /// does use, and the corrected words are searched instead; a word that occurs is never
-/// replaced.
+/// replaced. Every statement runs on `conn`.
 pub async fn find(
-    pool: &PgPool,
+    conn: &mut PgConnection,
     q: &str,
     filter: &SearchFilter,
     page: PageOf,
-    recent_since: Option<OffsetDateTime>,
 ) -> Result<Found, AppError> {
-    let (total, hits) = run(pool, q, filter, page, recent_since).await?;
+    let (total, hits) = run(conn, q, filter, page).await?;
     if total > 0 || !page.correct_spelling {
         return Ok(Found {
             hits,
@@ -71,10 +64,10 @@ pub async fn find(
             corrected: None,
         });
     }
-    let Some(corrected) = correction(pool, q).await? else {
+    let Some(corrected) = correction(&mut *conn, q).await? else {
         return Ok(Found::default());
     };
-    let (total, hits) = run(pool, &corrected, filter, page, recent_since).await?;
+    let (total, hits) = run(conn, &corrected, filter, page).await?;
     Ok(Found {
         corrected: (total > 0).then_some(corrected),
         hits,
@@ -84,12 +77,12 @@ pub async fn find(
 
 /// `q` with each word that no published story uses replaced by the closest word one does;
 /// `None` when no word could be corrected. Words that occur are never replaced.
-pub async fn correction(pool: &PgPool, q: &str) -> Result<Option<String>, AppError> {
+pub async fn correction(db: impl PgExecutor<'_>, q: &str) -> Result<Option<String>, AppError> {
     let words = spellable_words(q);
     if words.is_empty() {
         return Ok(None);
     }
-    let fixes: HashMap<String, String> = db::search::corrections(pool, &words)
+    let fixes: HashMap<String, String> = db::search::corrections(db, &words)
         .await?
         .into_iter()
         .collect();

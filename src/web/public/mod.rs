@@ -243,8 +243,17 @@ impl StoryCard {
         state: &AppState,
         summaries: &[ArticleSummary],
     ) -> Result<(Vec<Self>, Named), AppError> {
+        Self::list_on(state, &state.pool, summaries).await
+    }
+
+    /// [`Self::list`], read through `db` (e.g. the connection a handler already holds).
+    pub async fn list_on(
+        state: &AppState,
+        db: impl sqlx::PgExecutor<'_>,
+        summaries: &[ArticleSummary],
+    ) -> Result<(Vec<Self>, Named), AppError> {
         let ids: Vec<_> = summaries.iter().map(|s| s.id).collect();
-        let mut extras = db::stories::card_extras(&state.pool, &ids).await?;
+        let mut extras = db::stories::card_extras(db, &ids).await?;
         let mut named = Named::default();
         let cards = summaries
             .iter()

@@ -140,7 +140,10 @@ pub async fn search(State(state): State<AppState>, uri: Uri) -> Result<Response,
         archived: asked.archived,
     };
     let path = format!("/search?{}", asked.query_string(asked.exact));
-    let topics = db::topics::list(&state.pool).await?;
+    // One connection for every statement of the search: the pool checks a connection each
+    // time it is taken and given back, a round trip each (six for the three statements).
+    let mut conn = state.pool.acquire().await?;
+    let topics = db::topics::list(&mut *conn).await?;
     let (found, hits, named, pagination) = if q.is_empty() {
         (
             Found::default(),
@@ -153,9 +156,8 @@ pub async fn search(State(state): State<AppState>, uri: Uri) -> Result<Response,
         if page > db::search::COUNT_CAP / super::PER_PAGE {
             return Err(AppError::NotFound);
         }
-        let recent_since = state.search_window.since(&state.pool).await;
         let mut found = crate::service::search::find(
-            &state.pool,
+            &mut conn,
             &q,
             &filter,
             PageOf {
@@ -163,7 +165,6 @@ pub async fn search(State(state): State<AppState>, uri: Uri) -> Result<Response,
                 offset: (page - 1) * super::PER_PAGE,
                 correct_spelling: !asked.exact,
             },
-            recent_since,
         )
         .await?;
         found.total = found.total.min(db::search::COUNT_CAP + 1);
@@ -192,7 +193,7 @@ pub async fn search(State(state): State<AppState>, uri: Uri) -> Result<Response,
                 archived: row.archived,
             })
             .collect();
-        let (cards, named) = StoryCard::list(&state, &summaries).await?;
+        let (cards, named) = StoryCard::list_on(&state, &mut *conn, &summaries).await?;
         let hits: Vec<SearchHitView> = snippets
             .into_iter()
             .zip(cards)
@@ -200,6 +201,7 @@ pub async fn search(State(state): State<AppState>, uri: Uri) -> Result<Response,
             .collect();
         (found, hits, named, pagination)
     };
+    drop(conn);
     // Pagination links carry the query; the separator is `&` since the path has one already.
     let pagination = Pagination {
         prev_url: pagination

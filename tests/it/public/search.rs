@@ -246,14 +246,18 @@ async fn the_index_follows_every_editorial_change(pool: PgPool) {
     assert!(titles(&app.get("/search?q=cataract").await.text).is_empty());
 }
 
-/// The search looks among recent stories first and reads older ones only when those are too
-/// few; where "recent" starts must never change the answer, only the work.
+/// Recent stories have their own index and older ones are read only when the recent matches
+/// are too few; where "recent" starts must never change the answer (the page or the total,
+/// with or without filters), only the work. The window is moved to every interesting place:
+/// none recent, fewer recent matches than the rank window, more, and all; and a story
+/// published back-dated afterwards lands on the right side of it.
 #[sqlx::test]
 async fn where_the_recent_part_starts_never_changes_the_results(pool: PgPool) {
-    use dateline::db::search::{RANK_WINDOW, SearchFilter, search};
+    use dateline::db::search::{RANK_WINDOW, SearchFilter, move_recent_window, search};
+    insert_topic(&pool, "oncology", "Oncology", "Cancer care.").await;
     let now = time::OffsetDateTime::now_utc();
-    let mut dates = Vec::new();
-    for n in 0..(RANK_WINDOW + 40) {
+    let stories = RANK_WINDOW + 100;
+    for n in 0..stories {
         let at = now - time::Duration::hours(n);
         // Title matches rank above body matches: mixed through time.
         let title = if n % 7 == 0 {
@@ -261,45 +265,135 @@ async fn where_the_recent_part_starts_never_changes_the_results(pool: PgPool) {
         } else {
             format!("Story number {n}")
         };
-        let body = if n % 3 == 0 {
+        let body = if n % 6 == 0 {
             "Nothing to see."
         } else {
             "Patients stayed in remission."
         };
-        ArticleBuilder::new(&title)
-            .body(body)
-            .published_at(at)
-            .insert(&pool)
-            .await;
-        dates.push(at);
+        let mut story = ArticleBuilder::new(&title).body(body).published_at(at);
+        if n % 4 == 0 {
+            story = story.topics(&["oncology"]);
+        }
+        if n % 5 == 0 {
+            story = story.archived(at, None);
+        }
+        story.insert(&pool).await;
     }
-    let filter = SearchFilter::default();
-    for (limit, offset) in [(20, 0), (20, 20), (20, 180), (20, 200)] {
-        let everything = search(&pool, "remission", &filter, limit, offset, None)
+    let filters = [
+        SearchFilter::default(),
+        SearchFilter {
+            topic: Some("oncology".to_owned()),
+            archived: None,
+        },
+        SearchFilter {
+            topic: None,
+            archived: Some(false),
+        },
+    ];
+    let pages = [
+        (20, 0),
+        (20, 20),
+        (20, 180),
+        (20, 200),
+        (20, 240),
+        (20, 260),
+    ];
+    async fn answers(
+        pool: &PgPool,
+        filters: &[SearchFilter],
+        pages: &[(i64, i64)],
+    ) -> Vec<(i64, Vec<uuid::Uuid>)> {
+        let mut out = Vec::new();
+        for filter in filters {
+            for (limit, offset) in pages {
+                let found = search(pool, "remission", filter, *limit, *offset)
+                    .await
+                    .unwrap();
+                out.push((found.total, found.hits.into_iter().map(|h| h.id).collect()));
+            }
+        }
+        out
+    }
+    let misplaced = |pool: &PgPool| {
+        let pool = pool.clone();
+        async move {
+            sqlx::query_scalar::<_, i64>(
+                "SELECT count(*) FROM article_search
+                 WHERE recent <> (published_at >= (SELECT since FROM search_recent_window))",
+            )
+            .fetch_one(&pool)
             .await
-            .unwrap();
-        let ids = |hits: Vec<dateline::db::search::SearchHit>| {
-            hits.into_iter().map(|h| h.id).collect::<Vec<_>>()
-        };
-        let everything = ids(everything);
-        if offset < 180 {
-            assert_eq!(everything.len(), 20, "page at {offset}");
+            .unwrap()
         }
-        for cut in [0, 5, 100, 199, 239] {
-            let windowed = search(&pool, "remission", &filter, limit, offset, Some(dates[cut]))
+    };
+    let recent = |pool: &PgPool| {
+        let pool = pool.clone();
+        async move {
+            sqlx::query_scalar::<_, i64>("SELECT count(*) FROM article_search WHERE recent")
+                .fetch_one(&pool)
                 .await
-                .unwrap();
-            assert_eq!(
-                ids(windowed),
-                everything,
-                "cut at story {cut}, offset {offset}"
-            );
+                .unwrap()
         }
+    };
+    // Until the window first moves, every story is recent.
+    assert_eq!(recent(&pool).await, stories);
+    let everything = answers(&pool, &filters, &pages).await;
+    // Matches: 258 of 300 stories (every 6th says nothing, unless its title does: every 42nd),
+    // so the totals are exact and the last page asked for is empty.
+    assert_eq!(everything[0].0, 258);
+    assert_eq!(everything[0].1.len(), 20);
+    assert!(everything[5].1.is_empty(), "nothing beyond the 250th match");
+    for keep in [1, 5, 100, 199, 240, 260, 299, stories, stories + 50] {
+        let since = move_recent_window(&pool, keep).await.unwrap();
+        assert_eq!(since.is_none(), keep > stories, "keep {keep}");
+        assert_eq!(misplaced(&pool).await, 0, "keep {keep}");
+        assert_eq!(recent(&pool).await, keep.min(stories), "keep {keep}");
+        assert_eq!(
+            answers(&pool, &filters, &pages).await,
+            everything,
+            "recent: the newest {keep}"
+        );
     }
-    // The window's start is the 10,000th newest story: with fewer, there is none.
+    // Moved back to the newest 100: a story published now is recent, one back-dated past the
+    // window's start is not, and both are found where they belong.
+    move_recent_window(&pool, 100).await.unwrap();
+    ArticleBuilder::new("Remission today")
+        .published_at(now + time::Duration::minutes(1))
+        .insert(&pool)
+        .await;
+    ArticleBuilder::new("Remission long ago")
+        .published_at(now - time::Duration::days(400))
+        .insert(&pool)
+        .await;
+    assert_eq!(misplaced(&pool).await, 0);
+    assert_eq!(recent(&pool).await, 101);
+    let found = search(&pool, "remission", &SearchFilter::default(), 20, 0)
+        .await
+        .unwrap();
+    assert_eq!(found.total, everything[0].0 + 2);
+    // A row left on the wrong side (a save racing a move) is put right by the next move.
+    sqlx::query("ALTER TABLE article_search DISABLE TRIGGER article_search_recent")
+        .execute(&pool)
+        .await
+        .unwrap();
+    sqlx::query("UPDATE article_search SET recent = NOT recent WHERE article_id IN (SELECT article_id FROM article_search ORDER BY published_at LIMIT 3)")
+        .execute(&pool)
+        .await
+        .unwrap();
+    sqlx::query("ALTER TABLE article_search ENABLE TRIGGER article_search_recent")
+        .execute(&pool)
+        .await
+        .unwrap();
+    assert_eq!(misplaced(&pool).await, 3);
+    move_recent_window(&pool, 100).await.unwrap();
+    assert_eq!(misplaced(&pool).await, 0);
+    move_recent_window(&pool, 10_000).await.unwrap();
+    let all = search(&pool, "remission", &SearchFilter::default(), 20, 0)
+        .await
+        .unwrap();
     assert_eq!(
-        dateline::db::search::recent_since(&pool).await.unwrap(),
-        None
+        (all.total, all.hits.iter().map(|h| h.id).collect::<Vec<_>>()),
+        (found.total, found.hits.iter().map(|h| h.id).collect())
     );
 }
 
