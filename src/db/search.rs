@@ -63,7 +63,9 @@ pub struct SearchPage {
 /// vector), which gives their number and the newest of them; older stories are read only when
 /// the recent matches are fewer than the window (all of them, listed the same way) or than the
 /// count's cap (counted only). The vectors of the window's stories alone are then read, by
-/// row address, to rank them. Where the recent part starts never changes the answer.
+/// row address, to rank them. Where the recent part starts never changes what is found or
+/// counted, nor which matches are ranked (but for a story saved back-dated while the window
+/// moves, until the next move: see the migration).
 pub async fn search(
     db: impl PgExecutor<'_>,
     query: &str,
