@@ -471,6 +471,14 @@ mod tests {
                 .replace(STOP, "]"),
             "[Remissions] in [HER2]-positive [Parkinson]'s; [remiss]."
         );
+        // Whatever their first letters: not ASCII, one letter, letters and digits.
+        let lexemes = query_lexemes("'östrogen' & 'ümlaut' & 'x' & 'b12'");
+        assert_eq!(
+            mark_matches("Östrogen, ÜMLAUTS, X-rays, B12 and x.", &lexemes)
+                .replace(START, "[")
+                .replace(STOP, "]"),
+            "[Östrogen], [ÜMLAUTS], [X]-rays, [B12] and [x]."
+        );
         assert_eq!(mark_matches("nothing", &[]), "nothing");
     }
 
@@ -550,17 +558,6 @@ mod tests {
         // A block of one cut word is left out altogether.
         let s = Snippet::from_marked(&marked("Dek.|^Heading|Tex"), true);
         assert_eq!(s.as_str(), "Dek.");
-    }
-
-    #[test]
-    fn words_are_marked_whatever_their_first_letters() {
-        let lexemes = query_lexemes("'östrogen' & 'ümlaut' & 'x' & 'b12'");
-        assert_eq!(
-            mark_matches("Östrogen, ÜMLAUTS, X-rays, B12 and x.", &lexemes)
-                .replace(START, "[")
-                .replace(STOP, "]"),
-            "[Östrogen], [ÜMLAUTS], [X]-rays, [B12] and [x]."
-        );
     }
 
     #[test]

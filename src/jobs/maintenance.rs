@@ -34,61 +34,65 @@ pub async fn run_due(pool: &PgPool) -> Vec<&'static str> {
         .map(|p| p.enabled)
         .unwrap_or(false);
     if enabled {
-        match crate::db::maintenance::claim(pool, "archive_policy.apply", ARCHIVE_POLICY_EVERY)
-            .await
-        {
-            Ok(true) => match crate::service::archive_policy::apply(pool).await {
-                Ok(done) => {
-                    tracing::info!(archived = done.value, "archive policy applied");
-                    ran.push("archive_policy.apply");
-                    counted_run("archive_policy.apply", "ok");
-                }
-                Err(err) => {
-                    counted_run("archive_policy.apply", "error");
-                    tracing::warn!(error = %err, "could not apply the archive policy");
-                }
-            },
-            Ok(false) => {}
-            Err(err) => tracing::warn!(error = %err, "could not claim the archive policy run"),
-        }
+        let apply = async {
+            crate::service::archive_policy::apply(pool)
+                .await
+                .map(|done| done.value)
+        };
+        claimed(
+            pool,
+            "archive_policy.apply",
+            ARCHIVE_POLICY_EVERY,
+            apply,
+            &mut ran,
+        )
+        .await;
     }
-    match crate::db::maintenance::claim(pool, "sessions.delete_expired", SESSIONS_EVERY).await {
-        Ok(true) => match crate::db::maintenance::delete_expired_sessions(pool).await {
-            Ok(deleted) => {
-                tracing::info!(deleted, "expired admin sessions deleted");
-                ran.push("sessions.delete_expired");
-                counted_run("sessions.delete_expired", "ok");
+    let sessions = crate::db::maintenance::delete_expired_sessions(pool);
+    claimed(
+        pool,
+        "sessions.delete_expired",
+        SESSIONS_EVERY,
+        sessions,
+        &mut ran,
+    )
+    .await;
+    let window = crate::db::search::move_recent_window(pool, crate::db::search::RECENT_STORIES);
+    claimed(
+        pool,
+        "search.move_recent_window",
+        SEARCH_WINDOW_EVERY,
+        window,
+        &mut ran,
+    )
+    .await;
+    ran
+}
+
+/// Runs `task` when this instance claims `name` for the period `every` (it is not started
+/// otherwise), adds `name` to `ran` when it succeeds, and counts and logs the outcome.
+async fn claimed<T: std::fmt::Debug, E: std::fmt::Display>(
+    pool: &PgPool,
+    name: &'static str,
+    every: Duration,
+    task: impl std::future::Future<Output = Result<T, E>>,
+    ran: &mut Vec<&'static str>,
+) {
+    match crate::db::maintenance::claim(pool, name, every).await {
+        Ok(true) => match task.await {
+            Ok(result) => {
+                tracing::info!(task = name, ?result, "upkeep task done");
+                ran.push(name);
+                counted_run(name, "ok");
             }
             Err(err) => {
-                counted_run("sessions.delete_expired", "error");
-                tracing::warn!(error = %err, "could not delete expired sessions");
+                counted_run(name, "error");
+                tracing::warn!(task = name, error = %err, "upkeep task failed");
             }
         },
         Ok(false) => {}
-        Err(err) => tracing::warn!(error = %err, "could not claim the session clean-up"),
+        Err(err) => tracing::warn!(task = name, error = %err, "could not claim an upkeep task"),
     }
-    match crate::db::maintenance::claim(pool, "search.move_recent_window", SEARCH_WINDOW_EVERY)
-        .await
-    {
-        Ok(true) => {
-            match crate::db::search::move_recent_window(pool, crate::db::search::RECENT_STORIES)
-                .await
-            {
-                Ok(since) => {
-                    tracing::info!(since = ?since, "search's recent stories moved");
-                    ran.push("search.move_recent_window");
-                    counted_run("search.move_recent_window", "ok");
-                }
-                Err(err) => {
-                    counted_run("search.move_recent_window", "error");
-                    tracing::warn!(error = %err, "could not move search's recent stories");
-                }
-            }
-        }
-        Ok(false) => {}
-        Err(err) => tracing::warn!(error = %err, "could not claim the search window move"),
-    }
-    ran
 }
 
 /// Starts the upkeep loop; abort the handle to stop it.
