@@ -36,16 +36,6 @@ pub struct PageOf {
     pub correct_spelling: bool,
 }
 
-async fn run(
-    conn: &mut PgConnection,
-    q: &str,
-    filter: &SearchFilter,
-    page: PageOf,
-) -> Result<(i64, Vec<SearchHit>), AppError> {
-    let found = db::search::search(conn, q, filter, page.limit, page.offset).await?;
-    Ok((found.total, found.hits))
-}
-
 /// Published stories matching `q` (cleaned, not empty). When none match and spelling may be
 /// corrected, each word no published story uses is replaced by the closest one that a story
 /// does use, and the corrected words are searched instead; a word that occurs is never
@@ -56,22 +46,22 @@ pub async fn find(
     filter: &SearchFilter,
     page: PageOf,
 ) -> Result<Found, AppError> {
-    let (total, hits) = run(conn, q, filter, page).await?;
-    if total > 0 || !page.correct_spelling {
+    let found = db::search::search(&mut *conn, q, filter, page.limit, page.offset).await?;
+    if found.total > 0 || !page.correct_spelling {
         return Ok(Found {
-            hits,
-            total,
+            hits: found.hits,
+            total: found.total,
             corrected: None,
         });
     }
     let Some(corrected) = correction(&mut *conn, q).await? else {
         return Ok(Found::default());
     };
-    let (total, hits) = run(conn, &corrected, filter, page).await?;
+    let found = db::search::search(conn, &corrected, filter, page.limit, page.offset).await?;
     Ok(Found {
-        corrected: (total > 0).then_some(corrected),
-        hits,
-        total,
+        corrected: (found.total > 0).then_some(corrected),
+        hits: found.hits,
+        total: found.total,
     })
 }
 
